@@ -1,0 +1,37 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// Only the modules that own them may import electron, keytar or better-sqlite3 (DESIGN.md 6).
+const owners = {
+  electron: ['src/main/shell/**', 'src/preload/**'],
+  keytar: ['src/main/secrets/keytar-secret-store.ts'],
+  'better-sqlite3': ['src/main/storage/database.ts'],
+};
+
+const restricted = Object.keys(owners).map((name) => ({
+  name,
+  message: `only ${owners[name].join(', ')} may import '${name}'`,
+}));
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'docs/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: restricted }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  ...Object.entries(owners).map(([name, files]) => ({
+    files,
+    rules: {
+      'no-restricted-imports': ['error', { paths: restricted.filter((r) => r.name !== name) }],
+    },
+  })),
+  {
+    files: ['test/**', 'bench/**', 'scripts/**', 'idp/**'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+);

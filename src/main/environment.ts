@@ -1,0 +1,29 @@
+/**
+ * Where this install keeps its data and which keychain service it uses. Environment variables let
+ * tests and several installs on one machine never collide.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function dataDir(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.FIELDKEY_DATA_DIR) return env.FIELDKEY_DATA_DIR;
+  const home = env.HOME ?? homedir();
+  switch (platform) {
+    case 'win32':
+      return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'FieldKey');
+    case 'darwin':
+      return join(home, 'Library', 'Application Support', 'FieldKey');
+    default:
+      return join(env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'fieldkey');
+  }
+}
+
+export function databaseFile(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+  return join(dataDir(env, platform), 'fieldkey.db');
+}
+
+export function keychainService(env: Env = process.env): string {
+  return env.FIELDKEY_KEYCHAIN_SERVICE || 'FieldKey';
+}

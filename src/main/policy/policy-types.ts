@@ -1,0 +1,53 @@
+/**
+ * The IT policy as FieldKey uses it: every field present, defaults applied (see policy-defaults.ts
+ * and the README's policy reference). The JSON file IT writes may omit anything with a default.
+ */
+
+/** Asymmetric JWS algorithms FieldKey can verify offline. `none` and HS* are never allowed. */
+export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export type Algorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
+export interface Endpoints {
+  authorization: string;
+  token: string;
+  jwks: string;
+  revocation?: string;
+  endSession?: string;
+}
+
+export type RedirectPolicy =
+  | { mode: 'loopback' }
+  | { mode: 'fixed-port'; port: number }
+  | { mode: 'custom-scheme'; uri: string };
+
+export type Argon2Policy =
+  | { memoryKiB: number; iterations: number; parallelism: number }
+  | { targetUnlockMs: number };
+
+export interface Policy {
+  /** Exact `iss` string (FusionAuth's may be a bare name such as `acme.com`). */
+  issuer: string;
+  clientId: string;
+  /** Expected `aud` of the offline token. Defaults to `clientId`. */
+  audience: string;
+  /** Discovery document URL; defaults to `<issuer>/.well-known/openid-configuration` for URL issuers. */
+  discoveryUrl?: string;
+  /** Explicit endpoints for IdPs without discovery; they win over discovery. */
+  endpoints?: Endpoints;
+  redirect: RedirectPolicy;
+  /** Scopes besides `openid offline_access`. */
+  extraScopes: string[];
+  /** Which cached token decides offline access: the access token, or the ID token for IdPs whose access tokens are opaque. */
+  offlineToken: 'access' | 'id';
+  allowedAlgorithms: Algorithm[];
+  /** Claims required besides `exp`, `iat` and `sub`. */
+  requiredClaims: string[];
+  gracePeriodHours: number;
+  checkInIntervalDays: number;
+  jwksRefreshDays: number;
+  clockSkewSeconds: number;
+  pin: { minLength: number; maxAttempts: number };
+  argon2: Argon2Policy;
+  idleLockMinutes: number;
+  maxAccounts: number;
+}

@@ -1,0 +1,70 @@
+/**
+ * The one module that imports better-sqlite3. Opens the FieldKey database (WAL), runs the numbered
+ * migrations in one transaction with `PRAGMA user_version`, and refuses a database newer than the
+ * code. Repositories receive the `Database` handle and use prepared statements only.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { FieldKeyError } from '../../shared/errors';
+import { migrations } from './migrations';
+
+export type Database = BetterSqlite3.Database;
+
+export interface OpenDatabaseOptions {
+  /** Open read-only (doctor): no migration is run, and an outdated schema is reported, not fixed. */
+  readonly?: boolean;
+}
+
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database {
+  if (!options.readonly && file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  let db: Database;
+  try {
+    db = new BetterSqlite3(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  } catch (cause) {
+    throw new FieldKeyError('database_unavailable', `Cannot open the FieldKey database at ${file}.`, { cause });
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+    } else {
+      checkVersion(db);
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export const schemaVersion = migrations.length;
+
+export function currentVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function checkVersion(db: Database): number {
+  const version = currentVersion(db);
+  if (version > schemaVersion) {
+    throw new FieldKeyError(
+      'database_too_new',
+      `The FieldKey database has schema version ${version}, newer than this FieldKey (${schemaVersion}). ` +
+        'Install the newer FieldKey again, or ask IT; the database was left untouched.',
+    );
+  }
+  return version;
+}
+
+function migrate(db: Database): void {
+  const apply = db.transaction(() => {
+    const from = checkVersion(db);
+    for (let i = from; i < migrations.length; i++) {
+      db.exec(migrations[i]!);
+    }
+    if (from !== migrations.length) db.pragma(`user_version = ${migrations.length}`);
+  });
+  apply.immediate();
+}

@@ -1,0 +1,9 @@
+/**
+ * Numbered schema migrations: migration N (1-based) brings `user_version` from N-1 to N. Never edit
+ * a migration that has shipped; append a new one. Tables are STRICT.
+ */
+import { coreSchema } from './migrations/001-core';
+import { accountsSchema } from './migrations/002-accounts';
+import { auditSchema } from './migrations/003-audit';
+
+export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema];
