@@ -26,12 +26,12 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   }
   try {
     db.pragma('busy_timeout = 5000');
+    // Before anything writes (switching to WAL rewrites the header): a too-new file stays untouched.
+    checkVersion(db, migrations.length);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
       migrate(db);
-    } else {
-      checkVersion(db);
     }
     return db;
   } catch (error) {
@@ -46,25 +46,29 @@ export function currentVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-function checkVersion(db: Database): number {
+function checkVersion(db: Database, latest: number): number {
   const version = currentVersion(db);
-  if (version > schemaVersion) {
+  if (version > latest) {
     throw new FieldKeyError(
       'database_too_new',
-      `The FieldKey database has schema version ${version}, newer than this FieldKey (${schemaVersion}). ` +
+      `The FieldKey database has schema version ${version}, newer than this FieldKey (${latest}). ` +
         'Install the newer FieldKey again, or ask IT; the database was left untouched.',
     );
   }
   return version;
 }
 
-function migrate(db: Database): void {
+/**
+ * Brings the database to `list.length` in one immediate transaction: all pending migrations apply,
+ * or none does. `list` is the production list except in tests (a throwaway list proves rollback).
+ */
+export function migrate(db: Database, list: readonly string[] = migrations): void {
   const apply = db.transaction(() => {
-    const from = checkVersion(db);
-    for (let i = from; i < migrations.length; i++) {
-      db.exec(migrations[i]!);
+    const from = checkVersion(db, list.length);
+    for (let i = from; i < list.length; i++) {
+      db.exec(list[i]!);
     }
-    if (from !== migrations.length) db.pragma(`user_version = ${migrations.length}`);
+    if (from !== list.length) db.pragma(`user_version = ${list.length}`);
   });
   apply.immediate();
 }
