@@ -26,7 +26,7 @@ export interface ProviderMetadata {
 /** The discovery cache (src/main/storage/discovery-cache.ts) as this module needs it. */
 export interface DiscoveryCache {
   save(issuer: string, document: Record<string, unknown>): void;
-  load(issuer: string): Record<string, unknown> | null | undefined;
+  load(issuer: string): { document: Record<string, unknown> } | undefined;
 }
 
 export interface DiscoveryDeps {
@@ -70,8 +70,8 @@ export async function discover(deps: DiscoveryDeps): Promise<ProviderMetadata> {
 export function cachedMetadata(deps: Pick<DiscoveryDeps, 'policy' | 'cache'>): ProviderMetadata | undefined {
   const explicit = fromPolicyOnly(deps.policy);
   if (explicit) return explicit;
-  const document = deps.cache.load(deps.policy.issuer);
-  return document ? withPolicyEndpoints(deps.policy, parseDocument(deps.policy, document, 'cache')) : undefined;
+  const cached = deps.cache.load(deps.policy.issuer);
+  return cached ? withPolicyEndpoints(deps.policy, parseDocument(deps.policy, cached.document, 'cache')) : undefined;
 }
 
 async function fetchDocument(http: HttpOptions, url: string): Promise<Record<string, unknown>> {

@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FieldKeyError } from '../../shared/errors';
+import { sanitizedOAuthError } from './error-text';
 
 export const CALLBACK_PATH = '/callback';
 export const LOOPBACK_HOST = '127.0.0.1';
@@ -132,7 +133,8 @@ export async function startLoopbackRedirect(options: LoopbackRedirectOptions): P
 
     const error = params.get('error');
     if (error !== null) {
-      const idpError = new IdpError(sanitize(error, 64) || 'unknown_error', sanitize(params.get('error_description') ?? '', 300) || undefined);
+      const sanitized = sanitizedOAuthError(error, params.get('error_description'));
+      const idpError = new IdpError(sanitized.error, sanitized.description);
       page(reply, 200, 'Sign-in not completed', `The identity provider reported: ${idpError.error}${idpError.description ? ` (${idpError.description})` : ''}. You can return to FieldKey.`);
       return settle({ error: idpError }, reply);
     }
@@ -173,11 +175,6 @@ export async function startLoopbackRedirect(options: LoopbackRedirectOptions): P
     refused: () => ({ ...refusedCounts }),
     cancel: () => settle({ error: new FieldKeyError('sign_in_cancelled', 'The sign-in was cancelled.') }),
   };
-}
-
-/** Printable ASCII only (RFC 6749's error charset), bounded. */
-function sanitize(value: string, max: number): string {
-  return value.replace(/[^\x20-\x7e]/g, '').slice(0, max).trim();
 }
 
 function escapeHtml(text: string): string {

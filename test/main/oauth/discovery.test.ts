@@ -22,7 +22,14 @@ function document(overrides: Record<string, unknown> = {}): Record<string, unkno
 
 function memoryCache(): DiscoveryCache & { saved: Map<string, Record<string, unknown>> } {
   const saved = new Map<string, Record<string, unknown>>();
-  return { saved, save: (issuer, doc) => void saved.set(issuer, structuredClone(doc)), load: (issuer) => saved.get(issuer) };
+  return {
+    saved,
+    save: (issuer, doc) => void saved.set(issuer, structuredClone(doc)),
+    load: (issuer) => {
+      const document = saved.get(issuer);
+      return document && { document };
+    },
+  };
 }
 
 const policy = (extra: Partial<PolicyDocument> = {}) => withDefaults({ issuer: ISSUER, clientId: 'fieldkey-desktop', ...extra });
