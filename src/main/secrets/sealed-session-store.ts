@@ -1,0 +1,109 @@
+/**
+ * The `sealed_sessions` table: one sealed envelope per account (see session-crypto.ts for what each
+ * column means). Prepared statements only; the vault decides when to read, write or delete.
+ */
+import type { Database } from '../storage/database';
+import type { SealedEnvelope } from './session-crypto';
+
+interface SealedRow {
+  account_id: string;
+  sealed_for: string;
+  format: number;
+  kdf_memory_kib: number;
+  kdf_iterations: number;
+  kdf_parallelism: number;
+  kdf_salt: Buffer;
+  device_key_id: Buffer;
+  seal_salt: Buffer;
+  nonce: Buffer;
+  verifier: Buffer;
+  ciphertext: Buffer;
+  row_mac: Buffer;
+  sealed_at: string;
+}
+
+type RowValues = [string, string, number, number, number, number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string];
+
+const values = (accountId: string, e: SealedEnvelope): RowValues => [
+  accountId,
+  e.sealedFor,
+  e.format,
+  e.kdf.memoryKiB,
+  e.kdf.iterations,
+  e.kdf.parallelism,
+  e.kdfSalt,
+  e.deviceKeyId,
+  e.sealSalt,
+  e.nonce,
+  e.verifier,
+  e.ciphertext,
+  e.rowMac,
+  e.sealedAt,
+];
+
+export class SealedSessionStore {
+  private readonly selectOne;
+  private readonly selectIds;
+  private readonly upsert;
+  private readonly replaceSame;
+  private readonly remove;
+
+  constructor(db: Database) {
+    this.selectOne = db.prepare<[string], SealedRow>('SELECT * FROM sealed_sessions WHERE account_id = ?');
+    this.selectIds = db.prepare<[], { account_id: string }>('SELECT account_id FROM sealed_sessions');
+    this.upsert = db.prepare<RowValues>(
+      `INSERT INTO sealed_sessions (account_id, sealed_for, format, kdf_memory_kib, kdf_iterations, kdf_parallelism,
+         kdf_salt, device_key_id, seal_salt, nonce, verifier, ciphertext, row_mac, sealed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account_id) DO UPDATE SET sealed_for = excluded.sealed_for, format = excluded.format,
+         kdf_memory_kib = excluded.kdf_memory_kib, kdf_iterations = excluded.kdf_iterations,
+         kdf_parallelism = excluded.kdf_parallelism, kdf_salt = excluded.kdf_salt, device_key_id = excluded.device_key_id,
+         seal_salt = excluded.seal_salt, nonce = excluded.nonce, verifier = excluded.verifier,
+         ciphertext = excluded.ciphertext, row_mac = excluded.row_mac, sealed_at = excluded.sealed_at`,
+    );
+    // A re-seal replaces the row only if it still belongs to the same PIN and device key.
+    this.replaceSame = db.prepare<[Buffer, Buffer, Buffer, Buffer, Buffer, string, string, string, number, Buffer, Buffer]>(
+      `UPDATE sealed_sessions SET verifier = ?, seal_salt = ?, nonce = ?, ciphertext = ?, row_mac = ?, sealed_at = ?
+       WHERE account_id = ? AND sealed_for = ? AND format = ? AND kdf_salt = ? AND device_key_id = ?`,
+    );
+    this.remove = db.prepare<[string]>('DELETE FROM sealed_sessions WHERE account_id = ?');
+  }
+
+  get(accountId: string): SealedEnvelope | undefined {
+    const r = this.selectOne.get(accountId);
+    if (!r) return undefined;
+    return {
+      sealedFor: r.sealed_for,
+      format: r.format,
+      kdf: { memoryKiB: r.kdf_memory_kib, iterations: r.kdf_iterations, parallelism: r.kdf_parallelism },
+      kdfSalt: r.kdf_salt,
+      deviceKeyId: r.device_key_id,
+      sealSalt: r.seal_salt,
+      nonce: r.nonce,
+      verifier: r.verifier,
+      ciphertext: r.ciphertext,
+      sealedAt: r.sealed_at,
+      rowMac: r.row_mac,
+    };
+  }
+
+  accountIds(): Set<string> {
+    return new Set(this.selectIds.all().map((r) => r.account_id));
+  }
+
+  put(accountId: string, envelope: SealedEnvelope): void {
+    this.upsert.run(...values(accountId, envelope));
+  }
+
+  /** Replaces the sealed payload if the row was sealed with the same Argon2 salt and device key; false if not. */
+  replaceIfSameKeys(accountId: string, e: SealedEnvelope): boolean {
+    const changes = this.replaceSame.run(
+      e.verifier, e.sealSalt, e.nonce, e.ciphertext, e.rowMac, e.sealedAt, accountId, e.sealedFor, e.format, e.kdfSalt, e.deviceKeyId,
+    ).changes;
+    return changes === 1;
+  }
+
+  delete(accountId: string): boolean {
+    return this.remove.run(accountId).changes > 0;
+  }
+}

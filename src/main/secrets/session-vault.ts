@@ -1,0 +1,382 @@
+/**
+ * The sealed-session vault (DESIGN.md sections 3 and 4): accounts, their sealed sessions, PIN
+ * unlock with counted attempts, lockout, re-seal while unlocked, change and forgotten PIN.
+ *
+ * State is derived from facts: an account "has a session" when its `sealed_sessions` row exists; it
+ * is "unlocked" while this vault holds an `UnlockedSession` for it (key material in memory only).
+ * Nothing about being unlocked is persisted.
+ *
+ * Unlock, in order (each step's error code in brackets):
+ *  1. read the device key and the keychain counter mirror [keychain_unavailable];
+ *  2. attempts at the maximum: finish the wipe [locked_out]; inside a delay [unlock_delayed];
+ *  3. the row exists [no_sealed_session], was sealed for this account [session_account_mismatch],
+ *     the device key exists and is the one it was sealed with [device_key_missing], and its MAC
+ *     verifies under the device key [session_tampered] (none of these try the PIN or count);
+ *  4. count the attempt: database, then keychain mirror, both awaited;
+ *  5. Argon2id + HKDF, compare the PIN verifier [wrong_pin with attemptsLeft and retryAt; on the
+ *     last allowed failure the session and the device key are destroyed: lockout_wipe];
+ *  6. AES-256-GCM open [session_tampered]; reset the counter (the PIN was right).
+ *  If the session's Argon2id parameters are weaker than the current ones, it is re-sealed with the
+ *  PIN under the current parameters and a fresh salt right after a successful unlock.
+ *
+ * Operations on one account run one at a time (unlock, new session, re-seal, change PIN, wipe,
+ * remove). `lock()` always wins: an unlock that finishes after a lock of its account is discarded
+ * (`session_locked`).
+ *
+ * "Forgot PIN" (`forgetPin`) and a revoked session (`wipeSession`) destroy the sealed session and
+ * the device key but keep the account row, so the lock screen can still offer "Sign in" by name.
+ * `removeAccount` also deletes the account row, its counter and its keychain entries. Other tables
+ * (field notes, ...) are not touched.
+ */
+import { FieldKeyError } from '../../shared/errors';
+import type { Account, AccountIdentity } from '../accounts/account-store';
+import { AccountStore } from '../accounts/account-store';
+import type { Clock } from '../clock';
+import type { Policy } from '../policy/policy-types';
+import type { Database } from '../storage/database';
+import { isWeaker, type Argon2ParamsSource } from './argon2-params';
+import { AttemptCounter, attemptStatus, UnlockError, type AttemptStatus } from './attempt-counter';
+import { assertPinAllowed } from './pin-policy';
+import { attemptsEntry, deviceKeyEntry, type SecretStore } from './secret-store';
+import {
+  decodeDeviceKey,
+  deriveSessionKeys,
+  deviceKeyId,
+  encodeDeviceKey,
+  generateDeviceKey,
+  newKdfSalt,
+  openTokens,
+  pinMatches,
+  rowMacValid,
+  sealTokens,
+  tampered,
+  type SessionKeys,
+} from './session-crypto';
+import { SealedSessionStore } from './sealed-session-store';
+import type { SessionTokens } from './session-tokens';
+import { UnlockedSession } from './unlocked-session';
+
+export interface SessionVaultOptions {
+  db: Database;
+  /** The OS keychain: `createKeytarSecretStore()` in the app. */
+  secrets: SecretStore;
+  clock: Clock;
+  policy: Pick<Policy, 'pin' | 'maxAccounts'>;
+  /** Parameters for new seals: `argon2ParamsFromPolicy(policy.argon2, { db, clock })` in the app. */
+  argon2: Argon2ParamsSource;
+}
+
+export interface AccountSummary extends Account {
+  hasSession: boolean;
+  unlocked: boolean;
+}
+
+export class SessionVault {
+  private readonly db: Database;
+  private readonly secrets: SecretStore;
+  private readonly clock: Clock;
+  private readonly policy: Pick<Policy, 'pin' | 'maxAccounts'>;
+  private readonly argon2: Argon2ParamsSource;
+  private readonly accounts: AccountStore;
+  private readonly sessions: SealedSessionStore;
+  private readonly attempts: AttemptCounter;
+  private readonly open = new Map<string, UnlockedSession>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly lockEpochs = new Map<string, number>();
+
+  constructor(options: SessionVaultOptions) {
+    this.db = options.db;
+    this.secrets = options.secrets;
+    this.clock = options.clock;
+    this.policy = options.policy;
+    this.argon2 = options.argon2;
+    this.accounts = new AccountStore(options.db, options.clock);
+    this.sessions = new SealedSessionStore(options.db);
+    this.attempts = new AttemptCounter(options.db, options.secrets);
+  }
+
+  // ---- accounts ----
+
+  listAccounts(): AccountSummary[] {
+    const sealed = this.sessions.accountIds();
+    return this.accounts.list().map((a) => this.summary(a, sealed.has(a.id)));
+  }
+
+  getAccount(accountId: string): AccountSummary | undefined {
+    const account = this.accounts.get(accountId);
+    return account && this.summary(account, this.sessions.get(accountId) !== undefined);
+  }
+
+  /** Adds the account (issuer + `sub`) or refreshes its display name and email; `too_many_accounts` beyond the policy cap. */
+  addAccount(identity: AccountIdentity): Account {
+    return this.accounts.upsert(identity, this.policy.maxAccounts);
+  }
+
+  /** Removes the account: its sealed session, keychain entries, counter and row. */
+  async removeAccount(accountId: string): Promise<void> {
+    this.lock(accountId);
+    return this.serialize(accountId, async () => {
+      this.sessions.delete(accountId);
+      await this.secrets.delete(deviceKeyEntry(accountId));
+      await this.secrets.delete(attemptsEntry(accountId));
+      this.db.transaction(() => {
+        this.attempts.clearDatabase(accountId);
+        this.accounts.delete(accountId);
+      })();
+    });
+  }
+
+  hasSession(accountId: string): boolean {
+    return this.sessions.get(accountId) !== undefined;
+  }
+
+  // ---- sessions ----
+
+  /**
+   * Seals the tokens of a fresh online sign-in under a new PIN and a new device key, replacing any
+   * earlier session of the account, resets its counter, and returns it unlocked.
+   */
+  async createSession(accountId: string, pin: string, tokens: SessionTokens): Promise<UnlockedSession> {
+    this.requireAccount(accountId);
+    assertPinAllowed(pin, this.policy.pin);
+    this.lock(accountId);
+    return this.serialize(accountId, async () => {
+      const epoch = this.epoch(accountId);
+      const kdf = await this.argon2.current();
+      const deviceKey = generateDeviceKey();
+      try {
+        // Keychain first: if it is unavailable nothing is written to the database.
+        await this.secrets.set(deviceKeyEntry(accountId), encodeDeviceKey(deviceKey));
+        await this.secrets.delete(attemptsEntry(accountId));
+        const keys = await deriveSessionKeys(pin, deviceKey, accountId, kdf, newKdfSalt());
+        const envelope = sealTokens(keys, tokens, this.clock.now().toISOString());
+        this.db.transaction(() => {
+          this.sessions.put(accountId, envelope);
+          this.attempts.clearDatabase(accountId);
+        })();
+        return this.register(keys, tokens, epoch);
+      } finally {
+        deviceKey.fill(0);
+      }
+    });
+  }
+
+  /** Unlocks with the PIN; see the module comment for the order of checks and the error codes. */
+  async unlock(accountId: string, pin: string): Promise<UnlockedSession> {
+    this.requireAccount(accountId);
+    return this.serialize(accountId, async () => {
+      const epoch = this.epoch(accountId);
+      const { keys, tokens } = await this.unlockKeys(accountId, pin);
+      return this.register(keys, tokens, epoch);
+    });
+  }
+
+  /** Attempts used and left, and the time the next attempt is allowed, for the lock screen. */
+  async attemptStatus(accountId: string): Promise<AttemptStatus> {
+    this.requireAccount(accountId);
+    return attemptStatus(await this.attempts.read(accountId), this.maxAttempts(), this.clock.now().getTime());
+  }
+
+  /**
+   * Changes the PIN. The current PIN is checked as an unlock attempt (counted, delays, lockout);
+   * the new one must satisfy the PIN policy (checked first, without using an attempt). Returns the
+   * session unlocked under the new PIN; the device key stays.
+   */
+  async changePin(accountId: string, currentPin: string, newPin: string): Promise<UnlockedSession> {
+    this.requireAccount(accountId);
+    assertPinAllowed(newPin, this.policy.pin);
+    return this.serialize(accountId, async () => {
+      const epoch = this.epoch(accountId);
+      const { keys, tokens, deviceKey } = await this.unlockKeys(accountId, currentPin, { forChange: true });
+      try {
+        keys.destroy();
+        const kdf = await this.argon2.current();
+        const fresh = await deriveSessionKeys(newPin, deviceKey!, accountId, kdf, newKdfSalt());
+        this.sessions.put(accountId, sealTokens(fresh, tokens, this.clock.now().toISOString()));
+        return this.register(fresh, tokens, epoch);
+      } finally {
+        deviceKey?.fill(0);
+      }
+    });
+  }
+
+  /** "Forgot PIN": destroys the sealed session and the device key; the account stays listed for a new sign-in. */
+  forgetPin(accountId: string): Promise<void> {
+    return this.wipeSession(accountId);
+  }
+
+  /** Destroys the sealed session and the device key (forgotten PIN, revoked session, sign-out). */
+  async wipeSession(accountId: string): Promise<void> {
+    this.lock(accountId);
+    return this.serialize(accountId, () => this.wipe(accountId));
+  }
+
+  /** The unlocked session of the account, if any. */
+  unlocked(accountId: string): UnlockedSession | undefined {
+    const session = this.open.get(accountId);
+    return session && !session.isLocked ? session : undefined;
+  }
+
+  /** Re-seals new tokens for an unlocked account without the PIN; `session_locked` if it is not unlocked. */
+  async reseal(accountId: string, tokens: SessionTokens): Promise<void> {
+    const session = this.unlocked(accountId);
+    if (!session) throw new FieldKeyError('session_locked', 'The session is locked; unlock it with the PIN first.');
+    return session.reseal(tokens);
+  }
+
+  /** Drops the account's key material from memory. */
+  lock(accountId: string): void {
+    this.lockEpochs.set(accountId, this.epoch(accountId) + 1);
+    this.open.get(accountId)?.lock();
+    this.open.delete(accountId);
+  }
+
+  /** Locks every account (idle timeout, OS suspend or screen lock). */
+  lockAll(): void {
+    for (const accountId of [...this.open.keys()]) this.lock(accountId);
+  }
+
+  // ---- internals ----
+
+  private async unlockKeys(
+    accountId: string,
+    pin: string,
+    options: { forChange?: boolean } = {},
+  ): Promise<{ keys: SessionKeys; tokens: SessionTokens; deviceKey?: Buffer }> {
+    if (typeof pin !== 'string') throw new FieldKeyError('pin_invalid', 'The PIN must be text.');
+    const max = this.maxAttempts();
+    const [storedKey, known] = await Promise.all([this.secrets.get(deviceKeyEntry(accountId)), this.attempts.read(accountId)]);
+    const now = this.clock.now().getTime();
+    const before = attemptStatus(known, max, now);
+    if (before.lockedOut) {
+      await this.wipe(accountId);
+      throw new UnlockError('locked_out', 'Too many wrong PINs: this account was locked. Sign in online to use it again.', 0);
+    }
+    if (before.retryAt) {
+      throw new UnlockError(
+        'unlock_delayed',
+        `Too many wrong PINs. Try again after ${before.retryAt.toISOString()}.`,
+        before.attemptsLeft,
+        before.retryAt,
+      );
+    }
+
+    const envelope = this.sessions.get(accountId);
+    if (!envelope) {
+      throw new FieldKeyError('no_sealed_session', 'This account has no stored session on this laptop. Sign in online.');
+    }
+    if (envelope.sealedFor !== accountId) {
+      throw new FieldKeyError(
+        'session_account_mismatch',
+        'The stored session of this account belongs to another account and cannot be used. Sign in online to replace it.',
+      );
+    }
+    const deviceKey = storedKey === null ? undefined : decodeDeviceKey(storedKey);
+    try {
+      if (!deviceKey || !deviceKeyId(deviceKey).equals(envelope.deviceKeyId)) {
+        throw new FieldKeyError(
+          'device_key_missing',
+          "This account's device key is missing from the OS keychain, so its stored session cannot be opened. Sign in online.",
+        );
+      }
+      if (!rowMacValid(envelope, deviceKey, accountId)) throw tampered();
+
+      const counted = await this.attempts.recordAttempt(accountId, known, now);
+      const keys = await deriveSessionKeys(pin, deviceKey, accountId, envelope.kdf, envelope.kdfSalt);
+      if (!pinMatches(keys, envelope)) {
+        keys.destroy();
+        const after = attemptStatus(counted, max, now);
+        if (after.lockedOut) {
+          // The row goes first, which alone makes the tokens unreadable; if the keychain fails to
+          // delete the device key now, the next attempt (locked_out) deletes it.
+          await this.wipe(accountId).catch(() => undefined);
+          throw new UnlockError(
+            'lockout_wipe',
+            `Wrong PIN. That was the last of ${max} attempts: the stored session was erased. Sign in online to use this account again.`,
+            0,
+          );
+        }
+        const wait = after.retryAt ? ` Next attempt after ${after.retryAt.toISOString()}.` : '';
+        throw new UnlockError('wrong_pin', `Wrong PIN. ${after.attemptsLeft} attempt(s) left.${wait}`, after.attemptsLeft, after.retryAt);
+      }
+      let tokens: SessionTokens;
+      try {
+        tokens = openTokens(keys, envelope);
+      } catch (error) {
+        keys.destroy();
+        await this.attempts.reset(accountId);
+        throw error;
+      }
+      await this.attempts.reset(accountId);
+      if (options.forChange) return { keys, tokens, deviceKey: Buffer.from(deviceKey) };
+      return { keys: await this.upgradeIfWeaker(accountId, pin, deviceKey, keys, tokens), tokens };
+    } finally {
+      deviceKey?.fill(0);
+    }
+  }
+
+  /** Re-seals with the PIN under stronger current parameters (never calibrates during an unlock). */
+  private async upgradeIfWeaker(accountId: string, pin: string, deviceKey: Buffer, keys: SessionKeys, tokens: SessionTokens): Promise<SessionKeys> {
+    const wanted = this.argon2.peek();
+    if (!wanted || !isWeaker(keys.kdf, wanted)) return keys;
+    const fresh = await deriveSessionKeys(pin, deviceKey, accountId, wanted, newKdfSalt());
+    this.sessions.put(accountId, sealTokens(fresh, tokens, this.clock.now().toISOString()));
+    keys.destroy();
+    return fresh;
+  }
+
+  /** Deletes the sealed row first (that alone makes the tokens unreadable), then the device key. */
+  private async wipe(accountId: string): Promise<void> {
+    this.open.get(accountId)?.lock();
+    this.open.delete(accountId);
+    this.sessions.delete(accountId);
+    await this.secrets.delete(deviceKeyEntry(accountId));
+  }
+
+  private register(keys: SessionKeys, tokens: SessionTokens, epoch: number): UnlockedSession {
+    if (this.epoch(keys.accountId) !== epoch) {
+      keys.destroy();
+      throw new FieldKeyError('session_locked', 'The account was locked while it was being unlocked.');
+    }
+    const session = new UnlockedSession(keys, tokens, (k, t) => this.persistReseal(k, t));
+    this.open.get(keys.accountId)?.lock();
+    this.open.set(keys.accountId, session);
+    return session;
+  }
+
+  private persistReseal(keys: SessionKeys, tokens: SessionTokens): Promise<void> {
+    return this.serialize(keys.accountId, async () => {
+      const envelope = sealTokens(keys, tokens, this.clock.now().toISOString());
+      if (!this.sessions.replaceIfSameKeys(keys.accountId, envelope)) {
+        throw new FieldKeyError('session_locked', 'The stored session was replaced or erased; unlock or sign in again.');
+      }
+    });
+  }
+
+  private serialize<T>(accountId: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(accountId) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const settled = next.catch(() => undefined);
+    this.queues.set(accountId, settled);
+    void settled.then(() => {
+      if (this.queues.get(accountId) === settled) this.queues.delete(accountId);
+    });
+    return next;
+  }
+
+  private epoch(accountId: string): number {
+    return this.lockEpochs.get(accountId) ?? 0;
+  }
+
+  private maxAttempts(): number {
+    return Math.max(1, Math.floor(this.policy.pin.maxAttempts));
+  }
+
+  private requireAccount(accountId: string): void {
+    if (!this.accounts.get(accountId)) throw new FieldKeyError('unknown_account', 'There is no such account on this laptop.');
+  }
+
+  private summary(account: Account, hasSession: boolean): AccountSummary {
+    return { ...account, hasSession, unlocked: this.unlocked(account.id) !== undefined };
+  }
+}
