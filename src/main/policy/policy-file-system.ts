@@ -1,0 +1,17 @@
+/** The few file operations the policy loader needs, injectable so tests never touch /etc. */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+
+export interface PolicyFileSystem {
+  /** The file's bytes; throws an error with a Node `code` (ENOENT, EACCES, EISDIR...) when it cannot. */
+  readFile(path: string): Uint8Array;
+  /** True when something exists at `path` (a file, a directory...). */
+  exists(path: string): boolean;
+  /** The POSIX mode bits of the file at `path` (`st_mode`). */
+  mode(path: string): number;
+}
+
+export const nodePolicyFileSystem: PolicyFileSystem = {
+  readFile: (path) => readFileSync(path),
+  exists: (path) => existsSync(path),
+  mode: (path) => statSync(path).mode,
+};
