@@ -6,8 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppInfo } from 'app-builder-lib';
-import { getConfig } from 'app-builder-lib/out/util/config/config.js';
+import { AppInfo, Packager } from 'app-builder-lib';
 import { expandMacro } from 'app-builder-lib/out/util/macroExpander.js';
 import { Arch } from 'builder-util';
 import { getArtifactArchName } from 'builder-util/out/arch.js';
@@ -15,22 +14,22 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { databaseFile, keychainService } from '../../src/main/environment';
 import { DEFAULT_POLICY_FIELDS } from '../../src/main/policy/policy-defaults';
 
-type Configuration = Awaited<ReturnType<typeof getConfig>>;
-
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const doc = readFileSync(join(root, 'docs/deploy.md'), 'utf8');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string };
-
-let config: Configuration;
+let config: Packager['config'];
+/** electron-builder's view of the app, with the placeholder version the doc uses. */
+let app: AppInfo;
 beforeAll(async () => {
-  config = await getConfig(root, join(root, 'electron-builder.yml'), null);
+  const packager = new Packager({ projectDir: root });
+  await packager.validateConfig();
+  config = packager.config;
+  app = Object.create(new AppInfo(packager, null), { version: { value: 'x.y.z' } }) as AppInfo;
 });
 
-/** The file name electron-builder gives an artifact, for the placeholder version the doc uses. */
+/** The file name electron-builder gives an artifact (its own macro expansion of the artifactName pattern). */
 function artifact(pattern: string | null | undefined, ext: string, arch: Arch): string {
   expect(pattern, `artifactName for ${ext}`).toBeTypeOf('string');
-  const appInfo = { name: pkg.name, productName: config.productName, sanitizedProductName: config.productName, version: 'x.y.z' };
-  return expandMacro(pattern as string, getArtifactArchName(arch, ext), appInfo as unknown as AppInfo, { ext });
+  return expandMacro(pattern as string, getArtifactArchName(arch, ext), app, { ext });
 }
 
 describe('docs/deploy.md matches electron-builder.yml', () => {
@@ -50,7 +49,7 @@ describe('docs/deploy.md matches electron-builder.yml', () => {
   });
 
   it('gives the install paths electron-builder uses for the executable', () => {
-    const product = config.productName as string;
+    const product = app.productFilename;
     expect(doc).toContain(`"C:\\Program Files\\${product}\\${product}.exe" doctor --json`);
     expect(doc).toContain(`"C:\\Program Files\\${product}\\Uninstall ${product}.exe" /S`);
     expect(doc).toContain(`/Applications/${product}.app/Contents/MacOS/${product} doctor`);

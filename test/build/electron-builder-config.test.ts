@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AppInfo, Packager } from 'app-builder-lib';
 import { getFileMatchers } from 'app-builder-lib/out/fileMatcher.js';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
 import { DebugLogger } from 'builder-util';
@@ -212,13 +213,18 @@ describe('packaged files and metadata', () => {
     }
   });
 
-  it('carries the metadata deb, rpm and MSI builds require', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; homepage?: string; author?: { name?: string } };
-    const metadata = { ...pkg, ...(config.extraMetadata as typeof pkg | undefined) };
-    expect(metadata.name).toMatch(/^[a-z0-9-]+$/);
-    expect(metadata.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(metadata.homepage).toMatch(/^https:\/\//);
-    expect(metadata.author?.name).toBeTruthy();
+  it('passes the checks `electron-builder` runs before building, with the metadata deb, rpm and MSI need', async () => {
+    // Packager.validateConfig: loads the config, merges extraMetadata into package.json's metadata,
+    // checks the metadata and validates the schema, all before anything is downloaded or built.
+    const packager = new Packager({ projectDir: root });
+    await packager.validateConfig();
+    const app = new AppInfo(packager, null);
+    expect(app.id).toBe('com.fieldkey.app');
+    expect(app.productFilename).toBe('FieldKey');
+    expect(app.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(app.linuxPackageName).toBe('fieldkey');
+    expect(app.companyName, 'MSI manufacturer and Windows publisher').toBeTruthy();
+    expect(await app.computePackageUrl(), 'deb and rpm refuse to build without a homepage').toMatch(/^https:\/\//);
     expect(config.linux?.maintainer).toMatch(/^.+ <[^@\s]+@[^@\s]+>$/);
     expect(config.linux?.executableName).toBe('fieldkey');
   });
