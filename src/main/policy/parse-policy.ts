@@ -17,6 +17,15 @@ const ANNOTATION_KEYS = ['$schema', '$comment'];
  * Throws PolicyInvalidError (`policy_invalid`).
  */
 export function parsePolicy(text: string, source: string): Policy {
+  const { document, problems } = parsePolicyJson(text, source);
+  return validatePolicyDocument(document, source, problems);
+}
+
+/**
+ * Strict JSON reading of a policy: the document, plus problems for duplicate keys. Throws
+ * PolicyInvalidError when the text is not JSON (line and column in the reason).
+ */
+export function parsePolicyJson(text: string, source: string): { document: unknown; problems: PolicyProblem[] } {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let parsed;
   try {
@@ -27,11 +36,11 @@ export function parsePolicy(text: string, source: string): Policy {
     }
     throw error;
   }
-  const duplicates: PolicyProblem[] = parsed.duplicateKeys.map((path) => ({
+  const problems: PolicyProblem[] = parsed.duplicateKeys.map((path) => ({
     field: formatJsonPath(path),
     reason: 'appears more than once in the same object; JSON silently keeps only the last one, so remove the others',
   }));
-  return validatePolicyDocument(parsed.value, source, duplicates);
+  return { document: parsed.value, problems };
 }
 
 /**

@@ -1,0 +1,64 @@
+/**
+ * macOS machine policy from an MDM configuration profile (PayloadType `com.fieldkey.app`), which
+ * macOS writes to `/Library/Managed Preferences/com.fieldkey.app.plist` (binary or XML). Keys and
+ * nesting are those of the JSON policy (`issuer`, `pin` dict with `minLength`...); integers are
+ * `<integer>`, lists `<array>` of `<string>`. Keys starting with `Payload` (profile bookkeeping)
+ * are ignored.
+ */
+import { parse, type PlistValue } from 'plist';
+import { DOCUMENT_FIELD, PolicyInvalidError, policyUnreadable } from './policy-errors';
+import type { MachinePolicySource, UnvalidatedPolicyDocument } from './machine-policy-source';
+import { nodePolicyFileSystem, type PolicyFileSystem } from './policy-file-system';
+import { describeFsError, MAX_POLICY_BYTES } from './read-policy-file';
+
+export const MANAGED_PREFERENCES_DOMAIN = 'com.fieldkey.app';
+export const MANAGED_PLIST_PATH = `/Library/Managed Preferences/${MANAGED_PREFERENCES_DOMAIN}.plist`;
+
+/**
+ * The policy settings in a managed-preferences plist (XML or binary bytes, or XML text), or null
+ * when it holds none. Throws PolicyInvalidError when it is not a property list dictionary.
+ */
+export function parseManagedPlist(content: string | Uint8Array, source: string = MANAGED_PLIST_PATH): UnvalidatedPolicyDocument | null {
+  let value: PlistValue;
+  try {
+    value = parse(content);
+  } catch {
+    throw new PolicyInvalidError(source, [{ field: DOCUMENT_FIELD, reason: 'is not a valid property list (XML or binary plist)' }]);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) {
+    throw new PolicyInvalidError(source, [{ field: DOCUMENT_FIELD, reason: 'the property list must be a dictionary of settings' }]);
+  }
+  const settings: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (!key.startsWith('Payload')) settings[key] = entry;
+  }
+  return Object.keys(settings).length > 0 ? settings : null;
+}
+
+export interface MacosManagedPolicyOptions {
+  fs?: PolicyFileSystem;
+  path?: string;
+}
+
+export function macosManagedPolicySource(options: MacosManagedPolicyOptions = {}): MachinePolicySource {
+  const fs = options.fs ?? nodePolicyFileSystem;
+  const path = options.path ?? MANAGED_PLIST_PATH;
+  return {
+    kind: 'managed-plist',
+    name: 'macOS managed preferences (MDM profile)',
+    location: path,
+    async read() {
+      if (!fs.exists(path)) return null;
+      let bytes: Uint8Array;
+      try {
+        bytes = fs.readFile(path);
+      } catch (error) {
+        throw policyUnreadable(path, describeFsError(error), error);
+      }
+      if (bytes.length > MAX_POLICY_BYTES) {
+        throw new PolicyInvalidError(path, [{ field: DOCUMENT_FIELD, reason: `the file is ${bytes.length} bytes; a policy is at most ${MAX_POLICY_BYTES} bytes` }]);
+      }
+      return parseManagedPlist(bytes, path);
+    },
+  };
+}
