@@ -2,7 +2,7 @@
  * Real keys and tokens for offline-decision tests: key pairs generated with jose, tokens signed
  * with SignJWT at test time (no fixture tokens).
  */
-import { CompactSign, SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { CompactSign, SignJWT, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { withDefaults } from '../../../src/main/policy/policy-defaults';
 import type { Policy } from '../../../src/main/policy/policy-types';
 
@@ -24,6 +24,12 @@ export async function makeKey(alg: string, kid: string, options: { declareAlg?: 
   const { privateKey, publicKey } = await generateKeyPair(alg, options.crv ? { crv: options.crv, extractable: true } : { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid, ...(options.declareAlg ? { alg } : {}) };
   return { alg, kid, privateKey, publicKey, jwk };
+}
+
+/** The same key pair, for signing with another algorithm its type allows (e.g. an RSA key for PS256). */
+export async function withAlg(key: TestKey, alg: string): Promise<TestKey> {
+  const privateKey = (await importJWK(await exportJWK(key.privateKey), alg)) as CryptoKey;
+  return { ...key, alg, privateKey };
 }
 
 /** Claims of a token issued a minute before NOW, valid for 15 minutes. */
