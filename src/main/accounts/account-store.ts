@@ -13,8 +13,9 @@ export interface Account {
   issuer: string;
   displayName: string;
   email: string | null;
-  createdAt: string;
-  updatedAt: string;
+  /** ms since the epoch */
+  createdAt: number;
+  updatedAt: number;
 }
 
 export interface AccountIdentity {
@@ -30,8 +31,8 @@ interface AccountRow {
   issuer: string;
   display_name: string;
   email: string | null;
-  created_at: string;
-  updated_at: string;
+  created_at: number;
+  updated_at: number;
 }
 
 const toAccount = (r: AccountRow): Account => ({
@@ -58,10 +59,10 @@ export class AccountStore {
     this.selectOne = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?');
     this.selectAll = db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY created_at, id');
     this.countAll = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM accounts');
-    this.insert = db.prepare<[string, string, string, string | null, string, string]>(
+    this.insert = db.prepare<[string, string, string, string | null, number, number]>(
       'INSERT INTO accounts (id, issuer, display_name, email, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.update = db.prepare<[string, string | null, string, string]>(
+    this.update = db.prepare<[string, string | null, number, string]>(
       'UPDATE accounts SET display_name = ?, email = ?, updated_at = ? WHERE id = ?',
     );
     this.remove = db.prepare<[string]>('DELETE FROM accounts WHERE id = ?');
@@ -82,7 +83,7 @@ export class AccountStore {
    */
   upsert(identity: AccountIdentity, maxAccounts: number): Account {
     const id = accountIdFor(identity.issuer, identity.subject);
-    const now = this.clock.now().toISOString();
+    const now = this.clock.now().getTime();
     const email = identity.email ?? null;
     const run = this.db.transaction(() => {
       if (this.selectOne.get(id)) {

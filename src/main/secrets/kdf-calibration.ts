@@ -96,7 +96,7 @@ export function argon2ParamsFromPolicy(policy: Argon2Policy, options: PolicyPara
       running ??= (async () => {
         try {
           const result = atLeastFloor(await calibrate(targetMs));
-          cache?.put(targetMs, result, (options.clock ?? systemClock).now().toISOString());
+          cache?.put(targetMs, result, (options.clock ?? systemClock).now().getTime());
           known = result;
           return result;
         } finally {
@@ -120,7 +120,7 @@ class CalibrationCache {
 
   constructor(db: Database) {
     this.select = db.prepare<[number], CalibrationRow>('SELECT memory_kib, iterations, parallelism FROM kdf_calibration WHERE target_ms = ?');
-    this.upsert = db.prepare<[number, number, number, number, string]>(
+    this.upsert = db.prepare<[number, number, number, number, number]>(
       `INSERT INTO kdf_calibration (target_ms, memory_kib, iterations, parallelism, calibrated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (target_ms) DO UPDATE SET memory_kib = excluded.memory_kib, iterations = excluded.iterations,
          parallelism = excluded.parallelism, calibrated_at = excluded.calibrated_at`,
@@ -132,7 +132,7 @@ class CalibrationCache {
     return row && atLeastFloor({ memoryKiB: row.memory_kib, iterations: row.iterations, parallelism: row.parallelism });
   }
 
-  put(targetMs: number, params: Argon2Params, at: string): void {
+  put(targetMs: number, params: Argon2Params, at: number): void {
     this.upsert.run(targetMs, params.memoryKiB, params.iterations, params.parallelism, at);
   }
 }

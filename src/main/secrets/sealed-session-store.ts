@@ -19,10 +19,10 @@ interface SealedRow {
   verifier: Buffer;
   ciphertext: Buffer;
   row_mac: Buffer;
-  sealed_at: string;
+  sealed_at: number;
 }
 
-type RowValues = [string, string, number, number, number, number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string];
+type RowValues = [string, string, number, number, number, number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, number];
 
 const values = (accountId: string, e: SealedEnvelope): RowValues => [
   accountId,
@@ -62,7 +62,7 @@ export class SealedSessionStore {
          ciphertext = excluded.ciphertext, row_mac = excluded.row_mac, sealed_at = excluded.sealed_at`,
     );
     // A re-seal replaces the row only if it still belongs to the same PIN and device key.
-    this.replaceSame = db.prepare<[Buffer, Buffer, Buffer, Buffer, Buffer, string, string, string, number, Buffer, Buffer]>(
+    this.replaceSame = db.prepare<[Buffer, Buffer, Buffer, Buffer, Buffer, number, string, string, number, Buffer, Buffer]>(
       `UPDATE sealed_sessions SET verifier = ?, seal_salt = ?, nonce = ?, ciphertext = ?, row_mac = ?, sealed_at = ?
        WHERE account_id = ? AND sealed_for = ? AND format = ? AND kdf_salt = ? AND device_key_id = ?`,
     );

@@ -60,7 +60,8 @@ export interface SealedEnvelope {
   verifier: Buffer;
   /** GCM ciphertext followed by the 16-byte tag. */
   ciphertext: Buffer;
-  sealedAt: string;
+  /** ms since the epoch */
+  sealedAt: number;
   rowMac: Buffer;
 }
 
@@ -159,7 +160,7 @@ export function pinMatches(keys: SessionKeys, envelope: SealedEnvelope): boolean
 }
 
 /** Seals the tokens under the keys with a fresh seal salt and nonce. */
-export function sealTokens(keys: SessionKeys, tokens: SessionTokens, sealedAt: string): SealedEnvelope {
+export function sealTokens(keys: SessionKeys, tokens: SessionTokens, sealedAt: number): SealedEnvelope {
   if (!isSessionTokens(tokens)) throw new FieldKeyError('invalid_tokens', 'The session to seal must be an object.');
   const { root, macKey } = keys.material();
   const partial = {
@@ -253,7 +254,7 @@ function rowMacKey(deviceKey: Buffer, accountId: string): Buffer {
 }
 
 function rowMac(macKey: Buffer, e: SealedEnvelope): Buffer {
-  const body = lengthPrefixed([header(e), e.sealSalt, e.nonce, e.verifier, e.ciphertext, e.sealedAt]);
+  const body = lengthPrefixed([header(e), e.sealSalt, e.nonce, e.verifier, e.ciphertext, String(e.sealedAt)]);
   return createHmac('sha256', macKey).update(body).digest();
 }
 

@@ -20,8 +20,8 @@
  *  PIN under the current parameters and a fresh salt right after a successful unlock.
  *
  * Operations on one account run one at a time (unlock, new session, re-seal, change PIN, wipe,
- * remove). `lock()` always wins: an unlock that finishes after a lock of its account is discarded
- * (`session_locked`).
+ * remove). `lock()` always wins: an unlock (or new session, or PIN change) that was requested
+ * before a lock of its account and finishes after it is discarded (`session_locked`).
  *
  * "Forgot PIN" (`forgetPin`) and a revoked session (`wipeSession`) destroy the sealed session and
  * the device key but keep the account row, so the lock screen can still offer "Sign in" by name.
@@ -53,7 +53,7 @@ import {
   type SessionKeys,
 } from './session-crypto';
 import { SealedSessionStore } from './sealed-session-store';
-import type { SessionTokens } from './session-tokens';
+import { isSessionTokens, type SessionTokens } from './session-tokens';
 import { UnlockedSession } from './unlocked-session';
 
 export interface SessionVaultOptions {
@@ -139,9 +139,10 @@ export class SessionVault {
   async createSession(accountId: string, pin: string, tokens: SessionTokens): Promise<UnlockedSession> {
     this.requireAccount(accountId);
     assertPinAllowed(pin, this.policy.pin);
+    if (!isSessionTokens(tokens)) throw new FieldKeyError('invalid_tokens', 'The session to seal must be an object.');
     this.lock(accountId);
+    const epoch = this.epoch(accountId);
     return this.serialize(accountId, async () => {
-      const epoch = this.epoch(accountId);
       const kdf = await this.argon2.current();
       const deviceKey = generateDeviceKey();
       try {
@@ -149,7 +150,7 @@ export class SessionVault {
         await this.secrets.set(deviceKeyEntry(accountId), encodeDeviceKey(deviceKey));
         await this.secrets.delete(attemptsEntry(accountId));
         const keys = await deriveSessionKeys(pin, deviceKey, accountId, kdf, newKdfSalt());
-        const envelope = sealTokens(keys, tokens, this.clock.now().toISOString());
+        const envelope = sealTokens(keys, tokens, this.clock.now().getTime());
         this.db.transaction(() => {
           this.sessions.put(accountId, envelope);
           this.attempts.clearDatabase(accountId);
@@ -164,8 +165,8 @@ export class SessionVault {
   /** Unlocks with the PIN; see the module comment for the order of checks and the error codes. */
   async unlock(accountId: string, pin: string): Promise<UnlockedSession> {
     this.requireAccount(accountId);
+    const epoch = this.epoch(accountId);
     return this.serialize(accountId, async () => {
-      const epoch = this.epoch(accountId);
       const { keys, tokens } = await this.unlockKeys(accountId, pin);
       return this.register(keys, tokens, epoch);
     });
@@ -185,14 +186,14 @@ export class SessionVault {
   async changePin(accountId: string, currentPin: string, newPin: string): Promise<UnlockedSession> {
     this.requireAccount(accountId);
     assertPinAllowed(newPin, this.policy.pin);
+    const epoch = this.epoch(accountId);
     return this.serialize(accountId, async () => {
-      const epoch = this.epoch(accountId);
       const { keys, tokens, deviceKey } = await this.unlockKeys(accountId, currentPin, { forChange: true });
       try {
         keys.destroy();
         const kdf = await this.argon2.current();
         const fresh = await deriveSessionKeys(newPin, deviceKey!, accountId, kdf, newKdfSalt());
-        this.sessions.put(accountId, sealTokens(fresh, tokens, this.clock.now().toISOString()));
+        this.sessions.put(accountId, sealTokens(fresh, tokens, this.clock.now().getTime()));
         return this.register(fresh, tokens, epoch);
       } finally {
         deviceKey?.fill(0);
@@ -320,7 +321,7 @@ export class SessionVault {
     const wanted = this.argon2.peek();
     if (!wanted || !isWeaker(keys.kdf, wanted)) return keys;
     const fresh = await deriveSessionKeys(pin, deviceKey, accountId, wanted, newKdfSalt());
-    this.sessions.put(accountId, sealTokens(fresh, tokens, this.clock.now().toISOString()));
+    this.sessions.put(accountId, sealTokens(fresh, tokens, this.clock.now().getTime()));
     keys.destroy();
     return fresh;
   }
@@ -346,7 +347,7 @@ export class SessionVault {
 
   private persistReseal(keys: SessionKeys, tokens: SessionTokens): Promise<void> {
     return this.serialize(keys.accountId, async () => {
-      const envelope = sealTokens(keys, tokens, this.clock.now().toISOString());
+      const envelope = sealTokens(keys, tokens, this.clock.now().getTime());
       if (!this.sessions.replaceIfSameKeys(keys.accountId, envelope)) {
         throw new FieldKeyError('session_locked', 'The stored session was replaced or erased; unlock or sign in again.');
       }

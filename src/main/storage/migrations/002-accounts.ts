@@ -9,6 +9,8 @@
  *   the account the envelope was sealed for, so a row copied to another account is recognised.
  * - `unlock_attempts`: failed unlock attempts since the last success (mirrored in the keychain).
  * - `kdf_calibration`: the calibrated Argon2id parameters per target unlock time on this machine.
+ *
+ * Instants are INTEGER milliseconds since the Unix epoch (local clock), as in migration 1.
  */
 export const accountsSchema = `
 CREATE TABLE accounts (
@@ -16,8 +18,8 @@ CREATE TABLE accounts (
   issuer TEXT NOT NULL,
   display_name TEXT NOT NULL,
   email TEXT,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE sealed_sessions (
@@ -34,7 +36,7 @@ CREATE TABLE sealed_sessions (
   verifier BLOB NOT NULL,
   ciphertext BLOB NOT NULL,
   row_mac BLOB NOT NULL,
-  sealed_at TEXT NOT NULL
+  sealed_at INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE unlock_attempts (
@@ -48,6 +50,6 @@ CREATE TABLE kdf_calibration (
   memory_kib INTEGER NOT NULL,
   iterations INTEGER NOT NULL,
   parallelism INTEGER NOT NULL,
-  calibrated_at TEXT NOT NULL
+  calibrated_at INTEGER NOT NULL
 ) STRICT;
 `;
