@@ -44,10 +44,11 @@ export function discoveryUrlFor(policy: Policy): string | undefined {
 
 /**
  * Online: fetch, validate, cache. When the IdP cannot be reached (`offline`, `idp_unavailable`)
- * the cached document is used if there is one. A document that fails validation is never cached
- * and never silently replaced by the cached one: that is a configuration (or attack) problem.
+ * the cached document is used if there is one (unless `allowCache` is false: a sign-in needs the
+ * IdP anyway). A document that fails validation is never cached and never silently replaced by the
+ * cached one: that is a configuration (or attack) problem.
  */
-export async function discover(deps: DiscoveryDeps): Promise<ProviderMetadata> {
+export async function discover(deps: DiscoveryDeps, { allowCache = true }: { allowCache?: boolean } = {}): Promise<ProviderMetadata> {
   const explicit = fromPolicyOnly(deps.policy);
   if (explicit) return explicit;
   const url = discoveryUrlFor(deps.policy)!;
@@ -55,7 +56,7 @@ export async function discover(deps: DiscoveryDeps): Promise<ProviderMetadata> {
   try {
     document = await fetchDocument(deps.http, url);
   } catch (error) {
-    if (error instanceof FieldKeyError && (error.code === 'offline' || error.code === 'idp_unavailable')) {
+    if (allowCache && error instanceof FieldKeyError && (error.code === 'offline' || error.code === 'idp_unavailable')) {
       const cached = cachedMetadata(deps);
       if (cached) return cached;
     }
