@@ -5,5 +5,6 @@
 import { coreSchema } from './migrations/001-core';
 import { accountsSchema } from './migrations/002-accounts';
 import { auditSchema } from './migrations/003-audit';
+import { fieldNotesSchema } from './migrations/004-field-notes';
 
-export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema];
+export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema, fieldNotesSchema];
