@@ -168,7 +168,8 @@ class Scanner {
           continue;
         }
         if (e === undefined || !'"\\/bfnrt'.includes(e)) {
-          this.fail(`invalid escape ${e === undefined ? '\\' : JSON.stringify('\\' + e).slice(1, -1)} in a string (a Windows path needs \\\\ for each \\)`);
+          const shown = e === undefined ? '\\' : e >= ' ' && e <= '~' ? '\\' + e : `\\ + U+${e.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+          this.fail(`invalid escape ${shown} in a string (a Windows path needs \\\\ for each \\)`);
         }
         this.index += 2;
         continue;

@@ -57,6 +57,12 @@ export function ruleProblems(document: Record<string, unknown>, faulty: Readonly
     }
   }
 
+  for (const [field, value] of urlFields(document)) {
+    if (typeof value !== 'string' || !ok(field)) continue;
+    const reason = urlProblem(value);
+    if (reason) problems.push({ field, reason });
+  }
+
   const grace = document.gracePeriodHours ?? DEFAULT_POLICY_FIELDS.gracePeriodHours;
   const checkIn = document.checkInIntervalDays ?? DEFAULT_POLICY_FIELDS.checkInIntervalDays;
   if (typeof grace === 'number' && typeof checkIn === 'number' && ok('gracePeriodHours') && ok('checkInIntervalDays') && grace > checkIn * 24) {
@@ -77,4 +83,13 @@ export function ruleProblems(document: Record<string, unknown>, faulty: Readonly
     }
   }
   return problems;
+}
+
+function urlFields(document: Record<string, unknown>): [string, unknown][] {
+  const fields: [string, unknown][] = [['discoveryUrl', document.discoveryUrl]];
+  const endpoints = document.endpoints;
+  if (typeof endpoints === 'object' && endpoints !== null && !Array.isArray(endpoints)) {
+    for (const [name, value] of Object.entries(endpoints)) fields.push([`endpoints.${name}`, value]);
+  }
+  return fields;
 }

@@ -49,6 +49,9 @@ function describe(error: ErrorObject, document: unknown): PolicyProblem | null {
   const custom = (error.parentSchema as { errorMessage?: unknown } | undefined)?.errorMessage;
   const got = gotSuffix(error.data);
 
+  if (path[0] === 'allowedAlgorithms' && path.length === 2 && (error.keyword === 'enum' || error.keyword === 'type')) {
+    return { field: here, reason: algorithmReason(error.data) };
+  }
   switch (error.keyword) {
     case 'required': {
       const missing = String(params.missingProperty);
@@ -61,9 +64,6 @@ function describe(error: ErrorObject, document: unknown): PolicyProblem | null {
       const where = path.length === 0 ? 'FieldKey has no setting of that name' : `${here} has no setting of that name`;
       return { field: field(key), reason: `unknown key: ${where}${guess ? ` (did you mean "${guess}"?)` : ''}` };
     }
-    case 'enum':
-      if (path[0] === 'allowedAlgorithms' && path.length === 2) return { field: here, reason: algorithmReason(error.data) };
-      break;
     case 'uniqueItems':
       return { field: here, reason: `lists ${quoteValue((error.data as unknown[])[Number(params.j)])} more than once` };
     case 'minItems':
@@ -169,7 +169,9 @@ function closest(key: string, known: readonly string[]): string | undefined {
   let bestDistance = Infinity;
   for (const candidate of known) {
     if (candidate.startsWith('$')) continue;
-    const d = candidate.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key.toLowerCase(), candidate.toLowerCase());
+    const a = key.toLowerCase();
+    const b = candidate.toLowerCase();
+    const d = a === b ? 0 : a.length >= 3 && (b.startsWith(a) || a.startsWith(b)) ? 1 : editDistance(a, b);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
