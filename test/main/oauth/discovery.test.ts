@@ -100,6 +100,13 @@ describe('discovery', () => {
     await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).resolves.toMatchObject({ source: 'cache', tokenEndpoint: `${ISSUER}/token` });
   });
 
+  it('does not use the cache when asked not to (sign-in needs the IdP)', async () => {
+    const f = fakeFetch({ [WELL_KNOWN]: networkDown });
+    const cache = memoryCache();
+    cache.save(ISSUER, document());
+    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache }, { allowCache: false })).rejects.toSatisfy((e) => isFieldKeyError(e, 'offline'));
+  });
+
   it('refuses an HTML page or a 404 as discovery_invalid', async () => {
     for (const handler of [() => new Response('<html>', { status: 200 }), () => new Response('nope', { status: 404 })]) {
       const f = fakeFetch({ [WELL_KNOWN]: handler });
