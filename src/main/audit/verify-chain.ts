@@ -8,9 +8,9 @@
  * - `edited`: a row whose content no longer matches its hash and still sits where it was written;
  *   or an intact row whose successor does not link to it (its hash was recomputed), or an anchor
  *   that does not match the first row;
- * - `inserted`: a row that matches no place in the chain: another intact row claims the same
- *   predecessor, it links to no known row, it sits at or before the retention anchor, or it is a
- *   copy of an intact row;
+ * - `inserted`: a row that matches no place in the chain: another row claims the same predecessor
+ *   and is the one the chain continues from (or holds its written seq), it links to no known row,
+ *   it sits at or before the retention anchor, or it is a copy of another row;
  * - `reordered`: an intact row stored at another seq than it was written with (a run of rows
  *   moved by the same amount is reported once);
  * - `deleted`: written seqs between the anchor and the newest intact row that no row holds.
@@ -48,9 +48,9 @@ export function verifyChain(db: Database): ChainVerification {
 
   const written = writtenSeqs(rows, anchor);
   const intact = rows.map((row, i) => written[i] !== undefined && row.seq > anchor.seq);
-  const claimedPredecessors = new Set(rows.filter((_, i) => intact[i]).map((row) => row.prev_hash));
+  const forks = forkedRows(rows, intact, written);
+  const claimedPredecessors = new Set(rows.filter((_, i) => intact[i] && !forks.has(i)).map((row) => row.prev_hash));
   const knownHashes = new Set([anchor.hash, ...rows.map((row) => row.hash)]);
-  const inPlace = new Set(rows.filter((row, i) => intact[i] && written[i] === row.seq).map((row) => row.seq));
 
   let previous: { row: StoredAuditRow | undefined; seq: number; hash: string; flagged: boolean } = {
     row: undefined,
@@ -73,8 +73,13 @@ export function verifyChain(db: Database): ChainVerification {
           ? { seq: row.seq, problem: 'inserted', detail: 'the row does not belong to the chain' }
           : { seq: row.seq, problem: 'edited', detail: 'the row no longer matches its hash' },
       );
-    } else if (t !== row.seq && inPlace.has(t)) {
-      problems.push({ seq: row.seq, problem: 'inserted', detail: `the row is a copy of row ${t}` });
+    } else if (forks.has(i)) {
+      const genuine = forks.get(i)!;
+      problems.push({
+        seq: row.seq,
+        problem: 'inserted',
+        detail: genuine.hash === row.hash ? `the row is a copy of row ${genuine.seq}` : `the row claims the place of row ${genuine.seq}`,
+      });
     } else if (t !== row.seq) {
       const offset = row.seq - t;
       if (run && run.last === row.seq - 1 && run.offset === offset) {
@@ -98,10 +103,36 @@ export function verifyChain(db: Database): ChainVerification {
   });
 
   problems.push(...missingSeqs(rows, written, intact, anchor.seq));
-  problems.sort((a, b) => a.seq - b.seq);
+  // By seq; at one seq, a missing row is named before what took its number.
+  problems.sort((a, b) => a.seq - b.seq || Number(b.problem === 'deleted') - Number(a.problem === 'deleted'));
   if (problems.length > 0) return { ok: false, rows: rows.length, problems };
   const last = rows.at(-1);
   return { ok: true, rows: rows.length, anchor, head: last ? { seq: last.seq, hash: last.hash } : null };
+}
+
+/**
+ * Intact rows that claim the same predecessor (a fork, e.g. a forged row with a valid hash, or a
+ * copy of a row): the one another row links to is the chain, else the one at its written seq, else
+ * the first. Returns each other row of a fork, mapped to the row that holds the place.
+ */
+function forkedRows(rows: readonly StoredAuditRow[], intact: readonly boolean[], written: readonly (number | undefined)[]): Map<number, StoredAuditRow> {
+  const groups = new Map<string, number[]>();
+  rows.forEach((row, i) => {
+    if (!intact[i]) return;
+    const group = groups.get(row.prev_hash);
+    if (group) group.push(i);
+    else groups.set(row.prev_hash, [i]);
+  });
+  const linked = new Set(rows.map((row) => row.prev_hash));
+  const forked = new Map<number, StoredAuditRow>();
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const withSuccessor = group.filter((i) => linked.has(rows[i]!.hash));
+    const genuine =
+      (withSuccessor.length === 1 ? withSuccessor[0] : undefined) ?? group.find((i) => written[i] === rows[i]!.seq) ?? group[0]!;
+    for (const i of group) if (i !== genuine) forked.set(i, rows[genuine]!);
+  }
+  return forked;
 }
 
 /**
