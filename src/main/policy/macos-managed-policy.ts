@@ -9,7 +9,7 @@ import { parse, type PlistValue } from 'plist';
 import { DOCUMENT_FIELD, PolicyInvalidError, policyUnreadable } from './policy-errors';
 import type { MachinePolicySource, UnvalidatedPolicyDocument } from './machine-policy-source';
 import { nodePolicyFileSystem, type PolicyFileSystem } from './policy-file-system';
-import { describeFsError, MAX_POLICY_BYTES } from './read-policy-file';
+import { decodePolicyBytes, describeFsError, MAX_POLICY_BYTES } from './read-policy-file';
 
 export const MANAGED_PREFERENCES_DOMAIN = 'com.fieldkey.app';
 export const MANAGED_PLIST_PATH = `/Library/Managed Preferences/${MANAGED_PREFERENCES_DOMAIN}.plist`;
@@ -21,7 +21,7 @@ export const MANAGED_PLIST_PATH = `/Library/Managed Preferences/${MANAGED_PREFER
 export function parseManagedPlist(content: string | Uint8Array, source: string = MANAGED_PLIST_PATH): UnvalidatedPolicyDocument | null {
   let value: PlistValue;
   try {
-    value = parse(content);
+    value = parse(typeof content === 'string' || isBinaryPlist(content) ? content : (decodePolicyBytes(content) ?? ''));
   } catch {
     throw new PolicyInvalidError(source, [{ field: DOCUMENT_FIELD, reason: 'is not a valid property list (XML or binary plist)' }]);
   }
@@ -61,4 +61,8 @@ export function macosManagedPolicySource(options: MacosManagedPolicyOptions = {}
       return parseManagedPlist(bytes, path);
     },
   };
+}
+
+function isBinaryPlist(bytes: Uint8Array): boolean {
+  return new TextDecoder('latin1').decode(bytes.subarray(0, 6)) === 'bplist';
 }

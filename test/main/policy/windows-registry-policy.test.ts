@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  parseRegQueryOutput,
+  REGISTRY_KEY,
+  REGISTRY_VALUES,
+  regExePath,
+  registryToDocument,
+  windowsRegistryPolicySource,
+} from '../../../src/main/policy/windows-registry-policy';
+import { validatePolicyDocument } from '../../../src/main/policy/parse-policy';
+import { PolicyInvalidError } from '../../../src/main/policy/policy-errors';
+import type { RunCommand } from '../../../src/main/policy/run-command';
+import { FieldKeyError } from '../../../src/shared/errors';
+
+const fixture = (name: string): string => readFileSync(join(import.meta.dirname, '../../fixtures/policy/reg-query', name), 'utf8');
+
+describe('parseRegQueryOutput', () => {
+  it('parses keys, subkeys and value types from reg.exe output (CRLF)', () => {
+    expect(parseRegQueryOutput(fixture('fusionauth-fleet.txt'))).toEqual([
+      { key: '', name: 'Issuer', type: 'REG_SZ', data: 'acme.com' },
+      { key: '', name: 'ClientId', type: 'REG_SZ', data: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e' },
+      { key: '', name: 'DiscoveryUrl', type: 'REG_SZ', data: 'https://auth.acme.com/.well-known/openid-configuration/30663132-6464-6665-3032-326466613934' },
+      { key: '', name: 'AllowedAlgorithms', type: 'REG_MULTI_SZ', data: ['RS256', 'ES256'] },
+      { key: '', name: 'RequiredClaims', type: 'REG_SZ', data: 'roles, email' },
+      { key: '', name: 'GracePeriodHours', type: 'REG_DWORD', data: 12 },
+      { key: '', name: 'CheckInIntervalDays', type: 'REG_DWORD', data: 3 },
+      { key: '', name: 'MaxAccounts', type: 'REG_DWORD', data: 2 },
+      { key: 'Pin', name: 'MinLength', type: 'REG_DWORD', data: 8 },
+      { key: 'Redirect', name: 'Mode', type: 'REG_SZ', data: 'fixed-port' },
+      { key: 'Redirect', name: 'Port', type: 'REG_DWORD', data: 9000 },
+    ]);
+  });
+
+  it('skips (Default) in any language, keeps spaces inside data, reads empty values and REG_QWORD', () => {
+    expect(parseRegQueryOutput(fixture('default-and-spaces.txt'))).toEqual([
+      { key: '', name: 'Issuer', type: 'REG_SZ', data: 'https://login.example.com/realms/field techs' },
+      { key: '', name: 'ExtraScopes', type: 'REG_MULTI_SZ', data: [] },
+      { key: '', name: 'Audience', type: 'REG_SZ', data: '' },
+      { key: 'Argon2', name: 'MemoryKiB', type: 'REG_QWORD', data: 131072 },
+      { key: 'Argon2', name: 'Iterations', type: 'REG_DWORD', data: 4 },
+    ]);
+  });
+
+  it.each([
+    ['an empty key', fixture('empty-key.txt')],
+    ['no output', ''],
+  ])('finds no values in %s', (_name, output) => {
+    expect(parseRegQueryOutput(output)).toEqual([]);
+  });
+
+  it('accepts LF line endings and HKLM\\ headers', () => {
+    expect(parseRegQueryOutput('HKLM\\SOFTWARE\\Policies\\FieldKey\\Pin\n    MaxAttempts    REG_DWORD    0x3\n')).toEqual([{ key: 'Pin', name: 'MaxAttempts', type: 'REG_DWORD', data: 3 }]);
+  });
+});
+
+describe('registryToDocument', () => {
+  it('maps values to the JSON policy shape, which then validates', () => {
+    const { document, problems } = registryToDocument(parseRegQueryOutput(fixture('fusionauth-fleet.txt')));
+    expect(problems).toEqual([]);
+    expect(document).toEqual({
+      issuer: 'acme.com',
+      clientId: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e',
+      discoveryUrl: 'https://auth.acme.com/.well-known/openid-configuration/30663132-6464-6665-3032-326466613934',
+      allowedAlgorithms: ['RS256', 'ES256'],
+      requiredClaims: ['roles', 'email'],
+      gracePeriodHours: 12,
+      checkInIntervalDays: 3,
+      maxAccounts: 2,
+      pin: { minLength: 8 },
+      redirect: { mode: 'fixed-port', port: 9000 },
+    });
+    expect(validatePolicyDocument(document, REGISTRY_KEY)).toMatchObject({ audience: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', pin: { minLength: 8, maxAttempts: 5 } });
+  });
+
+  it('matches names case-insensitively, like the registry', () => {
+    const { document } = registryToDocument([
+      { key: 'PIN', name: 'maxattempts', type: 'REG_DWORD', data: 3 },
+      { key: '', name: 'ISSUER', type: 'REG_SZ', data: 'x' },
+    ]);
+    expect(document).toEqual({ pin: { maxAttempts: 3 }, issuer: 'x' });
+  });
+
+  it('names unknown values and keys and wrong types', () => {
+    const { problems } = registryToDocument(parseRegQueryOutput(fixture('mistakes.txt')));
+    expect(problems).toEqual([
+      { field: 'gracePeriodHours', reason: 'must be a REG_DWORD (got REG_SZ) (registry value GracePeriodHours)' },
+      { field: 'AllowedAlgorithm', reason: 'unknown registry value: FieldKey has no setting of that name (did you mean AllowedAlgorithms?)' },
+      { field: 'audience', reason: 'must be a REG_SZ (got REG_DWORD) (registry value Audience)' },
+      { field: 'Pin\\Colour', reason: 'unknown registry value: FieldKey has no setting of that name' },
+      { field: 'Extras\\Foo', reason: 'unknown registry key: FieldKey reads only Pin, Argon2, Redirect and Endpoints below its key' },
+    ]);
+  });
+
+  it.each([
+    ['REG_MULTI_SZ', { key: '', name: 'ExtraScopes', type: 'REG_MULTI_SZ', data: ['profile', 'email'] }],
+    ['comma-separated REG_SZ', { key: '', name: 'ExtraScopes', type: 'REG_SZ', data: 'profile, email' }],
+    ['space-separated REG_SZ', { key: '', name: 'ExtraScopes', type: 'REG_SZ', data: ' profile  email ' }],
+  ])('reads a list from %s', (_name, value) => {
+    expect(registryToDocument([value]).document).toEqual({ extraScopes: ['profile', 'email'] });
+  });
+
+  it('refuses a list of another type', () => {
+    expect(registryToDocument([{ key: '', name: 'ExtraScopes', type: 'REG_DWORD', data: 1 }]).problems[0]?.reason).toMatch(/REG_MULTI_SZ, or a REG_SZ of comma-separated items \(got REG_DWORD\)/);
+  });
+
+  it('returns no document when nothing is set', () => {
+    expect(registryToDocument([])).toEqual({ document: null, problems: [] });
+  });
+
+  it('has one mapping per registry value and per policy field', () => {
+    const names = REGISTRY_VALUES.map((m) => `${m.key}\\${m.name}`.toLowerCase());
+    const fields = REGISTRY_VALUES.map((m) => m.field.join('.'));
+    expect(new Set(names).size).toBe(names.length);
+    expect(new Set(fields).size).toBe(fields.length);
+  });
+});
+
+describe('windowsRegistryPolicySource', () => {
+  const runner = (result: { exitCode: number; stdout?: string; stderr?: string } | Error): RunCommand & { calls: [string, readonly string[]][] } => {
+    const calls: [string, readonly string[]][] = [];
+    const run = async (file: string, args: readonly string[]) => {
+      calls.push([file, args]);
+      if (result instanceof Error) throw result;
+      return { stdout: '', stderr: '', ...result };
+    };
+    return Object.assign(run, { calls });
+  };
+
+  it('runs reg.exe by absolute path on the 64-bit view and maps its output', async () => {
+    const run = runner({ exitCode: 0, stdout: fixture('fusionauth-fleet.txt') });
+    const source = windowsRegistryPolicySource({ env: { SystemRoot: 'D:\\Windows' }, runCommand: run });
+    expect([source.kind, source.location]).toEqual(['registry', 'HKLM\\SOFTWARE\\Policies\\FieldKey']);
+    const document = await source.read();
+    expect(document).toMatchObject({ issuer: 'acme.com', pin: { minLength: 8 } });
+    expect(run.calls).toEqual([['D:\\Windows\\System32\\reg.exe', ['query', 'HKLM\\SOFTWARE\\Policies\\FieldKey', '/s', '/reg:64']]]);
+  });
+
+  it('defaults reg.exe to C:\\Windows', () => {
+    expect(regExePath({})).toBe('C:\\Windows\\System32\\reg.exe');
+  });
+
+  it.each([
+    ['the key is missing', { exitCode: 1, stderr: 'ERROR: The system was unable to find the specified registry key or value.\r\n' }],
+    ['the key is empty', { exitCode: 0, stdout: fixture('empty-key.txt') }],
+  ])('returns null when %s', async (_name, result) => {
+    await expect(windowsRegistryPolicySource({ runCommand: runner(result) }).read()).resolves.toBeNull();
+  });
+
+  it('fails closed with policy_unreadable when reg.exe cannot run', async () => {
+    const error = Object.assign(new Error('spawn'), { code: 'ENOENT' });
+    await expect(windowsRegistryPolicySource({ runCommand: runner(error) }).read()).rejects.toMatchObject({ code: 'policy_unreadable', message: expect.stringContaining('reg.exe could not run (ENOENT)') });
+  });
+
+  it('fails closed with policy_unreadable on another reg.exe failure', async () => {
+    const read = windowsRegistryPolicySource({ runCommand: runner({ exitCode: 5, stderr: 'ERROR: Access is denied.\r\n' }) }).read();
+    await expect(read).rejects.toBeInstanceOf(FieldKeyError);
+    await expect(read).rejects.toMatchObject({ code: 'policy_unreadable', message: 'Policy HKLM\\SOFTWARE\\Policies\\FieldKey could not be read: reg.exe exited with status 5: ERROR: Access is denied.' });
+  });
+
+  it('throws policy_invalid naming unknown values and wrong types', async () => {
+    const read = windowsRegistryPolicySource({ runCommand: runner({ exitCode: 0, stdout: fixture('mistakes.txt') }) }).read();
+    await expect(read).rejects.toBeInstanceOf(PolicyInvalidError);
+    await expect(read).rejects.toMatchObject({ code: 'policy_invalid', message: expect.stringContaining('Pin\\Colour: unknown registry value') });
+  });
+});
