@@ -7,6 +7,7 @@
  * endpoints; the cached copy is validated again when loaded (the policy may have changed since).
  */
 import { FieldKeyError } from '../../shared/errors';
+import { isUrlIssuer, urlProblem } from '../policy/policy-rules';
 import type { Policy } from '../policy/policy-types';
 import { isPlainObject, readJsonObject, send, unavailable, type HttpOptions } from './http-client';
 
@@ -38,7 +39,7 @@ export interface DiscoveryDeps {
 /** The discovery document URL the policy implies, or undefined for a non-URL issuer without `discoveryUrl`. */
 export function discoveryUrlFor(policy: Policy): string | undefined {
   if (policy.discoveryUrl) return policy.discoveryUrl;
-  if (!/^https?:\/\//i.test(policy.issuer)) return undefined;
+  if (!isUrlIssuer(policy.issuer)) return undefined;
   return `${policy.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 }
 
@@ -167,18 +168,9 @@ function optionalEndpoint(document: Record<string, unknown>, field: string): str
   return value === undefined ? undefined : requiredEndpoint(document, field);
 }
 
-/** Endpoints must be https, or http on a loopback host (the demo IdP). */
+/** Endpoints must be https, or http on a loopback host (the demo IdP): the policy's own URL rule. */
 export function checkEndpoint(value: string, field: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new FieldKeyError('discovery_invalid', `${field} is not a valid URL.`);
-  }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new FieldKeyError('discovery_invalid', `${field} must use https (plain http is allowed only on a loopback address).`);
-  }
-  if (url.username || url.password || url.hash) throw new FieldKeyError('discovery_invalid', `${field} must not carry credentials or a fragment.`);
+  const problem = urlProblem(value);
+  if (problem) throw new FieldKeyError('discovery_invalid', `${field} ${problem}.`);
   return value;
 }
