@@ -66,8 +66,8 @@ export interface OfflineDecision {
   missingClaim?: string;
   /**
    * The verified claims, for main-process callers only (never the renderer, the CLI or a log).
-   * Set once the signature, issuer, audience and required claims have checked out, so time-based
-   * denials (`expired`, `not_yet_valid`, `check_in_overdue`) still say whose token it is.
+   * Set with `valid` and `grace_period`, and with `expired` and `check_in_overdue` (every check
+   * but time passed), so those denials still say whose token it is. Never set otherwise.
    */
   claims?: JWTPayload;
 }

@@ -47,6 +47,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 type Known = Pick<OfflineDecision, 'sub' | 'kid' | 'alg' | 'expiresAt' | 'readOnlyUntil' | 'checkInDueAt'>;
 
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function isValidTime(value: Date | undefined): boolean {
   return value === undefined || (value instanceof Date && Number.isFinite(value.getTime()));
 }
@@ -126,7 +130,7 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
   try {
     cryptoKey = await verificationKey(selection.key, alg as Algorithm);
   } catch {
-    return deny('no_usable_keys', `${keyName[0]!.toUpperCase()}${keyName.slice(1)} could not be imported (invalid key material). Connect to refresh the key set.`);
+    return deny('no_usable_keys', `${capitalize(keyName)} could not be imported (invalid key material). Connect to refresh the key set.`);
   }
   let payloadBytes: Uint8Array;
   try {
@@ -134,6 +138,10 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
   } catch (error) {
     if (error instanceof errors.JWSInvalid || error instanceof errors.JOSENotSupported) {
       return deny('malformed', 'The token is not a valid JWS (unsupported critical header or undecodable segment).');
+    }
+    if (error instanceof TypeError) {
+      // jose refuses the key itself, e.g. an RSA key shorter than 2048 bits.
+      return deny('no_usable_keys', `${capitalize(keyName)} cannot be used for ${alg} (for example an RSA key shorter than 2048 bits). Ask IT to check the IdP's signing key.`);
     }
     return deny('bad_signature', `The token's signature does not verify with ${keyName}: it was altered or signed by another key.`);
   }

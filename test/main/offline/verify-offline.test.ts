@@ -1,3 +1,4 @@
+import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, UnsecuredJWT, exportSPKI, type JWK } from 'jose';
@@ -52,6 +53,8 @@ afterAll(async () => {
 });
 
 const rs256 = () => k.byAlg.RS256;
+const weakRsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs);
 
 interface Case {
@@ -373,6 +376,16 @@ describe('key selection', () => {
       keys: () => [{ kid: 'key-ES256', jwk: { ...k.byAlg.ES256.jwk, d: 'AAAA' } }],
       decision: 'full',
       reason: 'valid',
+    },
+    {
+      name: 'RSA key shorter than 2048 bits',
+      token: () => {
+        const unsigned = `${b64url({ alg: 'RS256', kid: 'weak' })}.${b64url(claims())}`;
+        return `${unsigned}.${cryptoSign('sha256', Buffer.from(unsigned), weakRsa.privateKey).toString('base64url')}`;
+      },
+      keys: () => [{ kid: 'weak', jwk: weakRsa.publicKey.export({ format: 'jwk' }) as JWK }],
+      reason: 'no_usable_keys',
+      says: /2048/,
     },
     {
       name: 'invalid key material in the cache',
