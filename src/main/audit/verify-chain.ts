@@ -66,8 +66,11 @@ export function verifyChain(db: Database): ChainVerification {
     if (row.seq <= anchor.seq) {
       problems.push({ seq: row.seq, problem: 'inserted', detail: 'the row sits at or before the retention anchor' });
     } else if (t === undefined) {
-      // An edited row still names its predecessor; a forged one names a place an intact row holds, or nothing known.
-      const inserted = claimedPredecessors.has(row.prev_hash) || (row.prev_hash !== previous.hash && !knownHashes.has(row.prev_hash));
+      // An edited row still names its predecessor (unless that was deleted too: then a gap precedes
+      // it); a forged row names a place an intact row holds, or nothing known right after a row.
+      const inserted =
+        claimedPredecessors.has(row.prev_hash) ||
+        (row.prev_hash !== previous.hash && !knownHashes.has(row.prev_hash) && row.seq === previous.seq + 1);
       problems.push(
         inserted
           ? { seq: row.seq, problem: 'inserted', detail: 'the row does not belong to the chain' }
