@@ -48,7 +48,7 @@ export function parsePolicyJson(text: string, source: string): { document: unkno
  * applies the defaults. Throws PolicyInvalidError (`policy_invalid`) listing every problem.
  */
 export function validatePolicyDocument(document: unknown, source: string, earlierProblems: readonly PolicyProblem[] = []): Policy {
-  const problems = [...earlierProblems, ...policyProblems(document)];
+  const problems = inDocumentOrder([...earlierProblems, ...policyProblems(document)], document);
   if (problems.length > 0) throw new PolicyInvalidError(source, problems);
   const clean = { ...(document as Record<string, unknown>) };
   for (const key of ANNOTATION_KEYS) delete clean[key];
@@ -61,4 +61,21 @@ export function policyProblems(document: unknown): PolicyProblem[] {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) return problems;
   const faulty = new Set(problems.map((p) => p.field));
   return [...problems, ...ruleProblems(document as Record<string, unknown>, faulty)];
+}
+
+/**
+ * Problems in the order their top-level keys appear in the document, so IT can read them top to
+ * bottom beside the file; problems with keys the document lacks (missing required ones) come first.
+ */
+function inDocumentOrder(problems: PolicyProblem[], document: unknown): PolicyProblem[] {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return problems;
+  const keys = Object.keys(document);
+  const rank = (field: string): number => {
+    const top = /^[^.[]+/.exec(field)?.[0] ?? field;
+    return keys.indexOf(top);
+  };
+  return problems
+    .map((problem, index) => ({ problem, index, rank: rank(problem.field) }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map((entry) => entry.problem);
 }

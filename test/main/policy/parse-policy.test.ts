@@ -149,6 +149,11 @@ describe('policy validation: one problem per bad field, with the reason', () => 
     expect(policyProblems(document)).toEqual([]);
   });
 
+  it('lists problems in the order of the document, missing keys first', () => {
+    const problems = problemsOf({ maxAccounts: 0, issuer: 'http://a.example', pin: { minLength: 1 }, gracePeriodHours: -1 });
+    expect(problems.map((p) => p.field)).toEqual(['clientId', 'maxAccounts', 'issuer', 'pin.minLength', 'gracePeriodHours']);
+  });
+
   it('drops $schema and $comment from the policy', () => {
     const policy = validatePolicyDocument({ ...BASE, $schema: 'x', $comment: 'y' }, 'test.json');
     expect(Object.keys(policy)).not.toContain('$schema');
