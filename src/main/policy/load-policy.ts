@@ -144,23 +144,24 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * On POSIX, a machine-wide policy that users other than its owner can write is no machine policy:
- * refuse it. Windows ACLs are not checked here: the installer must make %ProgramData%\FieldKey
- * writable by administrators only (by default, users may create files in ProgramData folders).
+ * On POSIX, a machine-wide policy that someone other than root owns, or that others can write, is
+ * no machine policy: refuse it. Windows ACLs are not checked here: deployment must make
+ * %ProgramData%\FieldKey writable by administrators only (docs/deploy.md shows the icacls lines).
  */
 function assertNotWritableByOthers(file: string, platform: NodeJS.Platform, fs: PolicyFileSystem): void {
   if (platform === 'win32') return;
-  let mode: number;
+  let stat: { uid: number; mode: number };
   try {
-    mode = fs.mode(file);
+    stat = fs.stat(file);
   } catch {
     return; // reading it will report why
   }
-  if ((mode & 0o022) !== 0) {
-    throw new FieldKeyError(
-      'policy_insecure',
-      `Policy ${file} is writable by users other than its owner (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); make it owned by root and mode 0644 (chmod 644).`,
-    );
+  const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
+  if (stat.uid !== 0) {
+    throw new FieldKeyError('policy_insecure', `Policy ${file} is owned by user id ${stat.uid}, not root; a machine policy must be owned by root (chown root ${file}) and mode 0644.`);
+  }
+  if ((stat.mode & 0o022) !== 0) {
+    throw new FieldKeyError('policy_insecure', `Policy ${file} is writable by users other than its owner (mode ${mode}); make it mode 0644 (chmod 644 ${file}).`);
   }
 }
 

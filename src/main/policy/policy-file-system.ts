@@ -6,12 +6,15 @@ export interface PolicyFileSystem {
   readFile(path: string): Uint8Array;
   /** True when something exists at `path` (a file, a directory...). */
   exists(path: string): boolean;
-  /** The POSIX mode bits of the file at `path` (`st_mode`). */
-  mode(path: string): number;
+  /** Owner and POSIX mode bits (`st_uid`, `st_mode`) of the file at `path`; throws like readFile. */
+  stat(path: string): { uid: number; mode: number };
 }
 
 export const nodePolicyFileSystem: PolicyFileSystem = {
   readFile: (path) => readFileSync(path),
   exists: (path) => existsSync(path),
-  mode: (path) => statSync(path).mode,
+  stat: (path) => {
+    const { uid, mode } = statSync(path);
+    return { uid, mode };
+  },
 };

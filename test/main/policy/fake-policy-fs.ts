@@ -4,6 +4,8 @@ import type { PolicyFileSystem } from '../../../src/main/policy/policy-file-syst
 export interface FakeFile {
   content: string | Uint8Array;
   mode?: number;
+  /** Owner user id; default 0 (root). */
+  uid?: number;
   /** Make reading fail with this Node error code (EACCES...). */
   error?: string;
 }
@@ -26,10 +28,10 @@ export function fakePolicyFs(files: Record<string, string | Uint8Array | FakeFil
       return typeof f.content === 'string' ? new TextEncoder().encode(f.content) : f.content;
     },
     exists: (path) => entry(path) !== undefined,
-    mode(path) {
+    stat(path) {
       const f = entry(path);
       if (!f) throw enoent(path);
-      return f.mode ?? 0o100644;
+      return { uid: f.uid ?? 0, mode: f.mode ?? 0o100644 };
     },
   };
 }

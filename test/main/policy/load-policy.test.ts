@@ -119,6 +119,21 @@ describe('loadPolicy: fail closed', () => {
     await expect(loadPolicy({ env: {}, platform: 'linux', fs })).rejects.toMatchObject({ code: 'policy_insecure', message: expect.stringContaining(`(mode ${shown})`) });
   });
 
+  it('refuses a machine-wide file that root does not own on POSIX', async () => {
+    const fs = fakePolicyFs({ [ETC]: { content: json(FILE_POLICY), uid: 1000 } });
+    await expect(loadPolicy({ env: {}, platform: 'darwin', fs: fakePolicyFs({ '/Library/Application Support/FieldKey/policy.json': { content: json(FILE_POLICY), uid: 501 } }), machineSources: [] })).rejects.toMatchObject({
+      code: 'policy_insecure',
+      message: expect.stringContaining('owned by user id 501, not root'),
+    });
+    await expect(loadPolicy({ env: {}, platform: 'linux', fs })).rejects.toMatchObject({ code: 'policy_insecure' });
+  });
+
+  it('checks ownership of the machine-wide file it combines with a fleet policy', async () => {
+    const file = '/Library/Application Support/FieldKey/policy.json';
+    const fs = fakePolicyFs({ [file]: { content: json(FILE_POLICY), mode: 0o100666 } });
+    await expect(loadPolicy({ env: {}, platform: 'darwin', fs, machineSources: [fleet({ maxAccounts: 1 }, 'managed-plist')] })).rejects.toMatchObject({ code: 'policy_insecure' });
+  });
+
   it('accepts a 0644 or 0600 machine-wide file', async () => {
     for (const mode of [0o100644, 0o100600, 0o100444]) {
       const fs = fakePolicyFs({ [ETC]: { content: json(FILE_POLICY), mode } });
