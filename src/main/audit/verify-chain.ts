@@ -151,6 +151,11 @@ function writtenSeqs(rows: readonly StoredAuditRow[], anchor: AuditAnchor): (num
   const matches = (i: number, seq: number) => auditHash(seq, rows[i]!) === rows[i]!.hash;
 
   const resolve = (start: number): number | undefined => {
+    if (memo.has(start)) return memo.get(start);
+    if (matches(start, rows[start]!.seq)) {
+      memo.set(start, rows[start]!.seq); // the common case: the row matches its own seq
+      return rows[start]!.seq;
+    }
     const path: number[] = [];
     const onPath = new Set<number>();
     let base: number | undefined;
