@@ -25,7 +25,7 @@ import { validateIdToken, type SigningKeys } from './id-token';
 import { checkOfflineToken } from './offline-token-check';
 import { recordExchange, type TimeRecorder } from './online-check-in';
 import { postTokenRequest, TokenEndpointError } from './token-endpoint';
-import { parseTokenResponse } from './token-response';
+import { parseTokenResponse, refreshTokenOf } from './token-response';
 
 /** The unlocked session as the refresher needs it (`UnlockedSession` fits). */
 export interface RefreshableSession {
@@ -115,12 +115,13 @@ export class Refresher {
       throw error;
     }
 
-    const received = parseTokenResponse(answer, { refreshToken: false, idToken: false });
-    const refreshToken = received.refreshToken ?? current.refreshToken;
-    if (received.refreshToken !== undefined && received.refreshToken !== current.refreshToken) {
-      // The old refresh token is spent: persist the new one before anything can fail.
+    const rotated = refreshTokenOf(answer);
+    const refreshToken = rotated ?? current.refreshToken;
+    if (rotated !== undefined && rotated !== current.refreshToken) {
+      // The old refresh token is spent: persist the new one before anything else can fail.
       await session.reseal({ ...current, refreshToken });
     }
+    const received = parseTokenResponse(answer, { refreshToken: false, idToken: false });
 
     const now = this.deps.clock.now();
     let idTokenIat: number | undefined;
@@ -138,6 +139,7 @@ export class Refresher {
     }
     const next: SessionTokens = { ...current, ...received, refreshToken };
     if (received.idToken === undefined) next.idToken = current.idToken;
+    if (received.expiresAt === undefined) delete next.expiresAt; // the old expiry belongs to the old access token
     const offlineToken = policy.offlineToken === 'id' ? received.idToken : received.accessToken;
     if (offlineToken !== undefined) await checkOfflineToken(offlineToken, { policy, now, keys: this.deps.signingKeys, subject: sub });
 

@@ -26,17 +26,17 @@ export interface SignOutDeps {
 }
 
 /**
- * `revoked`: the IdP confirmed. `queued`: no connection; it will be sent later. `refused`: the IdP
+ * `no_token`: the session had no refresh token (only wiped). `revoked`: the IdP confirmed. `queued`: no connection; it will be sent later. `refused`: the IdP
  * refused (e.g. `unsupported_token_type`); `not_supported`: the IdP has no revocation endpoint;
  * `not_queued`: the keychain could not hold it and the IdP could not be reached (nothing pending).
  */
-export type SignOutOutcome = 'revoked' | 'queued' | 'refused' | 'not_supported' | 'not_queued';
+export type SignOutOutcome = 'no_token' | 'revoked' | 'queued' | 'refused' | 'not_supported' | 'not_queued';
 
 export async function signOut(deps: SignOutDeps, session: { refreshToken: string | undefined; wipe: () => Promise<void> }): Promise<SignOutOutcome> {
   const { refreshToken } = session;
   if (!refreshToken) {
     await session.wipe();
-    return 'not_supported';
+    return 'no_token';
   }
   let entry: string | undefined;
   try {
@@ -68,7 +68,7 @@ export async function flushRevocations(deps: SignOutDeps): Promise<FlushResult> 
   });
 }
 
-async function sendNow(deps: SignOutDeps, refreshToken: string): Promise<Exclude<SignOutOutcome, 'not_queued'>> {
+async function sendNow(deps: SignOutDeps, refreshToken: string): Promise<Exclude<SignOutOutcome, 'not_queued' | 'no_token'>> {
   try {
     const endpoint = (await deps.metadata()).revocationEndpoint;
     if (!endpoint) return 'not_supported';

@@ -52,7 +52,8 @@ export async function postTokenRequest(http: HttpOptions, clock: Clock, tokenEnd
   }
   const body = await readJsonObject(response, 'token');
   if (response.status === 200) {
-    if (!body) throw new FieldKeyError('token_response_invalid', 'The identity provider sent a token response that is not a JSON object.');
+    // Not JSON (a proxy's or portal's page): not an answer from the IdP, so not a refusal either.
+    if (!body) throw new FieldKeyError('idp_unavailable', 'The identity provider sent a token response that is not a JSON object.');
     return { body, serverDate: date, receivedAt };
   }
   if ((response.status === 400 || response.status === 401) && body && typeof body.error === 'string') {

@@ -52,6 +52,11 @@ export function parseTokenResponse(answer: TokenEndpointAnswer, required: TokenR
   return tokens;
 }
 
+/** The response's refresh token, checked on its own: a rotated one is persisted before anything else is looked at. */
+export function refreshTokenOf(answer: TokenEndpointAnswer): string | undefined {
+  return tokenField(answer.body, 'refresh_token');
+}
+
 function tokenField(body: Record<string, unknown>, field: string): string | undefined {
   const value = body[field];
   if (value === undefined) return undefined;

@@ -162,6 +162,13 @@ describe('refresh', () => {
     expect(recorded.checkIns).toHaveLength(0);
   });
 
+  it('persists a rotated refresh token even when the rest of the response is malformed', async () => {
+    const before = session.tokens();
+    f.route(TOKEN_ENDPOINT, async () => json({ ...(await tokenBody(1)), token_type: undefined }));
+    await expect(refresher.refresh()).rejects.toSatisfy((e) => isFieldKeyError(e, 'token_response_invalid'));
+    expect(session.tokens()).toEqual({ ...before, refreshToken: 'rt-1' });
+  });
+
   it('refuses an access token the offline decision could not verify', async () => {
     const before = session.tokens();
     f.route(TOKEN_ENDPOINT, async () => json(await tokenBody(1, { access: { aud: 'urn:other' } })));
@@ -181,6 +188,7 @@ describe('refresh', () => {
     ['HTTP 502 with an OAuth-looking body', () => json({ error: 'invalid_grant' }, { status: 502 }), 'idp_unavailable'],
     ['HTTP 400 without an OAuth error', () => new Response('<html>bad gateway</html>', { status: 400 }), 'idp_unavailable'],
     ['a redirect', () => new Response(null, { status: 302, headers: { location: 'https://elsewhere.test' } }), 'idp_unavailable'],
+    ['HTTP 200 with an HTML page', () => new Response('<html>portal</html>', { status: 200 }), 'idp_unavailable'],
     ['invalid_client', () => json({ error: 'invalid_client' }, { status: 401 }), 'token_refused'],
   ])('keeps everything on %s (not a revocation)', async (_name, handler, code) => {
     const before = session.tokens();

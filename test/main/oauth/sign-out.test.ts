@@ -81,6 +81,12 @@ describe('sign-out', () => {
     expect(queued()).toEqual([]);
   });
 
+  it('only wipes a session without a refresh token', async () => {
+    expect(await signOut(deps, { refreshToken: undefined, wipe })).toBe('no_token');
+    expect(wipes).toBe(1);
+    expect(f.calls).toHaveLength(0);
+  });
+
   it('does not retry a revocation the IdP refuses', async () => {
     f.route(REVOCATION, () => json({ error: 'unsupported_token_type' }, { status: 400 }));
     expect(await signOut(deps, { refreshToken: 'rt-1', wipe })).toBe('refused');
