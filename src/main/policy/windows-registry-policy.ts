@@ -7,8 +7,9 @@
  * - strings: REG_SZ; numbers: REG_DWORD (REG_QWORD accepted);
  * - lists: REG_MULTI_SZ, or one REG_SZ with items separated by commas or spaces;
  * - subkeys `Pin`, `Argon2`, `Redirect`, `Endpoints` hold the nested objects' settings.
- * Values whose name is in parentheses (reg.exe's localized "(Default)") are ignored; any other
- * name FieldKey does not know is an error, like an unknown key in the JSON file.
+ * An empty REG_SZ or REG_MULTI_SZ counts as not set (Group Policy may write optional text boxes
+ * left blank). Values whose name is in parentheses (reg.exe's localized "(Default)") are ignored;
+ * any other name FieldKey does not know is an error, like an unknown key in the JSON file.
  */
 import { win32 } from 'node:path';
 import { PolicyInvalidError, policyUnreadable, type PolicyProblem } from './policy-errors';
@@ -144,6 +145,7 @@ export function registryToDocument(values: readonly RegistryValue[]): { document
       problems.push({ field, reason: `${converted.problem} (registry value ${where})` });
       continue;
     }
+    if (converted.value === '' || (Array.isArray(converted.value) && converted.value.length === 0)) continue;
     const [first, second] = mapping.field;
     if (second === undefined) document[first] = converted.value;
     else document[first] = { ...(document[first] as object | undefined), [second]: converted.value };

@@ -105,6 +105,14 @@ describe('registryToDocument', () => {
     expect(registryToDocument([{ key: '', name: 'ExtraScopes', type: 'REG_DWORD', data: 1 }]).problems[0]?.reason).toMatch(/REG_MULTI_SZ, or a REG_SZ of comma-separated items \(got REG_DWORD\)/);
   });
 
+  it('treats empty strings and lists as not set', () => {
+    expect(registryToDocument(parseRegQueryOutput(fixture('default-and-spaces.txt')))).toEqual({
+      document: { issuer: 'https://login.example.com/realms/field techs', argon2: { memoryKiB: 131072, iterations: 4 } },
+      problems: [],
+    });
+    expect(registryToDocument([{ key: 'Endpoints', name: 'Revocation', type: 'REG_SZ', data: '' }])).toEqual({ document: null, problems: [] });
+  });
+
   it('returns no document when nothing is set', () => {
     expect(registryToDocument([])).toEqual({ document: null, problems: [] });
   });
