@@ -78,8 +78,27 @@ export function keyId(key: CachedKey): string | undefined {
   return key.kid ?? (typeof key.jwk.kid === 'string' ? key.jwk.kid : undefined);
 }
 
-/** Decides whether a cached key may verify signatures, and with which algorithms. */
+/** Classifications of frozen keys (keysFromJwks returns frozen keys): they cannot change, so one is enough. */
+const classified = new WeakMap<CachedKey, ClassifiedKey>();
+
+function isImmutable(key: CachedKey): boolean {
+  const jwk = key.jwk;
+  return Object.isFrozen(key) && Object.isFrozen(jwk) && (jwk.key_ops === undefined || Object.isFrozen(jwk.key_ops));
+}
+
+/**
+ * Decides whether a cached key may verify signatures, and with which algorithms. The result for a
+ * frozen key is remembered (same object back), so warm decisions skip the work.
+ */
 export function classifyKey(key: CachedKey): ClassifiedKey {
+  const remembered = classified.get(key);
+  if (remembered) return remembered;
+  const result = classifyKeyNow(key);
+  if (typeof key.jwk === 'object' && key.jwk !== null && isImmutable(key)) classified.set(key, result);
+  return result;
+}
+
+function classifyKeyNow(key: CachedKey): ClassifiedKey {
   const kid = keyId(key);
   const jwk = key.jwk;
   if (key.removedAt != null) return { usable: false, kid, because: 'removed' };
@@ -100,7 +119,8 @@ export function classifyKey(key: CachedKey): ClassifiedKey {
     }
     algorithms = [alg as Algorithm];
   }
-  return { usable: true, key: { kid, jwk: part.jwk, algorithms, type: part.type, material: part.material } };
+  const usable: UsableKey = { kid, jwk: Object.freeze(part.jwk), algorithms: Object.freeze([...algorithms]), type: part.type, material: part.material };
+  return { usable: true, key: Object.freeze(usable) };
 }
 
 /** Top-level members kept from a JWKS entry: metadata and public key material, never private or symmetric key material. */

@@ -105,3 +105,23 @@ describe('classifyKey', () => {
     }
   });
 });
+
+describe('remembered classifications', () => {
+  it('a frozen key from keysFromJwks is classified once (same object back)', () => {
+    const [key] = keysFromJwks({ keys: [ec.jwk] });
+    const first = classifyKey(key!);
+    expect(classifyKey(key!)).toBe(first);
+    expect(first.usable && Object.isFrozen(first.key) && Object.isFrozen(first.key.jwk)).toBe(true);
+  });
+
+  it('a mutable key is classified afresh, so a change is honoured', () => {
+    const key: CachedKey = { jwk: { ...rsa.jwk } };
+    expect(classifyKey(key).usable).toBe(true);
+    key.removedAt = new Date(0);
+    expect(classifyKey(key)).toMatchObject({ usable: false, because: 'removed' });
+    const frozenOutside: CachedKey = Object.freeze({ jwk: { ...rsa.jwk } });
+    expect(classifyKey(frozenOutside).usable).toBe(true);
+    frozenOutside.jwk.use = 'enc';
+    expect(classifyKey(frozenOutside)).toMatchObject({ usable: false, because: 'encryption' });
+  });
+});
