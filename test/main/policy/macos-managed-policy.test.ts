@@ -46,6 +46,9 @@ describe('parseManagedPlist', () => {
 
   it.each([
     ['not a plist', 'issuer=acme.com', 'is not a valid property list (XML or binary plist)'],
+    ['an OpenStep plist', '{ issuer = "acme.com"; }', 'is not a valid property list (XML or binary plist)'],
+    ['broken XML', '<plist><dict><key>issuer</key><string>x</dict>', 'is not a valid property list (XML or binary plist)'],
+    ['a truncated binary plist', Buffer.from('bplist00\x01\x02', 'latin1'), 'is not a valid property list (XML or binary plist)'],
     ['a plist whose root is an array', fixture('array-root.plist'), 'the property list must be a dictionary of settings'],
   ])('refuses %s', (_name, content, reason) => {
     let error: PolicyInvalidError | undefined;
