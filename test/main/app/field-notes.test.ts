@@ -117,7 +117,7 @@ describe('FieldNotes (real SQLite file)', () => {
     expect(accounts.delete(ALICE)).toBe(true);
     db.close();
     db = openDatabase(file);
-    const again = new FieldNotes(db, clock, async () => 'full');
+    const again = new FieldNotes(db, clock, async (): Promise<AccountAccess> => 'full');
     const sameAccount = accountIdFor('https://idp.example', 'alice');
     expect((await again.list(sameAccount)).map((n) => n.title)).toEqual(['Survives']);
   });

@@ -1,0 +1,144 @@
+/**
+ * The main-process app without its window: the database, the auth service, field notes and the IPC
+ * dispatcher, composed once. The Electron shell and the development web host both start it and only
+ * differ in how calls arrive (ipcMain / loopback HTTP), how the sign-in page opens (system browser /
+ * browser tab) and which origin may call.
+ *
+ * If the app cannot start (the database cannot be opened, or the auth service fails to build) the
+ * runtime still answers: its state is `misconfigured` with the reason, and every other call fails
+ * with `app_unavailable`. A technician sees what to tell IT instead of a blank window.
+ */
+import type { AppState } from '../../shared/app-state';
+import { FieldKeyError } from '../../shared/errors';
+import type { MainHandlers } from '../../shared/ipc-contract';
+import type { Clock } from '../clock';
+import { databaseFile, type Env } from '../environment';
+import type { FetchFn } from '../oauth/http-client';
+import { openDatabase, type Database } from '../storage/database';
+import { createAppHandlers, type OpenSignInPage } from './app-handlers';
+import type { AuthService, CreateAuthService, LockReason } from './auth-service-port';
+import { FieldNotes } from './field-notes';
+import { createIpcDispatcher, type IpcDispatcher } from './ipc-handlers';
+
+export interface AppRuntimeOptions {
+  env: Env;
+  platform: NodeJS.Platform;
+  clock: Clock;
+  fetch: FetchFn;
+  /** The main process's log: one line per event, never a secret. */
+  log: (line: string) => void;
+  createAuthService: CreateAuthService;
+  openSignInPage: OpenSignInPage;
+  /** Origins whose main frame may call (see ipc-sender.ts). */
+  allowedOrigins: readonly string[];
+  /** Default: `databaseFile(env, platform)`. */
+  databaseFile?: string;
+}
+
+export interface AppRuntime {
+  readonly dispatcher: IpcDispatcher;
+  getState(): AppState;
+  /** Every new state; returns an unsubscribe function. */
+  subscribe(listener: (state: AppState) => void): () => void;
+  /** Locks the unlocked account (idle, suspend, screen lock). */
+  lock(reason: LockReason): void;
+  idleLockMinutes(): number | undefined;
+  /** Disposes the auth service and closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRuntime> {
+  let db: Database | undefined;
+  let auth: AuthService;
+  try {
+    db = openDatabase(options.databaseFile ?? databaseFile(options.env, options.platform));
+    auth = await options.createAuthService({
+      env: options.env,
+      platform: options.platform,
+      db,
+      clock: options.clock,
+      fetch: options.fetch,
+      log: options.log,
+    });
+  } catch (error) {
+    db?.close();
+    options.log(`FieldKey could not start: ${error instanceof FieldKeyError ? `${error.code}: ${error.message}` : describe(error)}`);
+    return unavailableRuntime(error, options);
+  }
+
+  const openDb = db;
+  const notes = new FieldNotes(openDb, options.clock, (accountId) => auth.accessFor(accountId));
+  const dispatcher = createIpcDispatcher({
+    handlers: createAppHandlers({ auth, notes, openSignInPage: options.openSignInPage }),
+    allowedOrigins: options.allowedOrigins,
+    onUnexpectedError: (method, error) => options.log(`IPC ${method} failed unexpectedly: ${describe(error)}`),
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    dispatcher,
+    getState: () => auth.getState(),
+    subscribe: (listener) => auth.subscribe(listener),
+    lock: (reason) => auth.lock(reason),
+    idleLockMinutes: () => auth.idleLockMinutes(),
+    close: () =>
+      (closed ??= (async () => {
+        try {
+          await auth.dispose();
+        } finally {
+          openDb.close();
+        }
+      })()),
+  };
+}
+
+/** An error's class name only: unexpected errors may carry details that do not belong in a log. */
+function describe(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+/** The state shown when the app cannot start. */
+export function startupFailureState(error: unknown): AppState {
+  const message =
+    error instanceof FieldKeyError
+      ? error.message
+      : 'FieldKey could not open its data or its settings. Restarting the laptop may help; if not, IT can run "fieldkey doctor".';
+  return {
+    status: 'misconfigured',
+    notice: null,
+    summary: 'FieldKey cannot start on this laptop. Contact IT.',
+    problems: [{ field: null, message }],
+    source: null,
+  };
+}
+
+function unavailableRuntime(error: unknown, options: AppRuntimeOptions): AppRuntime {
+  const state = startupFailureState(error);
+  const unavailable = async (): Promise<never> => {
+    throw new FieldKeyError('app_unavailable', 'FieldKey cannot start on this laptop. Contact IT.');
+  };
+  const handlers: MainHandlers = {
+    getState: async () => state,
+    signIn: unavailable,
+    cancelSignIn: unavailable,
+    setPin: unavailable,
+    unlock: unavailable,
+    lock: async () => undefined,
+    signOut: unavailable,
+    switchAccount: unavailable,
+    addAccount: unavailable,
+    forgotPin: unavailable,
+    retry: unavailable,
+    listNotes: unavailable,
+    getNote: unavailable,
+    createNote: unavailable,
+    updateNote: unavailable,
+  };
+  return {
+    dispatcher: createIpcDispatcher({ handlers, allowedOrigins: options.allowedOrigins }),
+    getState: () => state,
+    subscribe: () => () => undefined,
+    lock: () => undefined,
+    idleLockMinutes: () => undefined,
+    close: async () => undefined,
+  };
+}
