@@ -1,0 +1,140 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { NOTE_TEXT_MAX_CHARS, NOTE_TITLE_MAX_CHARS, type Access, type FieldNote, type FieldNoteSummary } from '../../shared/app-state';
+import { fieldkey, unwrap } from '../api';
+import { Alert } from '../components/Alert';
+import { formatDateTime } from '../format';
+import { useAction } from '../use-action';
+
+type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'note'; note: FieldNote };
+
+const READ_ONLY_REASON = 'Read-only: your sign-in has expired, so notes can be read but not changed. Connect to the network to edit again.';
+
+export function FieldNotesPanel({ accountId, access }: { accountId: string; access: Access }) {
+  const [notes, setNotes] = useState<FieldNoteSummary[]>([]);
+  const [editing, setEditing] = useState<Editing>({ kind: 'none' });
+  const [title, setTitle] = useState('');
+  const [text, setText] = useState('');
+  const [saved, setSaved] = useState<string | null>(null);
+  const loader = useAction();
+  const saver = useAction();
+  const writable = access === 'full';
+
+  const reload = useCallback(async () => {
+    const list = await unwrap(fieldkey().listNotes());
+    setNotes(list);
+    return list;
+  }, []);
+
+  // Reload when the account or its access changes.
+  useEffect(() => {
+    void loader.run(reload);
+  }, [accountId, access, reload, loader.run]);
+
+  const open = (id: number): void => {
+    setSaved(null);
+    saver.setError(null);
+    void loader.run(async () => {
+      const note = await unwrap(fieldkey().getNote(id));
+      setEditing({ kind: 'note', note });
+      setTitle(note.title);
+      setText(note.text);
+    });
+  };
+
+  const startNew = (): void => {
+    setSaved(null);
+    saver.setError(null);
+    setEditing({ kind: 'new' });
+    setTitle('');
+    setText('');
+  };
+
+  const save = (event: FormEvent): void => {
+    event.preventDefault();
+    setSaved(null);
+    void saver.run(async () => {
+      const note =
+        editing.kind === 'note'
+          ? await unwrap(fieldkey().updateNote(editing.note.id, title, text))
+          : await unwrap(fieldkey().createNote(title, text));
+      setEditing({ kind: 'note', note });
+      setTitle(note.title);
+      setText(note.text);
+      setSaved(`Saved ${formatDateTime(note.updatedAt)}`);
+      await reload();
+    });
+  };
+
+  const selectedId = editing.kind === 'note' ? editing.note.id : null;
+
+  return (
+    <section className="notes" aria-labelledby="notes-title">
+      <div className="notes-header">
+        <h1 id="notes-title" className="notes-title">
+          Field notes
+        </h1>
+        <button type="button" className="button primary" disabled={!writable} aria-describedby={writable ? undefined : 'notes-read-only'} onClick={startNew}>
+          New note
+        </button>
+      </div>
+      {!writable ? (
+        <p id="notes-read-only" className="read-only-reason">
+          {READ_ONLY_REASON}
+        </p>
+      ) : null}
+      <Alert message={loader.error} />
+      <div className="notes-body">
+        <nav className="note-list" aria-label="Notes">
+          {notes.length === 0 ? (
+            <p className="muted empty">{writable ? 'No notes yet. Choose “New note” to write one.' : 'No notes yet.'}</p>
+          ) : (
+            <ul>
+              {notes.map((note) => (
+                <li key={note.id}>
+                  <button type="button" className={note.id === selectedId ? 'note-item selected' : 'note-item'} aria-current={note.id === selectedId ? 'true' : undefined} onClick={() => open(note.id)}>
+                    <span className="note-item-title">{note.title}</span>
+                    <span className="note-item-date">{formatDateTime(note.updatedAt)}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </nav>
+        <div className="editor">
+          {editing.kind === 'none' ? (
+            <div className="editor-empty">
+              <p className="muted">Choose a note to read it{writable ? ', or write a new one' : ''}.</p>
+            </div>
+          ) : (
+            <form className="form editor-form" onSubmit={save} noValidate>
+              <label className="field">
+                <span className="field-label">Note title</span>
+                <input className="input" type="text" value={title} readOnly={!writable} maxLength={NOTE_TITLE_MAX_CHARS} autoFocus={editing.kind === 'new'} onChange={(e) => setTitle(e.target.value)} />
+              </label>
+              <label className="field field-grow">
+                <span className="field-label">Note text</span>
+                <textarea className="input textarea" value={text} readOnly={!writable} maxLength={NOTE_TEXT_MAX_CHARS} rows={12}
+                  onChange={(e) => setText(e.target.value)}
+                  onKeyDown={(e) => {
+                    // Enter makes a new line here; Ctrl+Enter (Cmd+Enter) saves.
+                    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+                      e.preventDefault();
+                      e.currentTarget.form?.requestSubmit();
+                    }
+                  }}
+                />
+              </label>
+              <Alert message={saver.error} />
+              <div className="editor-actions">
+                {saved ? <span className="saved">{saved}</span> : null}
+                <button type="submit" className="button primary" disabled={!writable || saver.busy} aria-describedby={writable ? undefined : 'notes-read-only'}>
+                  Save
+                </button>
+              </div>
+            </form>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}

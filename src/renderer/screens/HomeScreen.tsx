@@ -1,0 +1,79 @@
+import type { UnlockedState } from '../../shared/app-state';
+import { fieldkey, unwrap } from '../api';
+import { Alert } from '../components/Alert';
+import { NoticeBox } from '../components/NoticeBox';
+import { formatDateTime, formatRelative } from '../format';
+import { useAction } from '../use-action';
+import { useNow } from '../use-now';
+import { FieldNotesPanel } from './FieldNotesPanel';
+
+function Fact({ label, value, detail }: { label: string; value: string; detail?: string }) {
+  return (
+    <div className="fact">
+      <dt>{label}</dt>
+      <dd>
+        {value}
+        {detail ? <span className="fact-detail"> {detail}</span> : null}
+      </dd>
+    </div>
+  );
+}
+
+export function HomeScreen({ state }: { state: UnlockedState }) {
+  const action = useAction();
+  const now = useNow(30_000);
+  const full = state.access === 'full';
+
+  return (
+    <div className="home">
+      <aside className="sidebar" aria-label="Access">
+        <div className={full ? 'access-card access-full' : 'access-card access-read-only'}>
+          <h2 className="access-title">{full ? 'Full access' : 'Read-only access'}</h2>
+          <p className="access-until">
+            Offline access until <strong>{formatDateTime(state.offlineUntil)}</strong>
+            {state.offlineUntil ? <span className="fact-detail"> ({formatRelative(state.offlineUntil, now)})</span> : null}
+          </p>
+          <p className="access-message">{state.accessMessage}</p>
+        </div>
+        <NoticeBox notice={state.notice} />
+        <dl className="facts">
+          <Fact label="Connection" value={state.online ? 'Online' : 'Offline'} />
+          {full ? <Fact label="Full access until" value={formatDateTime(state.fullAccessUntil)} /> : null}
+          <Fact label="Read-only until" value={formatDateTime(state.readOnlyUntil)} />
+          <Fact label="Last check-in" value={formatDateTime(state.lastCheckIn)} detail={state.lastCheckIn ? `(${formatRelative(state.lastCheckIn, now)})` : undefined} />
+          <Fact label="Next check-in due" value={formatDateTime(state.checkInDueAt)} />
+        </dl>
+        <div className="roles">
+          <h3 className="roles-title">Roles</h3>
+          {state.roles.length > 0 ? (
+            <ul className="chips">
+              {state.roles.map((role) => (
+                <li key={role} className="chip">
+                  {role}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">No roles</p>
+          )}
+          {state.rolesAsOf ? <p className="hint">As of {formatDateTime(state.rolesAsOf)}: roles change at the next check-in.</p> : null}
+        </div>
+        <Alert message={action.error} />
+        <div className="sidebar-actions">
+          <button type="button" className="button secondary" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().lock()))}>
+            Lock
+          </button>
+          <button type="button" className="button danger-outline" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().signOut()))}>
+            Sign out
+          </button>
+          {state.canAddAccount ? (
+            <button type="button" className="link" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().addAccount()))}>
+              Add account
+            </button>
+          ) : null}
+        </div>
+      </aside>
+      <FieldNotesPanel accountId={state.account.id} access={state.access} />
+    </div>
+  );
+}

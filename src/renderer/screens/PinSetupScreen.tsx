@@ -1,0 +1,79 @@
+import { useState, type FormEvent } from 'react';
+import type { PinSetupState } from '../../shared/app-state';
+import { fieldkey, unwrap } from '../api';
+import { Alert } from '../components/Alert';
+import { Card } from '../components/Card';
+import { NoticeBox } from '../components/NoticeBox';
+import { useAction } from '../use-action';
+
+export function PinSetupScreen({ state }: { state: PinSetupState }) {
+  const [pin, setPin] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const action = useAction();
+
+  const submit = (event: FormEvent): void => {
+    event.preventDefault();
+    if (pin.length === 0) return action.setError('Enter a PIN.');
+    if (pin !== confirm) {
+      setConfirm('');
+      return action.setError('The two PINs do not match. Type the same PIN twice.');
+    }
+    void action.run(async () => {
+      try {
+        await unwrap(fieldkey().setPin(pin, confirm));
+      } finally {
+        setPin('');
+        setConfirm('');
+      }
+    });
+  };
+
+  return (
+    <Card title="Choose your PIN" icon="🔢">
+      <NoticeBox notice={state.notice} />
+      <p className="lead">
+        Signed in as <strong>{state.account.displayName}</strong>
+        {state.account.email ? <span className="muted"> ({state.account.email})</span> : null}. The PIN unlocks FieldKey on this laptop, also when you are offline.
+      </p>
+      <div className="rules" id="pin-rules">
+        <h2 className="rules-title">PIN rules</h2>
+        <ul>
+          <li>At least {state.rules.minLength} characters (digits are fine), at most {state.rules.maxLength}.</li>
+          <li>{state.rules.text}</li>
+        </ul>
+      </div>
+      <form className="form" onSubmit={submit} noValidate>
+        <label className="field">
+          <span className="field-label">PIN</span>
+          <input
+            className="input input-pin"
+            type="password"
+            autoComplete="new-password"
+            autoFocus
+            maxLength={state.rules.maxLength * 2}
+            aria-describedby="pin-rules"
+            value={pin}
+            onChange={(e) => setPin(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          <span className="field-label">Confirm PIN</span>
+          <input
+            className="input input-pin"
+            type="password"
+            autoComplete="new-password"
+            maxLength={state.rules.maxLength * 2}
+            value={confirm}
+            onChange={(e) => setConfirm(e.target.value)}
+          />
+        </label>
+        <Alert message={action.error} />
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={action.busy}>
+            Set PIN
+          </button>
+        </div>
+      </form>
+    </Card>
+  );
+}
