@@ -6,10 +6,13 @@
  *    FIELDKEY_POLICY is ignored. If the machine-wide file also exists, the two combine: each fleet
  *    setting wins over the file's; `pin` combines per member, while `argon2`, `redirect` and
  *    `endpoints` replace the file's object as a whole (their members only make sense together).
- * 2. `FIELDKEY_POLICY` (a path), for development and tests (unless `honorEnvPolicy` is false).
- * 3. The machine-wide file: `%ProgramData%\FieldKey\policy.json`,
- *    `/Library/Application Support/FieldKey/policy.json`, `/etc/fieldkey/policy.json`.
- * 4. The built-in demo policy (the local demo IdP).
+ * 2. The machine-wide file: `%ProgramData%\FieldKey\policy.json`,
+ *    `/Library/Application Support/FieldKey/policy.json`, `/etc/fieldkey/policy.json`. Like a fleet
+ *    policy it locks the settings: a machine IT manages is never steered by a user's environment.
+ * 3. `FIELDKEY_POLICY` (a path), for development, tests and unmanaged machines (unless
+ *    `honorEnvPolicy` is false).
+ * 4. The built-in demo policy (the local demo IdP), unless `allowDemo` is false (a packaged app:
+ *    `policy_missing`, shown as "misconfigured").
  *
  * A source that exists but is unreadable or invalid is an error (fail closed); the loader never
  * falls through to a later source. A `jwks.json` beside the policy file is the bundled JWKS (for
@@ -56,6 +59,8 @@ export interface LoadPolicyOptions {
   machineSources?: readonly MachinePolicySource[];
   /** Whether FIELDKEY_POLICY is honoured (default true). A packaged build may pass false. */
   honorEnvPolicy?: boolean;
+  /** Whether the built-in demo policy may be used when nothing is configured (default true). */
+  allowDemo?: boolean;
 }
 
 export const DEMO_LOCATION = `built-in demo policy (demo IdP at ${DEMO_POLICY_DOCUMENT.issuer})`;
@@ -113,16 +118,22 @@ export async function loadPolicy(options: LoadPolicyOptions = {}): Promise<Loade
     return { policy, source: { kind: source.kind, location: source.location, machineFile }, ...bundledBeside(machineFile) };
   }
 
-  const envPath = env.FIELDKEY_POLICY;
-  if ((options.honorEnvPolicy ?? true) && envPath !== undefined && envPath !== '') {
-    return { policy: readPolicyFile(envPath, fs), source: { kind: 'env', location: envPath }, ...bundledBeside(envPath) };
-  }
-
   if (fs.exists(machineFile)) {
     assertNotWritableByOthers(machineFile, platform, fs);
     return { policy: readPolicyFile(machineFile, fs), source: { kind: 'machine-file', location: machineFile }, ...bundledBeside(machineFile) };
   }
 
+  const envPath = env.FIELDKEY_POLICY;
+  if ((options.honorEnvPolicy ?? true) && envPath !== undefined && envPath !== '') {
+    return { policy: readPolicyFile(envPath, fs), source: { kind: 'env', location: envPath }, ...bundledBeside(envPath) };
+  }
+
+  if (options.allowDemo === false) {
+    throw new FieldKeyError(
+      'policy_missing',
+      `No FieldKey policy is configured. IT must deploy ${machineFile} (or a fleet policy); see docs/policy.md.`,
+    );
+  }
   return { policy: demoPolicy(), source: { kind: 'demo', location: DEMO_LOCATION } };
 }
 

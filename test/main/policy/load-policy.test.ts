@@ -64,8 +64,8 @@ describe('loadPolicy: search order', () => {
     expect(loaded.bundledJwksPath).toBeUndefined();
   });
 
-  it('takes FIELDKEY_POLICY before the machine-wide file, with the jwks.json beside it', async () => {
-    const fs = fakePolicyFs({ [DEV]: json(ENV_POLICY), '/home/dev/jwks.json': '{"keys":[]}', [ETC]: json(FILE_POLICY) });
+  it('takes FIELDKEY_POLICY when no machine policy exists, with the jwks.json beside it', async () => {
+    const fs = fakePolicyFs({ [DEV]: json(ENV_POLICY), '/home/dev/jwks.json': '{"keys":[]}' });
     const loaded = await loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'linux', fs });
     expect(loaded.source).toEqual({ kind: 'env', location: DEV });
     expect(loaded.policy.clientId).toBe('from-env');
@@ -73,10 +73,25 @@ describe('loadPolicy: search order', () => {
     expect(fs.reads).toEqual([DEV]);
   });
 
-  it('ignores FIELDKEY_POLICY when honorEnvPolicy is false', async () => {
+  it('lets the machine-wide file lock the settings: FIELDKEY_POLICY is not even read', async () => {
     const fs = fakePolicyFs({ [DEV]: json(ENV_POLICY), [ETC]: json(FILE_POLICY) });
-    const loaded = await loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'linux', fs, honorEnvPolicy: false });
+    const loaded = await loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'linux', fs });
     expect(loaded.source).toEqual({ kind: 'machine-file', location: ETC });
+    expect(loaded.policy.clientId).toBe('from-file');
+    expect(fs.reads).toEqual([ETC]);
+  });
+
+  it('ignores FIELDKEY_POLICY when honorEnvPolicy is false', async () => {
+    const fs = fakePolicyFs({ [DEV]: json(ENV_POLICY) });
+    const loaded = await loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'linux', fs, honorEnvPolicy: false });
+    expect(loaded.source.kind).toBe('demo');
+  });
+
+  it('refuses to fall back to the demo policy when allowDemo is false', async () => {
+    await expect(loadPolicy({ env: {}, platform: 'linux', fs: fakePolicyFs({}), allowDemo: false })).rejects.toMatchObject({
+      code: 'policy_missing',
+      message: expect.stringContaining('/etc/fieldkey/policy.json'),
+    });
   });
 
   it('ignores an empty FIELDKEY_POLICY', async () => {
@@ -99,7 +114,7 @@ describe('loadPolicy: search order', () => {
 
 describe('loadPolicy: fail closed', () => {
   it('does not fall through when FIELDKEY_POLICY names a missing file', async () => {
-    const fs = fakePolicyFs({ [ETC]: json(FILE_POLICY) });
+    const fs = fakePolicyFs({});
     await expect(loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'linux', fs })).rejects.toMatchObject({ code: 'policy_unreadable', message: `Policy ${DEV} could not be read: no such file` });
   });
 
