@@ -144,11 +144,11 @@ describe('development web host', () => {
     ['a null origin', { Origin: 'null' }, 403],
     ['a cross-site fetch', { 'Sec-Fetch-Site': 'cross-site' }, 403],
     ['a rebinding host name', { Host: `evil.example:1234` }, 421],
-    ['localhost instead of 127.0.0.1', { Host: 'localhost:1' }, 421],
+    ['localhost instead of 127.0.0.1', { Host: 'localhost' }, 421],
     ['a form post', { 'Content-Type': 'application/x-www-form-urlencoded' }, 415],
-  ])('refuses a call with %s (%i)', async (_name, override, status) => {
+  ] as [string, Record<string, string>, number][])('refuses a call with %s (%i)', async (_name, override, status) => {
     const headers = { ...goodHeaders, ...override };
-    if (override.Host?.startsWith('localhost')) headers.Host = `localhost:${host.port}`;
+    if (headers.Host === 'localhost') headers.Host = `localhost:${host.port}`;
     const answer = await invoke('fieldkey:getState', [], headers);
     expect(answer.status).toBe(status);
     expect(answer.body).not.toContain('signed-out');
