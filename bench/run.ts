@@ -9,6 +9,7 @@ import type { BenchResult } from './harness';
 
 const suites: Record<string, () => Promise<{ run(): Promise<BenchResult[]> }>> = {
   decision: () => import('./decision.bench'),
+  unlock: () => import('./unlock.bench'),
 };
 
 const filter = process.argv[2];

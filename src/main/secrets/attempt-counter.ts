@@ -4,9 +4,10 @@
  * takes the larger of the two, so deleting or restoring the database file does not reset it, and
  * neither does deleting only the keychain entry.
  *
- * An attempt is counted before the PIN is tried: the vault calls `recordAttempt` (database write,
- * then keychain write, both awaited) before it starts Argon2id, so a crash or a kill during the
- * attempt leaves it counted. A successful unlock calls `reset`.
+ * An attempt is counted before the PIN is tried: the vault writes the database count before it
+ * starts Argon2id, and compares the PIN only once the keychain mirror is written too (see
+ * session-vault.ts), so a crash or a kill at any point leaves every attempt whose outcome could be
+ * observed counted in both places. A successful unlock clears both.
  *
  * Delays: none for the first three failures; after the n-th failure (n >= 3) the next attempt waits
  * 30 s * 2^(n - 3) from the start of the failed attempt (30 s, 60 s, 2 min, ...; at most 1 h).
@@ -96,25 +97,27 @@ export class AttemptCounter {
   }
 
   /**
-   * Counts one more attempt on top of `known` (the state just read), durably in the database and
-   * then in the keychain, and returns the new state. Resolves only when both writes are done.
+   * Counts one more attempt on top of `known` (the state just read) in the database, durably before
+   * it returns, and returns the new state. The vault calls this before Argon2id starts.
    */
-  async recordAttempt(accountId: string, known: AttemptState, nowMs: number): Promise<AttemptState> {
+  countInDatabase(accountId: string, known: AttemptState, nowMs: number): AttemptState {
     const row = this.bump.get(accountId, known.failures + 1, Math.max(nowMs, known.lastAttemptMs))!;
-    const state = { failures: row.failures, lastAttemptMs: row.last_attempt_ms };
-    await this.secrets.set(attemptsEntry(accountId), formatMirror(state));
-    return state;
+    return { failures: row.failures, lastAttemptMs: row.last_attempt_ms };
   }
 
-  /** Back to zero, keychain first: a failure leaves both counts in place. */
-  async reset(accountId: string): Promise<void> {
-    await this.secrets.delete(attemptsEntry(accountId));
-    this.clearDatabase(accountId);
+  /** Writes the counted state to the keychain mirror. The vault compares no PIN before this resolves. */
+  mirror(accountId: string, state: AttemptState): Promise<void> {
+    return this.secrets.set(attemptsEntry(accountId), formatMirror(state));
   }
 
-  /** The database half of `reset`, for callers that handle the keychain entry themselves (inside a transaction). */
+  /** Back to zero in the database (inside a transaction if the caller has one). */
   clearDatabase(accountId: string): void {
     this.remove.run(accountId);
+  }
+
+  /** Back to zero in the keychain. */
+  async clearMirror(accountId: string): Promise<void> {
+    await this.secrets.delete(attemptsEntry(accountId));
   }
 }
 

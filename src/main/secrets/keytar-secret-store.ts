@@ -14,6 +14,8 @@ import type { SecretStore } from './secret-store';
 
 type Keytar = typeof import('keytar');
 
+const LIST_ATTEMPTS = 3;
+
 export interface KeytarSecretStoreOptions {
   /** Keychain service name; defaults to `keychainService()` (FIELDKEY_KEYCHAIN_SERVICE or `FieldKey`). */
   service?: string;
@@ -50,7 +52,18 @@ export function createKeytarSecretStore(options: KeytarSecretStoreOptions = {}):
     get: (entry) => call((k) => k.getPassword(service, entry)),
     set: (entry, value) => call((k) => k.setPassword(service, entry, value)),
     delete: (entry) => call((k) => k.deletePassword(service, entry)),
-    list: () => call(async (k) => (await k.findCredentials(service)).map((c) => c.account)),
+    // Listing reads every entry of the service; an entry deleted by a concurrent call in between
+    // makes it fail, so it is retried before the keychain is declared unavailable.
+    list: () =>
+      call(async (k) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return (await k.findCredentials(service)).map((c) => c.account);
+          } catch (error) {
+            if (attempt >= LIST_ATTEMPTS) throw error;
+          }
+        }
+      }),
   };
 }
 

@@ -12,10 +12,12 @@
  *  3. the row exists [no_sealed_session], was sealed for this account [session_account_mismatch],
  *     the device key exists and is the one it was sealed with [device_key_missing], and its MAC
  *     verifies under the device key [session_tampered] (none of these try the PIN or count);
- *  4. count the attempt: database, then keychain mirror, both awaited;
+ *  4. count the attempt in the database (durably, before Argon2id starts), and in the keychain
+ *     mirror (written while Argon2id runs, and awaited before the PIN is compared);
  *  5. Argon2id + HKDF, compare the PIN verifier [wrong_pin with attemptsLeft and retryAt; on the
  *     last allowed failure the session and the device key are destroyed: lockout_wipe];
- *  6. AES-256-GCM open [session_tampered]; reset the counter (the PIN was right).
+ *  6. the PIN was right: clear the counter (database now; keychain mirror as the account's next
+ *     queued operation); AES-256-GCM open [session_tampered].
  *  If the session's Argon2id parameters are weaker than the current ones, it is re-sealed with the
  *  PIN under the current parameters and a fresh salt right after a successful unlock.
  *
@@ -35,7 +37,7 @@ import type { Clock } from '../clock';
 import type { Policy } from '../policy/policy-types';
 import type { Database } from '../storage/database';
 import { isWeaker, type Argon2ParamsSource } from './argon2-params';
-import { AttemptCounter, attemptStatus, UnlockError, type AttemptStatus } from './attempt-counter';
+import { AttemptCounter, attemptStatus, UnlockError, type AttemptState, type AttemptStatus } from './attempt-counter';
 import { assertPinAllowed } from './pin-policy';
 import { attemptsEntry, deviceKeyEntry, type SecretStore } from './secret-store';
 import {
@@ -50,6 +52,7 @@ import {
   rowMacValid,
   sealTokens,
   tampered,
+  type SealedEnvelope,
   type SessionKeys,
 } from './session-crypto';
 import { SealedSessionStore } from './sealed-session-store';
@@ -175,7 +178,9 @@ export class SessionVault {
   /** Attempts used and left, and the time the next attempt is allowed, for the lock screen. */
   async attemptStatus(accountId: string): Promise<AttemptStatus> {
     this.requireAccount(accountId);
-    return attemptStatus(await this.attempts.read(accountId), this.maxAttempts(), this.clock.now().getTime());
+    return this.serialize(accountId, async () =>
+      attemptStatus(await this.attempts.read(accountId), this.maxAttempts(), this.clock.now().getTime()),
+    );
   }
 
   /**
@@ -237,6 +242,11 @@ export class SessionVault {
     for (const accountId of [...this.open.keys()]) this.lock(accountId);
   }
 
+  /** Resolves once every queued operation has finished, including background keychain clean-up. Await it before quitting. */
+  async settle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+  }
+
   // ---- internals ----
 
   private async unlockKeys(
@@ -282,8 +292,7 @@ export class SessionVault {
       }
       if (!rowMacValid(envelope, deviceKey, accountId)) throw tampered();
 
-      const counted = await this.attempts.recordAttempt(accountId, known, now);
-      const keys = await deriveSessionKeys(pin, deviceKey, accountId, envelope.kdf, envelope.kdfSalt);
+      const { keys, counted } = await this.countThenDerive(accountId, known, now, pin, deviceKey, envelope);
       if (!pinMatches(keys, envelope)) {
         keys.destroy();
         const after = attemptStatus(counted, max, now);
@@ -300,20 +309,60 @@ export class SessionVault {
         const wait = after.retryAt ? ` Next attempt after ${after.retryAt.toISOString()}.` : '';
         throw new UnlockError('wrong_pin', `Wrong PIN. ${after.attemptsLeft} attempt(s) left.${wait}`, after.attemptsLeft, after.retryAt);
       }
+      // The PIN was right: clear the count, whether or not the payload then opens.
+      this.attempts.clearDatabase(accountId);
+      this.clearMirrorSoon(accountId);
       let tokens: SessionTokens;
       try {
         tokens = openTokens(keys, envelope);
       } catch (error) {
         keys.destroy();
-        await this.attempts.reset(accountId);
         throw error;
       }
-      await this.attempts.reset(accountId);
       if (options.forChange) return { keys, tokens, deviceKey: Buffer.from(deviceKey) };
       return { keys: await this.upgradeIfWeaker(accountId, pin, deviceKey, keys, tokens), tokens };
     } finally {
       deviceKey?.fill(0);
     }
+  }
+
+  /**
+   * Counts the attempt and runs the KDF. The database count is written (synchronously, durably)
+   * before Argon2id starts. The keychain mirror is written while Argon2id runs on its worker thread
+   * (a keychain write costs milliseconds), and the caller gets the keys, and so can compare the PIN,
+   * only once that write has succeeded; if it fails, the derived keys are destroyed unused. So no
+   * attempt's outcome is ever observable before it is counted in both places, and a kill at any
+   * point leaves it counted at least in the database.
+   */
+  private async countThenDerive(
+    accountId: string,
+    known: AttemptState,
+    now: number,
+    pin: string,
+    deviceKey: Buffer,
+    envelope: SealedEnvelope,
+  ): Promise<{ keys: SessionKeys; counted: AttemptState }> {
+    const counted = this.attempts.countInDatabase(accountId, known, now);
+    const [mirrored, derived] = await Promise.allSettled([
+      this.attempts.mirror(accountId, counted),
+      deriveSessionKeys(pin, deviceKey, accountId, envelope.kdf, envelope.kdfSalt),
+    ]);
+    if (mirrored.status === 'rejected') {
+      if (derived.status === 'fulfilled') derived.value.destroy();
+      throw mirrored.reason;
+    }
+    if (derived.status === 'rejected') throw derived.reason;
+    return { keys: derived.value, counted };
+  }
+
+  /**
+   * Clears the keychain mirror after a successful unlock without making the caller wait for the
+   * keychain write: it is queued as the account's next operation, so any later unlock, status read
+   * or change of this account sees it done. If it fails or the process dies first, the mirror
+   * keeps the old count, which only errs on the safe side (more attempts counted, never fewer).
+   */
+  private clearMirrorSoon(accountId: string): void {
+    void this.serialize(accountId, () => this.attempts.clearMirror(accountId)).catch(() => undefined);
   }
 
   /** Re-seals with the PIN under stronger current parameters (never calibrates during an unlock). */

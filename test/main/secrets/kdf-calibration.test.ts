@@ -31,7 +31,7 @@ describe('Argon2id calibration', () => {
   it('never goes below the OWASP floor, even when the floor misses the target', async () => {
     const slow = linear(10); // the floor takes 190 ms
     expect(await calibrateArgon2(50, { timeRun: slow.timeRun })).toEqual(OWASP_FLOOR);
-    expect(slow.probes).toEqual([OWASP_FLOOR.memoryKiB]);
+    expect(slow.probes).toEqual([OWASP_FLOOR.memoryKiB, OWASP_FLOOR.memoryKiB]);
   });
 
   it('picks the largest memory that meets the target, within 1 MiB', async () => {
@@ -41,7 +41,18 @@ describe('Argon2id calibration', () => {
     expect(chosen.parallelism).toBe(1);
     expect(chosen.memoryKiB).toBeLessThanOrEqual(300 * 1024);
     expect(chosen.memoryKiB).toBeGreaterThanOrEqual(290 * 1024);
-    expect(model.probes.length).toBeLessThanOrEqual(10);
+    expect(model.probes.length).toBeLessThanOrEqual(16);
+  });
+
+  it('measures a miss twice, so one slow run (load elsewhere) does not shrink the result', async () => {
+    let calls = 0;
+    const spiky = async (p: Argon2Params) => {
+      calls++;
+      const ms = p.memoryKiB / 1024;
+      return calls === 3 ? ms * 10 : ms; // the first probe of 77824 KiB is disturbed
+    };
+    const chosen = await calibrateArgon2(300, { timeRun: spiky, maxMemoryKiB: 1024 * 1024 });
+    expect(chosen.memoryKiB).toBeGreaterThanOrEqual(290 * 1024);
   });
 
   it('stops at the memory cap on a fast machine', async () => {
@@ -57,9 +68,12 @@ describe('Argon2id calibration', () => {
     const chosen = await calibrateArgon2(target);
     expect(chosen.memoryKiB).toBeGreaterThanOrEqual(OWASP_FLOOR.memoryKiB);
     expect(chosen).toEqual(atLeastFloor(chosen));
+    expect(chosen.memoryKiB).toBeLessThanOrEqual(maxCalibratedMemoryKiB());
+    expect([chosen.iterations, chosen.parallelism]).toEqual([2, 1]);
     if (chosen.memoryKiB > OWASP_FLOOR.memoryKiB) {
-      // Timing is noisy on a shared machine: allow a generous margin.
-      expect(await timeArgon2Run(chosen)).toBeLessThan(target * 2);
+      // Load elsewhere only makes runs slower: the fastest of three, with a generous margin.
+      const runs = [await timeArgon2Run(chosen), await timeArgon2Run(chosen), await timeArgon2Run(chosen)];
+      expect(Math.min(...runs)).toBeLessThan(target * 2);
     }
   });
 

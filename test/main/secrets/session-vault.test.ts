@@ -11,7 +11,7 @@ import { argon2ParamsFromPolicy } from '../../../src/main/secrets/kdf-calibratio
 import { attemptsEntry, deviceKeyEntry } from '../../../src/main/secrets/secret-store';
 import { encodeDeviceKey, generateDeviceKey } from '../../../src/main/secrets/session-crypto';
 import { isFieldKeyError } from '../../../src/shared/errors';
-import { FAST_PARAMS, fixedParams, tokens, uniqueService, VaultFixture } from './vault-fixtures';
+import { failingOn, FAST_PARAMS, fixedParams, tokens, uniqueService, VaultFixture } from './vault-fixtures';
 
 const service = uniqueService('vault');
 const PIN = '482915';
@@ -110,7 +110,7 @@ describe('SessionVault', () => {
     // The right PIN no longer helps; a restart changes nothing.
     f.clock.advance(3_600_000);
     expect((await failure(f.vault.unlock(id, PIN))).code).toBe('locked_out');
-    f.restart();
+    await f.restart();
     expect((await failure(f.vault.unlock(id, PIN))).code).toBe('locked_out');
     expect(await f.vault.attemptStatus(id)).toMatchObject({ failures: 5, attemptsLeft: 0, lockedOut: true });
 
@@ -123,28 +123,49 @@ describe('SessionVault', () => {
 
   it('keeps counting across restarts (new database handle, new keychain adapter, new vault)', async () => {
     await failure(f.vault.unlock(id, WRONG));
-    f.restart();
+    await f.restart();
     await failure(f.vault.unlock(id, WRONG));
-    f.restart();
+    await f.restart();
     expect(await f.vault.attemptStatus(id)).toMatchObject({ failures: 2, attemptsLeft: 3 });
     expect((await failure(f.vault.unlock(id, WRONG))).attemptsLeft).toBe(2);
-    f.restart();
+    await f.restart();
     // A success resets both counts.
     f.clock.advance(30_000);
     await f.vault.unlock(id, PIN);
     expect(dbFailures(f, id)).toBe(0);
+    // The keychain mirror is cleared as the account's next operation: a status read waits for it.
+    expect(await f.vault.attemptStatus(id)).toEqual({ failures: 0, attemptsLeft: 5, lockedOut: false });
     expect(await f.secrets.get(attemptsEntry(id))).toBeNull();
+  });
+
+  it('compares no PIN when the attempt cannot be mirrored in the keychain: even the right PIN does not unlock', async () => {
+    f.vault = f.newVault(undefined, failingOn(f.secrets, { set: /\/attempts$/ }));
+    await expect(f.vault.unlock(id, PIN)).rejects.toMatchObject({ code: 'keychain_unavailable' });
+    expect(f.vault.unlocked(id)).toBeUndefined();
+    expect(dbFailures(f, id)).toBe(1);
+  });
+
+  it('errs on the safe side when clearing the mirror after a success fails: the old count stays', async () => {
+    await failure(f.vault.unlock(id, WRONG));
+    f.vault = f.newVault(undefined, failingOn(f.secrets, { delete: /\/attempts$/ }));
+    expect((await f.vault.unlock(id, PIN)).tokens()).toEqual(tokens);
+    expect(dbFailures(f, id)).toBe(0);
+    expect(await f.vault.attemptStatus(id)).toMatchObject({ failures: 2, attemptsLeft: 3 });
+    // The next success with a working keychain clears it.
+    f.vault = f.newVault();
+    await f.vault.unlock(id, PIN);
+    expect(await f.vault.attemptStatus(id)).toMatchObject({ failures: 0, attemptsLeft: 5 });
   });
 
   it('keeps the count when the database file is restored from a copy taken before the failures', async () => {
     f.db.close();
     const backup = `${f.file}.bak`;
     copyFileSync(f.file, backup);
-    f.restart();
+    await f.restart();
     for (let i = 0; i < 3; i++) await failure(f.vault.unlock(id, WRONG));
     f.db.close();
     copyFileSync(backup, f.file);
-    f.restart();
+    await f.restart();
     expect(dbFailures(f, id)).toBe(0);
     expect(await f.vault.attemptStatus(id)).toMatchObject({ failures: 3, attemptsLeft: 2 });
     expect((await failure(f.vault.unlock(id, PIN))).code).toBe('unlock_delayed');
@@ -157,7 +178,7 @@ describe('SessionVault', () => {
     await failure(f.vault.unlock(id, WRONG));
     f.db.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(f.file + suffix, { force: true });
-    f.restart();
+    await f.restart();
     expect(f.vault.listAccounts()).toEqual([]);
     expect(f.vault.addAccount(alice).id).toBe(id);
     expect(await f.vault.attemptStatus(id)).toMatchObject({ failures: 2, attemptsLeft: 3 });
@@ -194,7 +215,7 @@ describe('SessionVault', () => {
     expect(at).toBeGreaterThan(0);
     bytes[at + 5]! ^= 0x01;
     writeFileSync(f.file, bytes);
-    f.restart();
+    await f.restart();
     const error = await failure(f.vault.unlock(id, PIN));
     expect(error.code).toBe('session_tampered');
     expect(dbFailures(f, id)).toBe(0);
@@ -268,7 +289,7 @@ describe('SessionVault', () => {
     expect(session.tokens().refreshToken).toBe('rotated-1');
     await f.vault.reseal(id, { ...tokens, refreshToken: 'rotated-2' });
 
-    f.restart();
+    await f.restart();
     expect(f.vault.unlocked(id)).toBeUndefined();
     expect((await f.vault.unlock(id, PIN)).tokens().refreshToken).toBe('rotated-2');
   });

@@ -53,7 +53,7 @@ describe('unlock killed mid-way', () => {
     }
     // Not killed: the wrong PIN is the third failure.
     expect(await runUntil([f.service, f.file, id, '555123'], undefined)).toEqual(['counted', 'done wrong_pin']);
-    f.restart();
+    await f.restart();
     const status = await f.vault.attemptStatus(id);
     expect(status).toMatchObject({ failures: 3, attemptsLeft: 2 });
   });

@@ -13,6 +13,7 @@ import type { Argon2Params, Argon2ParamsSource } from '../../../src/main/secrets
 import type { SecretStore } from '../../../src/main/secrets/secret-store';
 import { SessionVault } from '../../../src/main/secrets/session-vault';
 import { openDatabase, type Database } from '../../../src/main/storage/database';
+import { FieldKeyError } from '../../../src/shared/errors';
 
 /** Below the OWASP floor on purpose, to keep tests fast; only tests may use it. */
 export const FAST_PARAMS: Argon2Params = { memoryKiB: 1024, iterations: 1, parallelism: 1 };
@@ -56,12 +57,13 @@ export class VaultFixture {
     this.vault = this.newVault();
   }
 
-  newVault(argon2: Argon2ParamsSource = this.argon2): SessionVault {
-    return new SessionVault({ db: this.db, secrets: this.secrets, clock: this.clock, policy: this.policy, argon2 });
+  newVault(argon2: Argon2ParamsSource = this.argon2, secrets: SecretStore = this.secrets): SessionVault {
+    return new SessionVault({ db: this.db, secrets, clock: this.clock, policy: this.policy, argon2 });
   }
 
   /** Closes the database and opens everything again, as an app restart does. */
-  restart(): void {
+  async restart(): Promise<void> {
+    await this.vault.settle();
     this.db.close();
     this.db = openDatabase(this.file);
     this.vault = new SessionVault({
@@ -75,10 +77,28 @@ export class VaultFixture {
 
   async cleanup(): Promise<void> {
     this.vault.lockAll();
+    await this.vault.settle();
     if (this.db.open) this.db.close();
     for (const entry of await this.secrets.list()) await this.secrets.delete(entry);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The real keychain, except that writes or deletes of entries matching `failOn` fail as if it went away. */
+export function failingOn(store: SecretStore, failOn: { set?: RegExp; delete?: RegExp }): SecretStore {
+  const unavailable = () => new FieldKeyError('keychain_unavailable', 'No OS keychain is reachable (test).');
+  return {
+    get: (entry) => store.get(entry),
+    list: () => store.list(),
+    set: async (entry, value) => {
+      if (failOn.set?.test(entry)) throw unavailable();
+      return store.set(entry, value);
+    },
+    delete: async (entry) => {
+      if (failOn.delete?.test(entry)) throw unavailable();
+      return store.delete(entry);
+    },
+  };
 }
 
 export const tokens = {
