@@ -15,6 +15,7 @@
  */
 import { FieldKeyError } from '../../shared/errors';
 import type { Database } from '../storage/database';
+import { durably } from './durable-write';
 import { attemptsEntry, type SecretStore } from './secret-store';
 
 export interface AttemptState {
@@ -73,7 +74,7 @@ export class AttemptCounter {
   private readonly remove;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly secrets: SecretStore,
   ) {
     this.select = db.prepare<[string], CounterRow>('SELECT failures, last_attempt_ms FROM unlock_attempts WHERE account_id = ?');
@@ -97,11 +98,11 @@ export class AttemptCounter {
   }
 
   /**
-   * Counts one more attempt on top of `known` (the state just read) in the database, durably before
-   * it returns, and returns the new state. The vault calls this before Argon2id starts.
+   * Counts one more attempt on top of `known` (the state just read) in the database, flushed to
+   * disk before it returns, and returns the new state. The vault calls this before Argon2id starts.
    */
   countInDatabase(accountId: string, known: AttemptState, nowMs: number): AttemptState {
-    const row = this.bump.get(accountId, known.failures + 1, Math.max(nowMs, known.lastAttemptMs))!;
+    const row = durably(this.db, () => this.bump.get(accountId, known.failures + 1, Math.max(nowMs, known.lastAttemptMs))!);
     return { failures: row.failures, lastAttemptMs: row.last_attempt_ms };
   }
 

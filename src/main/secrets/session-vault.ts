@@ -12,7 +12,7 @@
  *  3. the row exists [no_sealed_session], was sealed for this account [session_account_mismatch],
  *     the device key exists and is the one it was sealed with [device_key_missing], and its MAC
  *     verifies under the device key [session_tampered] (none of these try the PIN or count);
- *  4. count the attempt in the database (durably, before Argon2id starts), and in the keychain
+ *  4. count the attempt in the database (flushed to disk before Argon2id starts), and in the keychain
  *     mirror (written while Argon2id runs, and awaited before the PIN is compared);
  *  5. Argon2id + HKDF, compare the PIN verifier [wrong_pin with attemptsLeft and retryAt; on the
  *     last allowed failure the session and the device key are destroyed: lockout_wipe];
@@ -38,6 +38,7 @@ import type { Policy } from '../policy/policy-types';
 import type { Database } from '../storage/database';
 import { isWeaker, type Argon2ParamsSource } from './argon2-params';
 import { AttemptCounter, attemptStatus, UnlockError, type AttemptState, type AttemptStatus } from './attempt-counter';
+import { durably } from './durable-write';
 import { assertPinAllowed } from './pin-policy';
 import { attemptsEntry, deviceKeyEntry, type SecretStore } from './secret-store';
 import {
@@ -119,7 +120,7 @@ export class SessionVault {
   async removeAccount(accountId: string): Promise<void> {
     this.lock(accountId);
     return this.serialize(accountId, async () => {
-      this.sessions.delete(accountId);
+      durably(this.db, () => this.sessions.delete(accountId));
       await this.secrets.delete(deviceKeyEntry(accountId));
       await this.secrets.delete(attemptsEntry(accountId));
       this.db.transaction(() => {
@@ -154,10 +155,12 @@ export class SessionVault {
         await this.secrets.delete(attemptsEntry(accountId));
         const keys = await deriveSessionKeys(pin, deviceKey, accountId, kdf, newKdfSalt());
         const envelope = sealTokens(keys, tokens, this.clock.now().getTime());
-        this.db.transaction(() => {
-          this.sessions.put(accountId, envelope);
-          this.attempts.clearDatabase(accountId);
-        })();
+        durably(this.db, () =>
+          this.db.transaction(() => {
+            this.sessions.put(accountId, envelope);
+            this.attempts.clearDatabase(accountId);
+          })(),
+        );
         return this.register(keys, tokens, epoch);
       } finally {
         deviceKey.fill(0);
@@ -198,7 +201,8 @@ export class SessionVault {
         keys.destroy();
         const kdf = await this.argon2.current();
         const fresh = await deriveSessionKeys(newPin, deviceKey!, accountId, kdf, newKdfSalt());
-        this.sessions.put(accountId, sealTokens(fresh, tokens, this.clock.now().getTime()));
+        const envelope = sealTokens(fresh, tokens, this.clock.now().getTime());
+        durably(this.db, () => this.sessions.put(accountId, envelope));
         return this.register(fresh, tokens, epoch);
       } finally {
         deviceKey?.fill(0);
@@ -327,8 +331,8 @@ export class SessionVault {
   }
 
   /**
-   * Counts the attempt and runs the KDF. The database count is written (synchronously, durably)
-   * before Argon2id starts. The keychain mirror is written while Argon2id runs on its worker thread
+   * Counts the attempt and runs the KDF. The database count is written and flushed to disk before
+   * Argon2id starts. The keychain mirror is written while Argon2id runs on its worker thread
    * (a keychain write costs milliseconds), and the caller gets the keys, and so can compare the PIN,
    * only once that write has succeeded; if it fails, the derived keys are destroyed unused. So no
    * attempt's outcome is ever observable before it is counted in both places, and a kill at any
@@ -370,7 +374,8 @@ export class SessionVault {
     const wanted = this.argon2.peek();
     if (!wanted || !isWeaker(keys.kdf, wanted)) return keys;
     const fresh = await deriveSessionKeys(pin, deviceKey, accountId, wanted, newKdfSalt());
-    this.sessions.put(accountId, sealTokens(fresh, tokens, this.clock.now().getTime()));
+    const envelope = sealTokens(fresh, tokens, this.clock.now().getTime());
+    durably(this.db, () => this.sessions.put(accountId, envelope));
     keys.destroy();
     return fresh;
   }
@@ -379,7 +384,7 @@ export class SessionVault {
   private async wipe(accountId: string): Promise<void> {
     this.open.get(accountId)?.lock();
     this.open.delete(accountId);
-    this.sessions.delete(accountId);
+    durably(this.db, () => this.sessions.delete(accountId));
     await this.secrets.delete(deviceKeyEntry(accountId));
   }
 
@@ -397,7 +402,7 @@ export class SessionVault {
   private persistReseal(keys: SessionKeys, tokens: SessionTokens): Promise<void> {
     return this.serialize(keys.accountId, async () => {
       const envelope = sealTokens(keys, tokens, this.clock.now().getTime());
-      if (!this.sessions.replaceIfSameKeys(keys.accountId, envelope)) {
+      if (!durably(this.db, () => this.sessions.replaceIfSameKeys(keys.accountId, envelope))) {
         throw new FieldKeyError('session_locked', 'The stored session was replaced or erased; unlock or sign in again.');
       }
     });
