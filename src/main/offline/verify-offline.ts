@@ -35,6 +35,7 @@ import { checkClaims, expiresAtMs } from './claims-check';
 import type { ClockReadings, DecisionPolicy, DecisionReason, OfflineDecision } from './decision';
 import { verificationKey } from './key-import-cache';
 import { HMAC_EXPLANATION, quoteKid, selectKey } from './key-selection';
+import { checkClockTrust, checkInDueAt, isCheckInOverdue } from './time-rules';
 
 /** Tokens longer than this (16 KiB) are refused as `malformed` before anything is decoded. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
@@ -42,7 +43,6 @@ export const MAX_TOKEN_LENGTH = 16 * 1024;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const SUPPORTED = new Set<string>(SUPPORTED_ALGORITHMS);
 const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 type Known = Pick<OfflineDecision, 'sub' | 'kid' | 'alg' | 'expiresAt' | 'readOnlyUntil' | 'checkInDueAt'>;
@@ -51,17 +51,9 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function isValidTime(value: Date | undefined): boolean {
-  return value === undefined || (value instanceof Date && Number.isFinite(value.getTime()));
-}
-
 function validDate(ms: number): Date | undefined {
   const date = new Date(ms);
   return Number.isFinite(date.getTime()) ? date : undefined;
-}
-
-function rollbackMessage(now: Date, record: Date, what: string, skewSeconds: number): string {
-  return `The local clock (${now.toISOString()}) is earlier than ${what} (${record.toISOString()}) by more than the tolerated ${skewSeconds} s: it may have been set back. Connect to check in online.`;
 }
 
 function algNotAllowedMessage(alg: string, policy: DecisionPolicy): string {
@@ -79,10 +71,8 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
   const known: Known = {};
   const deny = (reason: DecisionReason, message: string, extra?: Partial<OfflineDecision>): OfflineDecision => ({ decision: 'denied', reason, ...known, ...extra, message });
 
-  if (clock.lastCheckIn && isValidTime(clock.lastCheckIn)) {
-    const due = validDate(clock.lastCheckIn.getTime() + policy.checkInIntervalDays * DAY_MS);
-    if (due) known.checkInDueAt = due;
-  }
+  const due = checkInDueAt(clock.lastCheckIn, policy);
+  if (due) known.checkInDueAt = due;
 
   // 1. Shape, before decoding anything.
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) {
@@ -103,19 +93,12 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
   const alg = header.alg;
   const kid = header.kid as string | undefined;
 
-  // 2. Clock records.
+  // 2. Clock records (time-rules.ts).
+  const trust = checkClockTrust(clock, policy);
+  if (!trust.trusted) return deny('clock_rollback', trust.message);
   const now = clock.now;
-  if (!isValidTime(now) || !isValidTime(clock.lastServerTime) || !isValidTime(clock.highWater) || !isValidTime(clock.lastCheckIn)) {
-    return deny('clock_rollback', 'A clock reading is not a valid time, so the local clock cannot be trusted. Connect to check in online.');
-  }
   const nowMs = now.getTime();
   const skewMs = policy.clockSkewSeconds * 1000;
-  if (clock.lastServerTime && clock.lastServerTime.getTime() - nowMs > skewMs) {
-    return deny('clock_rollback', rollbackMessage(now, clock.lastServerTime, 'the last server time seen online', policy.clockSkewSeconds));
-  }
-  if (clock.highWater && clock.highWater.getTime() - nowMs > skewMs) {
-    return deny('clock_rollback', rollbackMessage(now, clock.highWater, 'a time this device already saw', policy.clockSkewSeconds));
-  }
 
   // 3. Algorithm: the policy's asymmetric algorithms only.
   if (!SUPPORTED.has(alg) || !policy.allowedAlgorithms.includes(alg)) return deny('alg_not_allowed', algNotAllowedMessage(alg, policy));
@@ -167,7 +150,7 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
   if (!claims.ok) return deny(claims.reason, claims.message, claims.missingClaim === undefined ? undefined : { missingClaim: claims.missingClaim });
 
   // 7. Check-in.
-  if (known.checkInDueAt && nowMs > known.checkInDueAt.getTime()) {
+  if (isCheckInOverdue(now, known.checkInDueAt)) {
     return deny(
       'check_in_overdue',
       `The mandatory online check-in was due at ${known.checkInDueAt.toISOString()} (every ${policy.checkInIntervalDays} days). Connect to check in.`,
