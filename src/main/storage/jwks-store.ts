@@ -70,6 +70,20 @@ interface KeyRow {
   removed_at: number | null;
 }
 
+interface KeyRecordRow extends KeyRow {
+  source: KeySource;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+/** A stored key with where it came from and when it was seen (for `fieldkey doctor`). */
+export interface StoredKeyRecord {
+  key: CachedKey;
+  source: KeySource;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+}
+
 interface FetchRow {
   issuer: string;
   fetched_at: number;
@@ -99,7 +113,9 @@ export class JwksStore {
       ),
       activeKeyIds: db.prepare<[string], { id: number }>(`SELECT id FROM jwks_keys WHERE issuer = ? AND removed_at IS NULL`),
       removeKey: db.prepare<[number, number]>(`UPDATE jwks_keys SET removed_at = ? WHERE id = ?`),
-      keysFor: db.prepare<[string], KeyRow>(`SELECT id, kid, alg, jwk, removed_at FROM jwks_keys WHERE issuer = ? ORDER BY id`),
+      keysFor: db.prepare<[string], KeyRecordRow>(
+        `SELECT id, kid, alg, jwk, removed_at, source, first_seen_at, last_seen_at FROM jwks_keys WHERE issuer = ? ORDER BY id`,
+      ),
       insertFetch: db.prepare<[string, number, number | null, string | null, JwksFetchOutcome, string | null]>(
         `INSERT INTO jwks_fetches (issuer, fetched_at, server_date, etag, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
@@ -169,11 +185,16 @@ export class JwksStore {
 
   /** Every stored key of the issuer, removed ones included (with `removedAt`), oldest first. */
   keysFor(issuer: string): CachedKey[] {
+    return this.keyRecords(issuer).map((record) => record.key);
+  }
+
+  /** Like `keysFor`, with each key's source (network or bundled) and when it was first and last seen. */
+  keyRecords(issuer: string): StoredKeyRecord[] {
     return this.statements.keysFor.all(issuer).map((row) => {
       const key: CachedKey = { jwk: JSON.parse(row.jwk) as JWK, removedAt: fromMillisOrNull(row.removed_at) };
       if (row.kid !== null) key.kid = row.kid;
       if (row.alg !== null) key.alg = row.alg;
-      return key;
+      return { key, source: row.source, firstSeenAt: fromMillis(row.first_seen_at), lastSeenAt: fromMillis(row.last_seen_at) };
     });
   }
 

@@ -170,6 +170,25 @@ describe('importBundled', () => {
     expect(t.db.prepare(`SELECT source FROM jwks_keys`).all()).toEqual([{ source: 'network' }]);
   });
 
+  it('keyRecords gives each key with its source and when it was first and last seen', async () => {
+    const net = await publicKey('RS256', 'net');
+    const bundled = await publicKey('ES256', 'bundled');
+    await store.replaceIssuerKeys(ISSUER, [net], 'network');
+    clock.advance(60_000);
+    await store.importBundled(ISSUER, { keys: [bundled] });
+    clock.advance(60_000);
+    await store.replaceIssuerKeys(ISSUER, [net, bundled], 'network');
+    clock.advance(60_000);
+    await store.importBundled(ISSUER, { keys: [await publicKey('EdDSA', 'late')] });
+    const records = store.keyRecords(ISSUER);
+    expect(records.map((r) => [r.key.kid, r.source, r.firstSeenAt.toISOString(), r.lastSeenAt.toISOString()])).toEqual([
+      ['net', 'network', '2025-03-01T10:00:00.000Z', '2025-03-01T10:02:00.000Z'],
+      ['bundled', 'network', '2025-03-01T10:01:00.000Z', '2025-03-01T10:02:00.000Z'],
+      ['late', 'bundled', '2025-03-01T10:03:00.000Z', '2025-03-01T10:03:00.000Z'],
+    ]);
+    expect(records.map((r) => r.key)).toEqual(store.keysFor(ISSUER));
+  });
+
   it.each([[null], [[]], [{}], [{ keys: 'x' }]])('refuses %j as a JWKS document', async (doc) => {
     let caught: unknown;
     try {
