@@ -10,7 +10,9 @@
  *  1. read the device key and the keychain counter mirror [keychain_unavailable];
  *  2. attempts at the maximum: finish the wipe [locked_out]; inside a delay [unlock_delayed];
  *  3. the row exists [no_sealed_session], was sealed for this account [session_account_mismatch],
- *     the device key exists and is the one it was sealed with [device_key_missing], and its MAC
+ *     the device key exists and is the one it was sealed with [device_key_missing; but
+ *     keychain_unavailable if the keychain cannot be written either: a locked keychain whose
+ *     unlock prompt was dismissed or cannot be shown reads as empty], and its MAC
  *     verifies under the device key [session_tampered] (none of these try the PIN or count);
  *  4. count the attempt in the database (flushed to disk before Argon2id starts), and in the keychain
  *     mirror (written while Argon2id runs, and awaited before the PIN is compared);
@@ -36,7 +38,7 @@ import { AccountStore } from '../accounts/account-store';
 import type { Clock } from '../clock';
 import type { Policy } from '../policy/policy-types';
 import type { Database } from '../storage/database';
-import { isWeaker, type Argon2ParamsSource } from './argon2-params';
+import { isWeaker, type Argon2Params, type Argon2ParamsSource } from './argon2-params';
 import { AttemptCounter, attemptStatus, UnlockError, type AttemptState, type AttemptStatus } from './attempt-counter';
 import { durably } from './durable-write';
 import { assertPinAllowed } from './pin-policy';
@@ -59,6 +61,9 @@ import {
 import { SealedSessionStore } from './sealed-session-store';
 import { isSessionTokens, type SessionTokens } from './session-tokens';
 import { UnlockedSession } from './unlocked-session';
+
+/** A throwaway entry written only to tell a locked keychain from a missing device key. */
+const KEYCHAIN_PROBE_ENTRY = 'fieldkey/keychain-probe';
 
 export interface SessionVaultOptions {
   db: Database;
@@ -178,6 +183,15 @@ export class SessionVault {
     });
   }
 
+  /**
+   * The Argon2id parameters new seals will use. With a target unlock time the first call calibrates
+   * (a few seconds, once per machine and target): call it at start-up, so the first PIN set-up does
+   * not wait for it.
+   */
+  prepareKdf(): Promise<Argon2Params> {
+    return this.argon2.current();
+  }
+
   /** Attempts used and left, and the time the next attempt is allowed, for the lock screen. */
   async attemptStatus(accountId: string): Promise<AttemptStatus> {
     this.requireAccount(accountId);
@@ -289,6 +303,7 @@ export class SessionVault {
     const deviceKey = storedKey === null ? undefined : decodeDeviceKey(storedKey);
     try {
       if (!deviceKey || !deviceKeyId(deviceKey).equals(envelope.deviceKeyId)) {
+        if (storedKey === null) await this.assertKeychainWritable();
         throw new FieldKeyError(
           'device_key_missing',
           "This account's device key is missing from the OS keychain, so its stored session cannot be opened. Sign in online.",
@@ -378,6 +393,16 @@ export class SessionVault {
     durably(this.db, () => this.sessions.put(accountId, envelope));
     keys.destroy();
     return fresh;
+  }
+
+  /**
+   * A locked keychain (unlock prompt dismissed, or no display to show it) answers reads with
+   * "no such entry"; a write fails. Before reporting a device key as missing, try a write, so a
+   * locked keychain is reported as `keychain_unavailable` with the advice to unlock it.
+   */
+  private async assertKeychainWritable(): Promise<void> {
+    await this.secrets.set(KEYCHAIN_PROBE_ENTRY, 'probe');
+    await this.secrets.delete(KEYCHAIN_PROBE_ENTRY);
   }
 
   /** Deletes the sealed row first (that alone makes the tokens unreadable), then the device key. */

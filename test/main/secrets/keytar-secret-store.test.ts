@@ -18,6 +18,8 @@ const run = promisify(execFile);
 const service = uniqueService('keytar');
 const store = createKeytarSecretStore({ service });
 const probe = fileURLToPath(new URL('./fixtures/keychain-probe.ts', import.meta.url));
+const lockedScript = fileURLToPath(new URL('./fixtures/locked-keyring.sh', import.meta.url));
+const lockedProbe = fileURLToPath(new URL('./fixtures/locked-keyring-probe.ts', import.meta.url));
 
 describe('keytar secret store', () => {
   afterAll(async () => {
@@ -74,6 +76,24 @@ describe('keytar secret store', () => {
       expect(db.prepare('SELECT count(*) AS n FROM accounts').get()).toEqual({ n: 1 });
       db.close();
       expect(readFileSync(file).includes(Buffer.from('probe-refresh-token'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a locked keyring (no way to prompt for its password) as keychain_unavailable, not as a missing key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fieldkey-locked-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      delete env.DBUS_SESSION_BUS_ADDRESS;
+      const { stdout } = await run('dbus-run-session', ['--', 'bash', lockedScript, dir, lockedProbe, service, join(dir, 'fieldkey.db')], {
+        env,
+        timeout: 60_000,
+      });
+      const [sealed, unlocked] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+      expect(sealed).toMatchObject({ phase: 'seal', ok: true, sealed: true });
+      expect(unlocked).toMatchObject({ phase: 'unlock', ok: false, error: { code: 'keychain_unavailable' }, failures: 0, sealed: true });
+      expect(unlocked.error.message).toMatch(/unlocked/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
