@@ -1,0 +1,114 @@
+import { closeSync, openSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+
+/**
+ * oidc-provider's persistence in one SQLite file, so grants, sessions, interactions and refresh
+ * tokens survive a restart of the demo IdP as they would at a real IdP. One row per model instance:
+ * the payload as JSON plus the columns oidc-provider looks things up by (grantId, userCode, uid).
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS oidc_model (
+  model      TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  payload    TEXT NOT NULL,
+  expires_at INTEGER,
+  grant_id   TEXT,
+  user_code  TEXT,
+  uid        TEXT,
+  PRIMARY KEY (model, id)
+) STRICT;
+CREATE INDEX IF NOT EXISTS oidc_model_grant ON oidc_model (grant_id) WHERE grant_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS oidc_model_uid ON oidc_model (model, uid) WHERE uid IS NOT NULL;
+CREATE INDEX IF NOT EXISTS oidc_model_user_code ON oidc_model (model, user_code) WHERE user_code IS NOT NULL;
+CREATE INDEX IF NOT EXISTS oidc_model_expiry ON oidc_model (expires_at) WHERE expires_at IS NOT NULL;
+`;
+
+type Row = { payload: string };
+
+export interface OidcStore {
+  /** The factory oidc-provider's `adapter` configuration takes. */
+  adapterFor(model: string): Adapter;
+  /** Delete rows past their expiry; returns how many went. */
+  sweepExpired(): number;
+  /** Delete every session, grant and token of one account (a user disabled at the IdP). */
+  deleteAccount(accountId: string): number;
+  close(): void;
+}
+
+export function openOidcStore(file: string, now: () => number = Date.now): OidcStore {
+  // Refresh tokens live in this file: create it owner-only (SQLite gives -wal and -shm the same mode).
+  closeSync(openSync(file, 'a', 0o600));
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+
+  const upsert = db.prepare(
+    `INSERT INTO oidc_model (model, id, payload, expires_at, grant_id, user_code, uid)
+     VALUES (@model, @id, @payload, @expiresAt, @grantId, @userCode, @uid)
+     ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, expires_at = excluded.expires_at,
+       grant_id = excluded.grant_id, user_code = excluded.user_code, uid = excluded.uid`,
+  );
+  const live = '(expires_at IS NULL OR expires_at > @now)';
+  const find = db.prepare(`SELECT payload FROM oidc_model WHERE model = @model AND id = @id AND ${live}`);
+  const findByUid = db.prepare(`SELECT payload FROM oidc_model WHERE model = @model AND uid = @key AND ${live}`);
+  const findByUserCode = db.prepare(
+    `SELECT payload FROM oidc_model WHERE model = @model AND user_code = @key AND ${live}`,
+  );
+  const consume = db.prepare(
+    `UPDATE oidc_model SET payload = json_set(payload, '$.consumed', @at) WHERE model = @model AND id = @id`,
+  );
+  const destroy = db.prepare('DELETE FROM oidc_model WHERE model = @model AND id = @id');
+  const revokeByGrantId = db.prepare('DELETE FROM oidc_model WHERE model = @model AND grant_id = @grantId');
+  const sweep = db.prepare('DELETE FROM oidc_model WHERE expires_at IS NOT NULL AND expires_at <= @now');
+  const deleteAccount = db.prepare(
+    "DELETE FROM oidc_model WHERE json_extract(payload, '$.accountId') = @accountId",
+  );
+
+  const parse = (row: Row | undefined): AdapterPayload | undefined =>
+    row ? (JSON.parse(row.payload) as AdapterPayload) : undefined;
+
+  const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+  function adapterFor(model: string): Adapter {
+    return {
+      async upsert(id, payload, expiresIn) {
+        upsert.run({
+          model,
+          id,
+          payload: JSON.stringify(payload),
+          expiresAt: typeof expiresIn === 'number' ? now() + expiresIn * 1000 : null,
+          grantId: text(payload.grantId),
+          userCode: text(payload.userCode),
+          uid: text(payload.uid),
+        });
+      },
+      async find(id) {
+        return parse(find.get({ model, id, now: now() }) as Row | undefined);
+      },
+      async findByUid(uid) {
+        return parse(findByUid.get({ model, key: uid, now: now() }) as Row | undefined);
+      },
+      async findByUserCode(userCode) {
+        return parse(findByUserCode.get({ model, key: userCode, now: now() }) as Row | undefined);
+      },
+      async consume(id) {
+        consume.run({ model, id, at: Math.floor(now() / 1000) });
+      },
+      async destroy(id) {
+        destroy.run({ model, id });
+      },
+      async revokeByGrantId(grantId) {
+        revokeByGrantId.run({ model, grantId });
+      },
+    };
+  }
+
+  return {
+    adapterFor,
+    sweepExpired: () => sweep.run({ now: now() }).changes,
+    deleteAccount: (accountId) => deleteAccount.run({ accountId }).changes,
+    close: () => db.close(),
+  };
+}
