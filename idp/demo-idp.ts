@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { JWK } from 'jose';
+import Provider from 'oidc-provider';
+import { handleAdmin } from './admin';
+import { handleInteraction } from './interactions';
+import { ensurePrivateDir, loadOrCreateCookieKeys, writePrivateFile } from './private-files';
+import { API_RESOURCE, CLIENT_ID, CLIENT_NAME, REDIRECT_URI, providerConfiguration } from './provider-config';
+import { SigningKeyStore, type SigningAlg } from './signing-keys';
+import { openOidcStore } from './sqlite-adapter';
+import { DEMO_USERS, type DemoUser } from './users';
+
+export { ADMIN_ROTATE_PATH } from './admin';
+export { API_RESOURCE, CLIENT_ID, REDIRECT_URI } from './provider-config';
+export { SIGNING_ALGS, isSigningAlg, type SigningAlg } from './signing-keys';
+export { DEMO_USERS, type DemoUser } from './users';
+
+export const DEFAULT_PORT = 9011;
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 900;
+const LOOPBACK = '127.0.0.1';
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+
+export interface DemoIdpOptions {
+  /** Port on 127.0.0.1; 0 picks a free one (the issuer then names it). Default 9011. */
+  port?: number;
+  /** Where keys, cookie keys and the SQLite store live; created (0700) if missing. */
+  dataDir: string;
+  /** Access token and ID token lifetime. Default 900 (15 minutes, like FusionAuth's default). */
+  accessTokenTtlSeconds?: number;
+  /** Signs access and ID tokens. Default RS256. */
+  alg?: SigningAlg;
+  /** Receives one line per notable event (and per request when `logRequests`). Default: silent. */
+  log?: (line: string) => void;
+  logRequests?: boolean;
+}
+
+export interface DemoIdp {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  readonly issuer: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** `fieldkey-desktop`: also the `aud` of every access token and ID token. */
+  readonly clientId: string;
+  /** The registered redirect, `http://127.0.0.1/callback`; any port is accepted with it. */
+  readonly redirectUri: string;
+  /** `urn:fieldkey:api`, the default resource (clients need not send `resource`). */
+  readonly resource: string;
+  readonly users: readonly DemoUser[];
+  /** File holding this run's secret for `POST /admin/rotate-keys` (0600). */
+  readonly adminSecretFile: string;
+  /** The algorithm new tokens are signed with. */
+  signingAlg(): SigningAlg;
+  /** The kid new tokens of `alg` (default: the signing alg) are signed with. */
+  currentKid(alg?: SigningAlg): string;
+  /** The published JWKS (public keys, signing priority order). */
+  publicJwks(): { keys: JWK[] };
+  /**
+   * Generate a new key for `alg` (default: the current signing alg), put it first so new tokens
+   * carry its kid, keep the older keys published, and sign from now on with `alg`.
+   */
+  rotateSigningKey(alg?: SigningAlg): Promise<{ kid: string; alg: SigningAlg }>;
+  /** Delete every session, grant and token of a user (by username): their refresh tokens stop working. */
+  revokeUser(username: string): number;
+  /** Close the listener and every open connection, then the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+async function listen(server: ReturnType<typeof createServer>, port: number): Promise<number> {
+  await new Promise<void>((resolveListen, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on ${LOOPBACK} is already in use (is another demo IdP running?)`, { cause: error })
+          : error,
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, LOOPBACK, () => {
+      server.off('error', onError);
+      resolveListen();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
+  const dataDir = resolve(options.dataDir);
+  const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
+  if (!Number.isSafeInteger(accessTokenTtlSeconds) || accessTokenTtlSeconds <= 0) {
+    throw new Error('accessTokenTtlSeconds must be a positive integer');
+  }
+  const log = options.log ?? (() => {});
+  let alg: SigningAlg = options.alg ?? 'RS256';
+
+  ensurePrivateDir(dataDir);
+  const keys = await SigningKeyStore.open(dataDir);
+  const cookieKeys = loadOrCreateCookieKeys(dataDir);
+  const store = openOidcStore(join(dataDir, 'idp.sqlite'));
+  const adminSecret = randomBytes(32).toString('base64url');
+  const adminSecretFile = join(dataDir, 'admin-secret');
+  writePrivateFile(adminSecretFile, `${adminSecret}\n`);
+
+  let current: { provider: Provider; handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> } | undefined;
+  let issuer = '';
+
+  // A rebuilt provider is how a new key takes effect: oidc-provider reads `jwks` once, at
+  // construction. Everything stateful is in SQLite and the cookie keys are persistent, so sessions,
+  // interactions in progress and refresh tokens carry over to the new instance.
+  const buildProvider = (): void => {
+    const provider = new Provider(
+      issuer,
+      providerConfiguration({ alg, accessTokenTtlSeconds, keys: keys.privateKeys, cookieKeys, store }),
+    );
+    provider.proxy = false;
+    provider.on('server_error', (_ctx: unknown, error: unknown) => {
+      log(`server_error: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    current = { provider, handler: provider.callback() };
+  };
+
+  let rotation: Promise<unknown> = Promise.resolve();
+  const rotateSigningKey = (nextAlg?: SigningAlg): Promise<{ kid: string; alg: SigningAlg }> => {
+    const run = rotation.then(async () => {
+      const target = nextAlg ?? alg;
+      const kid = await keys.rotate(target);
+      alg = target;
+      buildProvider();
+      log(`rotated ${target} signing key: new kid ${kid}`);
+      return { kid, alg: target };
+    });
+    rotation = run.catch(() => {});
+    return run;
+  };
+
+  const server = createServer((req, res) => {
+    if (options.logRequests) {
+      const path = (req.url ?? '/').split('?')[0];
+      res.on('finish', () => log(`${req.method ?? '?'} ${path} ${res.statusCode}`));
+    }
+    const active = current;
+    if (!active) {
+      res.writeHead(503).end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', issuer);
+    let handling: Promise<void>;
+    if (url.pathname.startsWith('/interaction/')) {
+      handling = handleInteraction(active.provider, req, res, url.pathname, {
+        clientNames: { [CLIENT_ID]: CLIENT_NAME },
+        autoConsentClients: new Set([CLIENT_ID]),
+        log,
+      });
+    } else if (url.pathname.startsWith('/admin/')) {
+      handling = handleAdmin(req, res, url, { secret: adminSecret, rotate: rotateSigningKey });
+    } else {
+      handling = active.handler(req, res);
+    }
+    handling.catch((error: unknown) => {
+      log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  let port: number;
+  try {
+    port = await listen(server, options.port ?? DEFAULT_PORT);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  issuer = `http://${LOOPBACK}:${port}`;
+  buildProvider();
+
+  store.sweepExpired();
+  const sweeper = setInterval(() => store.sweepExpired(), SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      clearInterval(sweeper);
+      await rotation;
+      const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      // Wait until every connection's handle is really closed, then one more turn of the event loop:
+      // an in-process client (a test) then sees its keep-alive sockets end before stop() resolves,
+      // instead of sending its next request on a socket this server already dropped.
+      await Promise.all(
+        [...sockets].map((socket) => new Promise<void>((resolveSocket) => {
+          socket.once('close', () => resolveSocket());
+          socket.destroy();
+        })),
+      );
+      await closed;
+      store.close();
+      await new Promise<void>((resolveTick) => setImmediate(resolveTick));
+    })();
+    return stopped;
+  };
+
+  return {
+    issuer,
+    port,
+    dataDir,
+    clientId: CLIENT_ID,
+    redirectUri: REDIRECT_URI,
+    resource: API_RESOURCE,
+    users: DEMO_USERS,
+    adminSecretFile,
+    signingAlg: () => alg,
+    currentKid: (forAlg) => keys.currentKid(forAlg ?? alg),
+    publicJwks: () => ({ keys: keys.publicKeys }),
+    rotateSigningKey,
+    revokeUser(username) {
+      const user = DEMO_USERS.find((candidate) => candidate.username === username);
+      if (!user) throw new Error(`no demo user ${JSON.stringify(username)}`);
+      return store.deleteAccount(user.sub);
+    },
+    stop,
+  };
+}
