@@ -98,6 +98,8 @@ export const DEMO_POLICY_DOCUMENT: Readonly<PolicyDocument> = Object.freeze({
   issuer: 'http://127.0.0.1:9011',
   clientId: 'fieldkey-desktop',
   audience: 'fieldkey-desktop',
+  // The lock screen shows the technician's name and email from the ID token.
+  extraScopes: ['profile', 'email'],
 });
 
 export function demoPolicy(): Policy {
