@@ -19,7 +19,7 @@ export async function checkKeychain(secrets: SecretStore, service: string, timeo
   try {
     const outcome = await Promise.race([secrets.get(KEYCHAIN_PROBE_ENTRY).then(() => 'answered' as const), timeout]);
     if (outcome === 'timeout') {
-      const message = `The OS keychain did not answer within ${Math.round(timeoutMs / 1000)} s; it may be locked and waiting for a password prompt. Unlock it and try again.`;
+      const message = `The OS keychain did not answer within ${timeoutMs / 1000} s; it may be locked and waiting for a password prompt. Unlock it and try again.`;
       return { ...checked([problem('keychain_unavailable', message)]), service, reachable: false, errorCode: 'keychain_unavailable', message };
     }
     return { ...checked([]), service, reachable: true, errorCode: null, message: null };

@@ -23,7 +23,8 @@ import { formatDuration, relativeTo } from './durations-text';
 const MARK: Record<CheckStatus, string> = { ok: 'OK', note: 'NOTE', problem: 'PROBLEM', skipped: 'SKIPPED' };
 const NAME_WIDTH = 11;
 const MARK_WIDTH = 9;
-const FACT_WIDTH = 18;
+/** Where fact values start, whatever the label's indent. */
+const VALUE_COLUMN = 20;
 
 /** Control characters (C0, DEL, C1) shown as `?`. */
 export function printable(text: string): string {
@@ -54,7 +55,8 @@ function header(name: string, section: SectionBase, summary = ''): string {
 }
 
 function fact(label: string, value: string, indent = '  '): string {
-  return `${indent}${label.padEnd(FACT_WIDTH)}${printable(value)}`;
+  const width = Math.max(VALUE_COLUMN - indent.length, label.length + 1);
+  return `${indent}${printable(label).padEnd(width)}${printable(value)}`;
 }
 
 function findingLines(section: SectionBase, indent = '  '): string[] {
@@ -117,7 +119,7 @@ function jwksBlock(j: JwksSection, now: Date): string {
     for (const key of j.keys) {
       const state = key.state === 'removed' && key.removedAt ? `removed ${key.removedAt}` : key.state;
       const algorithms = key.alg ?? (key.algorithms.length > 0 ? key.algorithms.join('/') : '-');
-      facts.push(fact(key.kid ?? '(no kid)', `${algorithms}  ${key.type}  ${key.source}  ${state}`, '    '));
+      facts.push(fact(key.kid ?? '(no kid)', [algorithms.padEnd(6), key.type.padEnd(11), key.source.padEnd(8), state].join(' '), '    '));
     }
     facts.push(fact('verifies', j.verifiableAlgorithms.length > 0 ? j.verifiableAlgorithms.join(', ') : 'no allowed algorithm'));
     facts.push(

@@ -4,7 +4,8 @@
  * check-ins, audit events). Key pairs come from jose at test time.
  */
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../../src/main/audit/audit-log';
@@ -177,4 +178,19 @@ export async function seedInstall(file: string, options: SeedOptions): Promise<S
   } finally {
     db.close();
   }
+}
+
+/** A database with enough audit rows that its index spans a page, then that page overwritten. */
+export function corruptIndexPage(file: string): void {
+  const db = openDatabase(file);
+  const log = new AuditLog(db, new SettableClock(Date.UTC(2026, 0, 1)));
+  for (let i = 0; i < 200; i++) log.append('unlock_ok', { details: { access: 'full', failedAttempts: 0 } });
+  db.close();
+  const raw = new BetterSqlite3(file, { readonly: true });
+  const root = (raw.prepare(`SELECT rootpage FROM sqlite_schema WHERE name = 'audit_events_at_local'`).get() as { rootpage: number }).rootpage;
+  const pageSize = raw.pragma('page_size', { simple: true }) as number;
+  raw.close();
+  const fd = openSync(file, 'r+');
+  writeSync(fd, Buffer.alloc(pageSize - 200, 0x41), 0, pageSize - 200, (root - 1) * pageSize + 100);
+  closeSync(fd);
 }

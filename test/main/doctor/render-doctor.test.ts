@@ -1,0 +1,133 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../../src/main/clock';
+import { formatDuration, relativeTo } from '../../../src/main/doctor/durations-text';
+import { printable, renderDoctorText } from '../../../src/main/doctor/render-doctor';
+import { runDoctor } from '../../../src/main/doctor/run-doctor';
+import { loadPolicy } from '../../../src/main/policy/load-policy';
+import { openDatabase } from '../../../src/main/storage/database';
+import { DAY_MS, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
+
+const NOW = new Date('2026-06-01T12:00:00.000Z');
+let install: Install;
+let keys: TestKeys;
+beforeAll(async () => {
+  keys = await testKeys();
+});
+beforeEach(() => {
+  install = tempInstall();
+});
+afterEach(() => install.cleanup());
+
+async function render(seed: Partial<SeedOptions> | undefined): Promise<string> {
+  const secrets = memorySecretStore();
+  if (seed) {
+    await seedInstall(install.dbFile, {
+      now: NOW,
+      keys,
+      secrets,
+      jwksAgeMs: DAY_MS,
+      serverTimeAgeMs: 2 * DAY_MS,
+      accounts: [{ displayName: 'Alice Example', email: 'alice@example.com', subject: 'alice', checkInAgeMs: 2 * DAY_MS }],
+      auditEvents: 3,
+      ...seed,
+    });
+  }
+  const report = await runDoctor({
+    clock: fixedClock(NOW),
+    loadPolicy: () => loadPolicy({ env: { FIELDKEY_POLICY: install.policyFile }, platform: 'linux', machineSources: [] }),
+    readFile: (path) => readFileSync(path),
+    databaseFile: install.dbFile,
+    fileExists: existsSync,
+    openReadOnly: (file) => openDatabase(file, { readonly: true }),
+    secrets,
+    keychainService: 'FieldKey',
+  });
+  return renderDoctorText(report);
+}
+
+const SECTIONS = ['Policy', 'Database', 'Keychain', 'JWKS', 'Clock', 'Accounts', 'Audit log'];
+
+describe('renderDoctorText', () => {
+  it('one block per section, the marker in one column, facts aligned, then the result', async () => {
+    const text = await render({});
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(`FieldKey doctor, ${NOW.toISOString()}`);
+    const headers = lines.filter((line) => /^[A-Z]/.test(line) && !line.startsWith('FieldKey') && !line.startsWith('Result'));
+    expect(headers.map((line) => line.slice(0, 11).trim())).toEqual(SECTIONS);
+    for (const line of headers) expect(line.slice(11, 20).trim()).toBe('OK');
+    expect(text).toContain('\n  issuer            https://idp.example.test\n');
+    expect(text).toContain(
+      [
+        'Accounts   OK       1 account(s) (policy allows 5)',
+        '  OK       Alice Example <alice@example.com>',
+        '    issuer          https://idp.example.test',
+        '    sealed session  yes',
+        '    last check-in   2026-05-30T12:00:00.000Z (2 d ago)',
+        '    check-in due    2026-06-06T12:00:00.000Z (in 5 d)',
+        '    failed unlocks  0 (5 left)',
+        '    offline now     depends on the cached token: unlock to see',
+        '    holds until     2026-06-06T12:00:00.000Z (in 5 d; then the check-in is overdue)',
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      [
+        '  keys              2 usable, 1 removed',
+        '    rsa-old         RS256  RSA         network  removed 2026-05-31T12:00:00.000Z',
+        '    rsa-1           RS256  RSA         network  usable',
+        '    ec-1            ES256  EC P-256    network  usable',
+        '  verifies          RS256, ES256',
+      ].join('\n'),
+    );
+    expect(text).toContain('\n  last fetch        2026-05-31T12:00:00.000Z (1 d ago; refresh every 7 d)\n');
+    expect(text).toContain('\nAudit log  OK       3 row(s), chain intact (head seq 3)\n');
+    expect(text.endsWith('\n\nResult: healthy (no problems).\n')).toBe(true);
+  });
+
+  it('problems under their section, and the result names their codes', async () => {
+    const text = await render({ highWaterOffsetMs: DAY_MS, accounts: [{ displayName: 'Bob', subject: 'bob', checkInAgeMs: 8 * DAY_MS }] });
+    expect(text).toMatch(/\nClock      PROBLEM\n/);
+    expect(text).toContain('\n  rolled back       YES: behind the high-water mark by 1 d\n');
+    expect(text).toMatch(/\n {2}PROBLEM clock_rollback: The local clock \(2026-06-01T12:00:00\.000Z\) is earlier than a time this device already saw/);
+    expect(text).toContain('\n    offline now     DENIED (clock_rollback)\n');
+    expect(text).toContain('\n    holds until     an online check-in or sign-in\n');
+    expect(text).toContain('\nResult: 2 problem(s) found: clock_rollback.\n');
+  });
+
+  it('an invalid policy: one line per field problem, indented under the finding', async () => {
+    install.writePolicy(policyDocument({ gracePeriodHours: -1, clockSkewSeconds: 'lots' }));
+    const text = await render(undefined);
+    expect(text).toMatch(/\nPolicy     PROBLEM  invalid\n {2}PROBLEM policy_invalid: Policy .* is invalid \(2 problems\):\n {4}gracePeriodHours: .*\n {4}clockSkewSeconds: .*\n/);
+  });
+
+  it('control characters from outside (a display name from the IdP) cannot drive the terminal', async () => {
+    const text = await render({ accounts: [{ displayName: 'Eve\u001b[2J\u001b]0;owned\u0007', subject: 'eve', checkInAgeMs: DAY_MS }] });
+    expect(text).toContain('  OK       Eve?[2J?]0;owned?\n');
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
+  it('printable replaces C0, DEL and C1 controls only', () => {
+    expect(printable('a\tb\nc\u007fd\u009be é✓')).toBe('a?b?c?d?e é✓');
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    [0, '0 s'],
+    [400, '0 s'],
+    [42_000, '42 s'],
+    [125_000, '2 min 5 s'],
+    [3_600_000, '1 h'],
+    [3 * DAY_MS + 4 * 3_600_000 + 59_000, '3 d 4 h'],
+    [3 * DAY_MS + 60_000, '3 d'],
+    [-90_000, '1 min 30 s'],
+  ])('%d ms is %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
+  it('relative to now', () => {
+    expect(relativeTo(NOW, new Date(NOW.getTime() + DAY_MS))).toBe('in 1 d');
+    expect(relativeTo(NOW, new Date(NOW.getTime() - 90_000))).toBe('1 min 30 s ago');
+  });
+});
