@@ -86,7 +86,7 @@ describe('renderDoctorText', () => {
 
   it('problems under their section, and the result names their codes', async () => {
     const text = await render({ highWaterOffsetMs: DAY_MS, accounts: [{ displayName: 'Bob', subject: 'bob', checkInAgeMs: 8 * DAY_MS }] });
-    expect(text).toMatch(/\nClock      PROBLEM\n/);
+    expect(text).toMatch(/\nClock {6}PROBLEM\n/);
     expect(text).toContain('\n  rolled back       YES: behind the high-water mark by 1 d\n');
     expect(text).toMatch(/\n {2}PROBLEM clock_rollback: The local clock \(2026-06-01T12:00:00\.000Z\) is earlier than a time this device already saw/);
     expect(text).toContain('\n    offline now     DENIED (clock_rollback)\n');
@@ -97,7 +97,7 @@ describe('renderDoctorText', () => {
   it('an invalid policy: one line per field problem, indented under the finding', async () => {
     install.writePolicy(policyDocument({ gracePeriodHours: -1, clockSkewSeconds: 'lots' }));
     const text = await render(undefined);
-    expect(text).toMatch(/\nPolicy     PROBLEM  invalid\n {2}PROBLEM policy_invalid: Policy .* is invalid \(2 problems\):\n {4}gracePeriodHours: .*\n {4}clockSkewSeconds: .*\n/);
+    expect(text).toMatch(/\nPolicy {5}PROBLEM {2}invalid\n {2}PROBLEM policy_invalid: Policy .* is invalid \(2 problems\):\n {4}gracePeriodHours: .*\n {4}clockSkewSeconds: .*\n/);
   });
 
   it('control characters from outside (a display name from the IdP) cannot drive the terminal', async () => {
