@@ -5,4 +5,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/main/cli/index.ts');
-process.exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+const code = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+process.exitCode = code;
+// A keychain call that never answers (a locked or hung Secret Service) must not keep the command
+// alive after it has reported: end shortly after, without delaying a normal exit.
+setTimeout(() => process.exit(code), 1000).unref();
