@@ -47,6 +47,9 @@ export class TimeRecords {
          ON CONFLICT (id) DO UPDATE SET local_time = max(local_time, excluded.local_time)`,
       ),
       highWater: db.prepare<[], { local_time: number }>(`SELECT local_time FROM clock_high_water WHERE id = 1`),
+      setHighWater: db.prepare<[number]>(
+        `INSERT INTO clock_high_water (id, local_time) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET local_time = excluded.local_time`,
+      ),
       insertCheckIn: db.prepare<[string, number, number | null]>(
         `INSERT INTO check_ins (account_key, at_local, server_time) VALUES (?, ?, ?)`,
       ),
@@ -90,6 +93,15 @@ export class TimeRecords {
   /** Raises the local clock's high-water mark to `localNow` (never lowers it); returns the mark. */
   raiseHighWater(localNow: Date): Date {
     this.statements.raiseHighWater.run(toMillis(localNow, 'The local time'));
+    return this.highWater()!;
+  }
+
+  /**
+   * Sets the mark to `localNow`, lower or higher. Only for the moment an online exchange has just
+   * confirmed the local clock (its server time agreed with it): that check-in ends a clock rollback.
+   */
+  resetHighWater(localNow: Date): Date {
+    this.statements.setHighWater.run(toMillis(localNow, 'The local time'));
     return this.highWater()!;
   }
 

@@ -67,6 +67,14 @@ describe('high-water mark', () => {
       reopened.close();
     }
   });
+
+  it('is set, lower or higher, by resetHighWater (after an online check-in confirmed the clock)', () => {
+    records.raiseHighWater(at('2025-03-02T10:00:00Z'));
+    expect(records.resetHighWater(at('2025-03-01T09:00:00Z'))).toEqual(at('2025-03-01T09:00:00Z'));
+    expect(records.raiseHighWater(at('2025-03-01T08:00:00Z'))).toEqual(at('2025-03-01T09:00:00Z'));
+    expect(() => records.resetHighWater(new Date(NaN))).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(count(`SELECT count(*) AS n FROM clock_high_water`)).toBe(1);
+  });
 });
 
 describe('check-ins', () => {
