@@ -1,0 +1,82 @@
+/**
+ * The auth service's audit records (DESIGN.md section 8). `AuditLog` enforces each event's detail
+ * allow-list and refuses anything secret-shaped; this wrapper never lets a refused detail or a full
+ * disk break sign-in or unlock: it retries the event without details, and logs what failed (event
+ * type and error code only).
+ *
+ * Decision events are recorded when the decision's reason changes into them (`grace_entered`,
+ * `check_in_overdue`, `clock_rollback`), not on every re-decision.
+ */
+import { isFieldKeyError } from '../../../shared/errors';
+import type { AuditDetailsInput, AuditEventType } from '../../audit/audit-events';
+import type { AuditLog } from '../../audit/audit-log';
+import type { DecisionReason } from '../../offline/decision';
+import { checkClockTrust } from '../../offline/time-rules';
+import type { JwksSyncResult } from '../../oauth/jwks-sync';
+import type { Policy } from '../../policy/policy-types';
+import type { JwksChange } from '../../storage/jwks-store';
+import type { DecidedAccess } from './access-decision';
+
+export class AuthAudit {
+  constructor(
+    private readonly audit: Pick<AuditLog, 'append'>,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  record(type: AuditEventType, account: string | null, details?: AuditDetailsInput): void {
+    try {
+      this.audit.append(type, { account, ...(details ? { details } : {}) });
+      return;
+    } catch (error) {
+      this.log(`audit ${type}: ${codeOf(error)}${details ? '; recorded without details' : ''}`);
+    }
+    if (!details) return;
+    try {
+      this.audit.append(type, { account });
+    } catch (error) {
+      this.log(`audit ${type}: ${codeOf(error)}`);
+    }
+  }
+
+  /** Records a decision that entered grace, an overdue check-in or a clock rollback since `previous`. */
+  decision(accountId: string, previous: DecisionReason | undefined, decided: DecidedAccess, policy: Pick<Policy, 'clockSkewSeconds'>): void {
+    const { decision, readings } = decided;
+    if (decision.reason === previous) return;
+    switch (decision.reason) {
+      case 'grace_period':
+        this.record('grace_entered', accountId, { expiredAt: decision.expiresAt ?? null, graceEndsAt: decision.readOnlyUntil ?? null });
+        break;
+      case 'check_in_overdue':
+        this.record('check_in_overdue', accountId, { lastCheckInAt: readings.lastCheckIn ?? null, dueAt: decision.checkInDueAt ?? null });
+        break;
+      case 'clock_rollback': {
+        const trust = checkClockTrust(readings, policy);
+        const behindMs = trust.trusted ? undefined : trust.behindMs;
+        this.record('clock_rollback', accountId, {
+          localTime: readings.now,
+          lastServerTime: readings.lastServerTime ?? null,
+          highWater: readings.highWater ?? null,
+          behindSeconds: behindMs === undefined ? null : Math.floor(behindMs / 1000),
+          skewSeconds: policy.clockSkewSeconds,
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** Records a JWKS fetch or import that changed the cached keys. */
+  jwks(issuer: string, source: string, change: JwksChange | undefined): void {
+    if (!change || change.added + change.removed + change.restored === 0) return;
+    this.record('jwks_changed', null, { issuer, source, added: change.added, removed: change.removed, restored: change.restored });
+  }
+
+  jwksSync(issuer: string, source: string, result: JwksSyncResult | undefined): void {
+    if (result?.outcome === 'ok') this.jwks(issuer, source, result.change);
+  }
+}
+
+function codeOf(error: unknown): string {
+  return isFieldKeyError(error) ? error.code : error instanceof Error ? error.name : 'error';
+}
