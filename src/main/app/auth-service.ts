@@ -53,6 +53,7 @@ import { IdpClient } from './auth/idp-client';
 import { misconfiguredService } from './auth/misconfigured-service';
 import { NetworkWatch, type NetworkWatchOptions } from './auth/network-watch';
 import { errorNotice, revokedNotice, signedOutNotice, tooManyAccountsNotice, wrongAccountNotice } from './auth/notices';
+import { serialSecretStore } from './auth/serial-secret-store';
 import { beginBrowserSignIn, type BrowserSignIn } from './auth/sign-in-flow';
 import { deriveState, type AccountFacts, type AuthFacts } from './auth/state-derivation';
 import type { AccountAccess, AuthService, AuthServiceDeps, CreateAuthService, LockReason, SignInRequest, SignInStarted } from './auth-service-port';
@@ -133,7 +134,7 @@ class ComposedAuthService implements AuthService {
     private readonly options: AuthServiceOptions,
   ) {
     this.policy = configuration.loaded.policy;
-    const secrets = options.secrets ?? createKeytarSecretStore({ service: keychainService(deps.env), platform: deps.platform });
+    const secrets = serialSecretStore(options.secrets ?? createKeytarSecretStore({ service: keychainService(deps.env), platform: deps.platform }));
     this.idp = new IdpClient({
       policy: this.policy,
       db: deps.db,
@@ -290,6 +291,7 @@ class ComposedAuthService implements AuthService {
       if (this.activeAccountId() === accountId) return;
       this.lockActive('unlock');
       const locks = this.locks;
+      const hadSession = this.vault.hasSession(accountId);
       let session: UnlockedSession;
       let before: AttemptStatus | undefined;
       this.unlocking = accountId;
@@ -298,7 +300,7 @@ class ComposedAuthService implements AuthService {
         before = await this.vault.attemptStatus(accountId).catch(() => undefined);
         session = await this.vault.unlock(accountId, pin);
       } catch (error) {
-        this.unlockFailed(account, error);
+        this.unlockFailed(account, error, hadSession);
         await this.publish();
         throw error;
       } finally {
@@ -474,7 +476,7 @@ class ComposedAuthService implements AuthService {
     return active;
   }
 
-  private unlockFailed(account: Account, error: unknown): void {
+  private unlockFailed(account: Account, error: unknown, hadSession: boolean): void {
     if (!(error instanceof UnlockError)) return;
     const max = this.maxAttempts();
     switch (error.code) {
@@ -482,8 +484,8 @@ class ComposedAuthService implements AuthService {
         this.audit.record('unlock_failed', account.id, { failedAttempts: max - error.attemptsLeft, remainingAttempts: error.attemptsLeft });
         break;
       case 'lockout_wipe':
-      case 'locked_out':
-        this.audit.record('lockout_wipe', account.id, { failedAttempts: max });
+      case 'locked_out': // the maximum was reached earlier; the vault finishes a wipe that did not complete
+        if (hadSession) this.audit.record('lockout_wipe', account.id, { failedAttempts: max });
         this.auditedReasons.delete(account.id);
         this.selectedAccountId = account.id;
         this.notice = { code: error.code, message: error.message };
