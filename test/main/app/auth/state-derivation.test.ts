@@ -3,7 +3,6 @@
  * parts that matter), and never a claim, token or key in the result.
  */
 import { describe, expect, it } from 'vitest';
-import type { AppState } from '../../../../src/shared/app-state';
 import type { OfflineDecision } from '../../../../src/main/offline/decision';
 import { deriveState, rolesOf, type AccountFacts, type AuthFacts } from '../../../../src/main/app/auth/state-derivation';
 
@@ -42,7 +41,7 @@ function facts(overrides: Partial<AuthFacts> = {}): AuthFacts {
 const active = (d: Partial<OfflineDecision> = {}, online = true) => ({ account: TESS, decision: decision(d), lastCheckIn: LAST_CHECK_IN, online });
 const notice = { code: 'session_revoked', message: 'Sign in again; your notes are kept.' };
 
-const rows: { name: string; facts: AuthFacts; expected: Partial<AppState> & Record<string, unknown> }[] = [
+const rows: { name: string; facts: AuthFacts; expected: Record<string, unknown> }[] = [
   {
     name: 'misconfigured wins over everything',
     facts: facts({
