@@ -1,14 +1,14 @@
 /**
  * The auth service's audit records (DESIGN.md section 8). `AuditLog` enforces each event's detail
  * allow-list and refuses anything secret-shaped; this wrapper never lets a refused detail or a full
- * disk break sign-in or unlock: it retries the event without details, and logs what failed (event
- * type and error code only).
+ * disk break sign-in or unlock: a refused detail is left out of the event (e.g. a policy path that
+ * looks random), and a failed append is logged (event type and error code only).
  *
  * Decision events are recorded when the decision's reason changes into them (`grace_entered`,
  * `check_in_overdue`, `clock_rollback`), not on every re-decision.
  */
 import { isFieldKeyError } from '../../../shared/errors';
-import type { AuditDetailsInput, AuditEventType } from '../../audit/audit-events';
+import { validateDetails, type AuditDetailsInput, type AuditEventType } from '../../audit/audit-events';
 import type { AuditLog } from '../../audit/audit-log';
 import type { DecisionReason } from '../../offline/decision';
 import { checkClockTrust } from '../../offline/time-rules';
@@ -25,17 +25,24 @@ export class AuthAudit {
 
   record(type: AuditEventType, account: string | null, details?: AuditDetailsInput): void {
     try {
-      this.audit.append(type, { account, ...(details ? { details } : {}) });
-      return;
-    } catch (error) {
-      this.log(`audit ${type}: ${codeOf(error)}${details ? '; recorded without details' : ''}`);
-    }
-    if (!details) return;
-    try {
-      this.audit.append(type, { account });
+      this.audit.append(type, { account, ...(details ? { details: this.acceptedDetails(type, details) } : {}) });
     } catch (error) {
       this.log(`audit ${type}: ${codeOf(error)}`);
     }
+  }
+
+  /** The details the event's allow-list accepts; a refused one is left out (and logged by name), not the event. */
+  private acceptedDetails(type: AuditEventType, details: AuditDetailsInput): AuditDetailsInput {
+    const accepted: Record<string, AuditDetailsInput[string]> = {};
+    for (const [name, value] of Object.entries(details)) {
+      try {
+        validateDetails(type, { [name]: value });
+        accepted[name] = value;
+      } catch (error) {
+        this.log(`audit ${type}: detail ${name} left out (${codeOf(error)})`);
+      }
+    }
+    return accepted;
   }
 
   /** Records a decision that entered grace, an overdue check-in or a clock rollback since `previous`. */

@@ -18,7 +18,7 @@ import type { AppState } from '../../../../src/shared/app-state';
 import { createAuthServiceWith, type AuthServiceOptions } from '../../../../src/main/app/auth-service';
 import type { AuthService, SignInRequest } from '../../../../src/main/app/auth-service-port';
 import { FieldNotes } from '../../../../src/main/app/field-notes';
-import { auditEvents } from '../../../../src/main/audit/audit-log';
+import { auditEvents, type AuditEvent } from '../../../../src/main/audit/audit-log';
 import type { Clock } from '../../../../src/main/clock';
 import type { FetchFn } from '../../../../src/main/oauth/http-client';
 import { createKeytarSecretStore } from '../../../../src/main/secrets/keytar-secret-store';
@@ -126,6 +126,8 @@ export class ServiceHarness {
   }
 
   /** Resolves with the first state (current or pushed) matching `predicate`. */
+  waitFor<S extends AppState>(predicate: (state: AppState) => state is S, what: string, timeoutMs?: number): Promise<S>;
+  waitFor(predicate: (state: AppState) => boolean, what: string, timeoutMs?: number): Promise<AppState>;
   async waitFor(predicate: (state: AppState) => boolean, what: string, timeoutMs = 15_000): Promise<AppState> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -148,8 +150,8 @@ export class ServiceHarness {
     return [...auditEvents(this.db)].map((e) => e.type);
   }
 
-  auditEvents(): ReturnType<typeof auditEvents> {
-    return auditEvents(this.db);
+  auditEvents(): AuditEvent[] {
+    return [...auditEvents(this.db)];
   }
 
   /** Every pushed state, log line and audit row, searched for every token the IdP handed out. */
