@@ -25,7 +25,7 @@ export type RefreshOutcome =
 
 export interface AccountSessionDeps {
   account: AccountView;
-  session: UnlockedSession;
+  session: Pick<UnlockedSession, 'isLocked' | 'tokens'>;
   refresher: Pick<Refresher, 'dueAt' | 'refresh' | 'idle'>;
   clock: Clock;
   decide: (tokens: SessionTokens) => Promise<DecidedAccess>;

@@ -1,0 +1,89 @@
+/**
+ * The auth service's audit records, in a real audit log (temp SQLite file): decision events once per
+ * change of reason, JWKS changes only when keys changed, and a refused detail left out of its event.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuthAudit } from '../../../../src/main/app/auth/auth-audit';
+import type { DecidedAccess } from '../../../../src/main/app/auth/access-decision';
+import { auditEvents, AuditLog } from '../../../../src/main/audit/audit-log';
+import { fixedClock } from '../../../../src/main/clock';
+import type { DecisionReason, OfflineDecision } from '../../../../src/main/offline/decision';
+import { openTempDatabase, type TempDatabase } from '../../storage/temp-database';
+
+const NOW = new Date('2026-06-01T12:00:00.000Z');
+const ACCOUNT = 'a'.repeat(43);
+const CHANGE = { added: 0, restored: 0, removed: 0, unchanged: 2, refused: [], strippedPrivate: 0 };
+
+let t: TempDatabase;
+let audit: AuthAudit;
+let logLines: string[];
+
+beforeEach(() => {
+  t = openTempDatabase();
+  logLines = [];
+  audit = new AuthAudit(new AuditLog(t.db, fixedClock(NOW)), (line) => logLines.push(line));
+});
+afterEach(() => t.cleanup());
+
+const events = () => [...auditEvents(t.db)].map((e) => ({ type: e.type, account: e.account, details: e.details }));
+
+function decided(reason: DecisionReason, extra: Partial<OfflineDecision> = {}): DecidedAccess {
+  const decision = reason === 'valid' ? 'full' : reason === 'grace_period' ? 'read-only' : 'denied';
+  return {
+    decision: { decision, reason, message: '', expiresAt: new Date('2026-06-01T11:00:00.000Z'), readOnlyUntil: new Date('2026-06-02T11:00:00.000Z'), ...extra },
+    readings: { now: NOW, highWater: new Date('2026-06-01T14:00:00.000Z'), lastServerTime: new Date('2026-06-01T10:00:00.000Z'), lastCheckIn: new Date('2026-05-20T12:00:00.000Z') },
+  };
+}
+
+describe('AuthAudit.decision', () => {
+  it.each<{ reason: DecisionReason; type: string | undefined; details?: Record<string, unknown> }>([
+    { reason: 'valid', type: undefined },
+    { reason: 'expired', type: undefined },
+    { reason: 'grace_period', type: 'grace_entered', details: { expiredAt: '2026-06-01T11:00:00.000Z', graceEndsAt: '2026-06-02T11:00:00.000Z' } },
+    { reason: 'check_in_overdue', type: 'check_in_overdue', details: { lastCheckInAt: '2026-05-20T12:00:00.000Z', dueAt: '2026-05-27T12:00:00.000Z' } },
+    {
+      reason: 'clock_rollback',
+      type: 'clock_rollback',
+      details: { localTime: NOW.toISOString(), highWater: '2026-06-01T14:00:00.000Z', lastServerTime: '2026-06-01T10:00:00.000Z', behindSeconds: 7200, skewSeconds: 300 },
+    },
+  ])('$reason -> $type', ({ reason, type, details }) => {
+    audit.decision(ACCOUNT, undefined, decided(reason, { checkInDueAt: new Date('2026-05-27T12:00:00.000Z') }), { clockSkewSeconds: 300 });
+    expect(events()).toEqual(type ? [{ type, account: ACCOUNT, details }] : []);
+  });
+
+  it('records a reason once while it lasts, and again after it changed', () => {
+    for (const [previous, reason] of [
+      [undefined, 'grace_period'],
+      ['grace_period', 'grace_period'],
+      ['grace_period', 'valid'],
+      ['valid', 'grace_period'],
+    ] as const) {
+      audit.decision(ACCOUNT, previous, decided(reason), { clockSkewSeconds: 300 });
+    }
+    expect(events().map((e) => e.type)).toEqual(['grace_entered', 'grace_entered']);
+  });
+});
+
+describe('AuthAudit.record and jwks', () => {
+  it('leaves out a refused detail (a random-looking path) and keeps the rest', () => {
+    audit.record('policy_invalid', null, { source: '/tmp/fieldkey-auth-Xb9QzK/policy.json', field: 'pin.minLength', reason: 'policy_invalid' });
+    expect(events()).toEqual([{ type: 'policy_invalid', account: null, details: { field: 'pin.minLength', reason: 'policy_invalid' } }]);
+    expect(logLines).toEqual([expect.stringMatching(/^audit policy_invalid: detail source left out \(audit_details_rejected\)$/)]);
+  });
+
+  it('logs (by code) an event the log refuses, without throwing', () => {
+    expect(() => audit.record('policy_invalid', 'eyJhbGciOiJub25lIn0.e30.', {})).not.toThrow();
+    expect(events()).toEqual([]);
+    expect(logLines).toEqual(['audit policy_invalid: audit_details_rejected']);
+  });
+
+  it('records a JWKS change only when keys were added, removed or restored', () => {
+    audit.jwks('https://idp.example', 'bundled', CHANGE);
+    audit.jwks('https://idp.example', 'bundled', undefined);
+    audit.jwksSync('https://idp.example', 'stale', { outcome: 'not_modified' });
+    audit.jwksSync('https://idp.example', 'unknown-kid', { outcome: 'ok', change: { ...CHANGE, added: 1, removed: 1 } });
+    expect(events()).toEqual([
+      { type: 'jwks_changed', account: null, details: { issuer: 'https://idp.example', source: 'unknown-kid', added: 1, removed: 1, restored: 0 } },
+    ]);
+  });
+});
