@@ -2,13 +2,14 @@ import type { ConnectionRequiredState } from '../../shared/app-state';
 import { fieldkey, unwrap } from '../api';
 import { Alert } from '../components/Alert';
 import { Card } from '../components/Card';
+import { Icon } from '../components/Icon';
 import { NoticeBox } from '../components/NoticeBox';
 import { useAction } from '../use-action';
 
 export function ConnectionRequiredScreen({ state }: { state: ConnectionRequiredState }) {
   const action = useAction();
   return (
-    <Card title="Connection required" icon="📶">
+    <Card title="Connection required" icon={<Icon name="offline" />} tone="bad">
       {state.account ? (
         <p className="muted center">
           {state.account.displayName}

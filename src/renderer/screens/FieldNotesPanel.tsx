@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { NOTE_TEXT_MAX_CHARS, NOTE_TITLE_MAX_CHARS, type Access, type FieldNote, type FieldNoteSummary } from '../../shared/app-state';
 import { fieldkey, unwrap } from '../api';
 import { Alert } from '../components/Alert';
+import { Field } from '../components/Field';
 import { formatDateTime } from '../format';
 import { useAction } from '../use-action';
 
@@ -107,23 +108,40 @@ export function FieldNotesPanel({ accountId, access }: { accountId: string; acce
             </div>
           ) : (
             <form className="form editor-form" onSubmit={save} noValidate>
-              <label className="field">
-                <span className="field-label">Note title</span>
-                <input className="input" type="text" value={title} readOnly={!writable} maxLength={NOTE_TITLE_MAX_CHARS} autoFocus={editing.kind === 'new'} onChange={(e) => setTitle(e.target.value)} />
-              </label>
-              <label className="field field-grow">
-                <span className="field-label">Note text</span>
-                <textarea className="input textarea" value={text} readOnly={!writable} maxLength={NOTE_TEXT_MAX_CHARS} rows={12}
-                  onChange={(e) => setText(e.target.value)}
-                  onKeyDown={(e) => {
-                    // Enter makes a new line here; Ctrl+Enter (Cmd+Enter) saves.
-                    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-                      e.preventDefault();
-                      e.currentTarget.form?.requestSubmit();
-                    }
-                  }}
-                />
-              </label>
+              <Field label="Note title">
+                {(id) => (
+                  <input
+                    id={id}
+                    className="input"
+                    type="text"
+                    value={title}
+                    readOnly={!writable}
+                    maxLength={NOTE_TITLE_MAX_CHARS}
+                    autoFocus={editing.kind === 'new'}
+                    onChange={(e) => setTitle(e.target.value)}
+                  />
+                )}
+              </Field>
+              <Field label="Note text" grow>
+                {(id) => (
+                  <textarea
+                    id={id}
+                    className="input textarea"
+                    value={text}
+                    readOnly={!writable}
+                    maxLength={NOTE_TEXT_MAX_CHARS}
+                    rows={12}
+                    onChange={(e) => setText(e.target.value)}
+                    onKeyDown={(e) => {
+                      // Enter makes a new line here; Ctrl+Enter (Cmd+Enter) saves.
+                      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+                        e.preventDefault();
+                        e.currentTarget.form?.requestSubmit();
+                      }
+                    }}
+                  />
+                )}
+              </Field>
               <Alert message={saver.error} />
               <div className="editor-actions">
                 {saved ? <span className="saved">{saved}</span> : null}

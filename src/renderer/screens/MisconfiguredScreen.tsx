@@ -1,10 +1,11 @@
 import type { MisconfiguredState } from '../../shared/app-state';
 import { Card } from '../components/Card';
+import { Icon } from '../components/Icon';
 import { NoticeBox } from '../components/NoticeBox';
 
 export function MisconfiguredScreen({ state }: { state: MisconfiguredState }) {
   return (
-    <Card title="FieldKey is not set up" icon="⚙" wide>
+    <Card title="FieldKey is not set up" icon={<Icon name="warning" />} tone="bad" wide>
       <NoticeBox notice={state.notice} />
       <p className="lead">{state.summary}</p>
       <div className="it-box">

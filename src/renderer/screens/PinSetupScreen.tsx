@@ -3,6 +3,8 @@ import type { PinSetupState } from '../../shared/app-state';
 import { fieldkey, unwrap } from '../api';
 import { Alert } from '../components/Alert';
 import { Card } from '../components/Card';
+import { Icon } from '../components/Icon';
+import { Field } from '../components/Field';
 import { NoticeBox } from '../components/NoticeBox';
 import { useAction } from '../use-action';
 
@@ -29,7 +31,7 @@ export function PinSetupScreen({ state }: { state: PinSetupState }) {
   };
 
   return (
-    <Card title="Choose your PIN" icon="🔢">
+    <Card title="Choose your PIN" icon={<Icon name="keypad" />}>
       <NoticeBox notice={state.notice} />
       <p className="lead">
         Signed in as <strong>{state.account.displayName}</strong>
@@ -43,30 +45,34 @@ export function PinSetupScreen({ state }: { state: PinSetupState }) {
         </ul>
       </div>
       <form className="form" onSubmit={submit} noValidate>
-        <label className="field">
-          <span className="field-label">PIN</span>
-          <input
-            className="input input-pin"
+        <Field label="PIN">
+          {(id) => (
+            <input
+              id={id}
+              className="input input-pin"
             type="password"
             autoComplete="new-password"
             autoFocus
             maxLength={state.rules.maxLength * 2}
             aria-describedby="pin-rules"
-            value={pin}
-            onChange={(e) => setPin(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span className="field-label">Confirm PIN</span>
-          <input
-            className="input input-pin"
+              value={pin}
+              onChange={(e) => setPin(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Confirm PIN">
+          {(id) => (
+            <input
+              id={id}
+              className="input input-pin"
             type="password"
             autoComplete="new-password"
             maxLength={state.rules.maxLength * 2}
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-          />
-        </label>
+              value={confirm}
+              onChange={(e) => setConfirm(e.target.value)}
+            />
+          )}
+        </Field>
         <Alert message={action.error} />
         <div className="actions">
           <button type="submit" className="button primary" disabled={action.busy}>

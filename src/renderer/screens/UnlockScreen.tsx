@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { LockedAccountView, LockedState } from '../../shared/app-state';
 import { fieldkey, unwrap } from '../api';
 import { Alert } from '../components/Alert';
+import { Field } from '../components/Field';
 import { NoticeBox } from '../components/NoticeBox';
 import { attemptsText, formatWait } from '../format';
 import { useAction } from '../use-action';
@@ -82,19 +83,21 @@ export function UnlockScreen({ state }: { state: LockedState }) {
 
       {account.hasSession ? (
         <form className="form" onSubmit={submit} noValidate>
-          <label className="field">
-            <span className="field-label">PIN</span>
-            <input
-              key={account.id}
+          <Field label="PIN">
+            {(id) => (
+              <input
+                id={id}
+                key={account.id}
               className="input input-pin"
               type="password"
               autoComplete="current-password"
               autoFocus
               aria-describedby="attempts"
-              value={pin}
-              onChange={(e) => setPin(e.target.value)}
-            />
-          </label>
+                value={pin}
+                onChange={(e) => setPin(e.target.value)}
+              />
+            )}
+          </Field>
           <p id="attempts" className={account.attemptsLeft <= 2 ? 'hint hint-warn' : 'hint'}>
             {waiting ? `Too many wrong PINs. Wait ${formatWait(waitMs)} before the next try. ` : ''}
             {attemptsText(account.attemptsLeft)} before this laptop forgets the session and you must sign in online.
