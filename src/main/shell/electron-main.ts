@@ -1,0 +1,87 @@
+/**
+ * The Electron main process: the thin shell around the plain-TypeScript app (DESIGN.md section 6).
+ * Either runs the command line without a window (`FieldKey policy check ...`), or opens the one
+ * hardened window on `app://fieldkey/` and bridges its IPC to the app runtime.
+ */
+import { app, BrowserWindow, session } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { main as runCli } from '../cli/index';
+import { systemClock } from '../clock';
+import { createAuthService } from '../app/auth-service';
+import { startAppRuntime } from '../app/app-runtime';
+import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
+import { APP_ORIGIN } from '../app/ipc-sender';
+import { cliArguments } from '../app/launch-mode';
+import { APP_URL, registerAppScheme, serveAppProtocol } from './app-protocol';
+import { claimSingleInstance, denyPermissions, hardenAllWebContents, installAutoLock, openSignInPageExternally } from './hardening';
+import { bridgeIpc } from './ipc-bridge';
+import { mainWindowOptions } from './window-options';
+
+/** Built layout (electron-vite): out/main/index.js, out/preload/index.cjs, out/renderer/. */
+const PRELOAD_PATH = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
+const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
+
+function log(line: string): void {
+  process.stderr.write(`[fieldkey] ${line}\n`);
+}
+
+export async function runElectronMain(): Promise<void> {
+  const cli = cliArguments(process.argv, process.defaultApp === true);
+  if (cli) {
+    const code = await runCli(cli, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    app.exit(code);
+    return;
+  }
+
+  registerAppScheme();
+  app.enableSandbox();
+  const opened: { window?: BrowserWindow } = {};
+  const focus = (): void => {
+    const window = opened.window;
+    if (!window || window.isDestroyed()) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  };
+  if (!claimSingleInstance(focus)) {
+    app.quit();
+    return;
+  }
+  hardenAllWebContents();
+  app.on('window-all-closed', () => app.quit());
+
+  await app.whenReady();
+  denyPermissions(session.defaultSession);
+  serveAppProtocol(session.defaultSession, RENDERER_DIR);
+
+  const env = process.env;
+  const platform = process.platform;
+  const demoIdp = app.isPackaged ? undefined : await startDemoIdpForDemoPolicy({ env, platform, log });
+  const runtime = await startAppRuntime({
+    env,
+    platform,
+    clock: systemClock,
+    fetch: (input, init) => fetch(input, init),
+    log,
+    createAuthService,
+    openSignInPage: openSignInPageExternally,
+    allowedOrigins: [APP_ORIGIN],
+  });
+
+  const win = new BrowserWindow(mainWindowOptions({ preloadPath: PRELOAD_PATH, production: app.isPackaged }));
+  opened.window = win;
+  const unbridge = bridgeIpc(runtime, win);
+  const stopAutoLock = installAutoLock({ lock: (reason) => runtime.lock(reason), idleLockMinutes: () => runtime.idleLockMinutes() });
+  win.once('ready-to-show', () => win.show());
+
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    quitting = true;
+    stopAutoLock();
+    unbridge();
+    void Promise.allSettled([runtime.close(), demoIdp?.stop()]).finally(() => app.quit());
+  });
+
+  await win.loadURL(APP_URL);
+}
