@@ -129,6 +129,24 @@ describe('auth service: one technician, online and offline', () => {
     await h.waitFor((s) => unlocked(s) && s.online, 'unlocked online');
   });
 
+  it('locks at once during a refresh, yet seals the rotated refresh token before the key is dropped', async () => {
+    h.tokenDelayMs = 400; // the IdP has rotated the refresh token; its answer is still on the way
+    const refreshing = h.service.retry();
+    await sleep(150);
+    h.service.lock('suspend');
+    expect(h.service.activeAccountId()).toBeUndefined();
+    expect(await h.service.accessFor(tessId)).toBe('locked');
+    await h.waitFor(locked, 'locked');
+    await refreshing;
+    h.tokenDelayMs = 0;
+    await h.service.unlock(tessId, PIN);
+    // The sealed refresh token is the rotated one: the IdP accepts it (a spent one would revoke the grant).
+    await h.service.retry();
+    expect(h.state()).toMatchObject({ status: 'unlocked', access: 'full', online: true });
+    expect(h.auditTypes()).not.toContain('revocation_detected');
+    expect(h.auditTypes()).not.toContain('refresh_refused');
+  });
+
   it('keeps unlocking with the IdP stopped: full access while exp holds, offline', async () => {
     await h.idp.stop();
     h.service.lock('idle');

@@ -51,6 +51,8 @@ export class ServiceHarness {
   readonly states: AppState[] = [];
   readonly logLines: string[] = [];
   readonly tokens = new Set<string>();
+  /** Holds each token endpoint answer this long after the IdP sent it (a slow network). */
+  tokenDelayMs = 0;
   idp!: DemoIdp;
   db!: Database;
   service!: AuthService;
@@ -112,7 +114,9 @@ export class ServiceHarness {
   /** The injected fetch: Node's, recording every token the token endpoint returns. */
   private readonly recordingFetch: FetchFn = async (input, init) => {
     const response = await fetch(input, init);
-    if (new URL(input).pathname === '/token' && response.ok) {
+    if (new URL(input).pathname !== '/token') return response;
+    if (this.tokenDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.tokenDelayMs));
+    if (response.ok) {
       const body = (await response.clone().json().catch(() => ({}))) as Record<string, unknown>;
       for (const name of ['access_token', 'id_token', 'refresh_token']) {
         if (typeof body[name] === 'string') this.tokens.add(body[name]);
