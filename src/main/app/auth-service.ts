@@ -31,10 +31,9 @@ import { FieldKeyError, isFieldKeyError } from '../../shared/errors';
 import type { Account } from '../accounts/account-store';
 import { AuditLog } from '../audit/audit-log';
 import { keychainService } from '../environment';
+import type { DecisionReason } from '../offline/decision';
 import type { SignInResult } from '../oauth/sign-in';
 import { flushRevocations, signOut as revokeAndWipe } from '../oauth/sign-out';
-import { TokenEndpointError } from '../oauth/token-endpoint';
-import type { DecisionReason } from '../offline/decision';
 import type { Policy } from '../policy/policy-types';
 import { UnlockError, type AttemptStatus } from '../secrets/attempt-counter';
 import { createSessionVault } from '../secrets/create-session-vault';
@@ -42,20 +41,23 @@ import { createKeytarSecretStore } from '../secrets/keytar-secret-store';
 import { assertPinAllowed } from '../secrets/pin-policy';
 import type { SecretStore } from '../secrets/secret-store';
 import type { SessionVault } from '../secrets/session-vault';
-import type { SessionTokens } from '../secrets/session-tokens';
 import type { UnlockedSession } from '../secrets/unlocked-session';
 import { confirmClockOnline, decideAccess } from './auth/access-decision';
 import { AccountSession, type RefreshOutcome } from './auth/account-session';
 import { AuthAudit } from './auth/auth-audit';
 import { loadConfiguration, policyInvalidDetails, type Configuration, type PolicyLoadOptions } from './auth/configuration';
 import { DecisionTimer, DEFAULT_DECISION_INTERVAL_MS, nextDecisionDelayMs } from './auth/decision-timer';
+import { errorCode } from './auth/error-code';
 import { IdpClient } from './auth/idp-client';
+import { KeyRelease } from './auth/key-release';
 import { misconfiguredService } from './auth/misconfigured-service';
 import { NetworkWatch, type NetworkWatchOptions } from './auth/network-watch';
 import { errorNotice, revokedNotice, signedOutNotice, tooManyAccountsNotice, wrongAccountNotice } from './auth/notices';
 import { serialSecretStore } from './auth/serial-secret-store';
 import { beginBrowserSignIn, type BrowserSignIn } from './auth/sign-in-flow';
-import { deriveState, type AccountFacts, type AuthFacts } from './auth/state-derivation';
+import { deriveState } from './auth/state-derivation';
+import { accountView, collectFacts } from './auth/state-facts';
+import { StatePublisher } from './auth/state-publisher';
 import type { AccountAccess, AuthService, AuthServiceDeps, CreateAuthService, LockReason, SignInRequest, SignInStarted } from './auth-service-port';
 
 /** Settings besides the app's dependencies: the packaged shell's policy rules, and test timing. */
@@ -104,9 +106,8 @@ class ComposedAuthService implements AuthService {
   private readonly vault: SessionVault;
   private readonly watch: NetworkWatch;
   private readonly decisionTimer: DecisionTimer;
-  private readonly listeners = new Set<(state: AppState) => void>();
-  private state: AppState = { status: 'signed-out', notice: null };
-  private stateJson = '';
+  private readonly publisher: StatePublisher;
+  private readonly keys: KeyRelease;
 
   private active: AccountSession | undefined;
   private signingIn: SigningIn | undefined;
@@ -117,11 +118,8 @@ class ComposedAuthService implements AuthService {
   private unlocking: string | undefined;
   /** Counts `lock()` calls: an unlock or seal that started before a lock ends locked. */
   private locks = 0;
-  /** Deferred vault locks (waiting for a refresh in flight), by account. */
-  private readonly locking = new Map<string, Promise<void>>();
   /** The decision reason last audited per account, so decision events are recorded once per change. */
   private readonly auditedReasons = new Map<string, DecisionReason>();
-  private publishing: Promise<void> = Promise.resolve();
   private intents: Promise<unknown> = Promise.resolve();
   private chores: Promise<void> | undefined;
   private kdfReady: Promise<unknown> = Promise.resolve();
@@ -144,6 +142,8 @@ class ComposedAuthService implements AuthService {
       ...(options.httpTimeoutMs !== undefined ? { timeoutMs: options.httpTimeoutMs } : {}),
     });
     this.vault = createSessionVault({ db: deps.db, policy: this.policy, clock: deps.clock, secrets });
+    this.keys = new KeyRelease(this.vault);
+    this.publisher = new StatePublisher({ status: 'signed-out', notice: null }, () => this.derive(), deps.log);
     this.watch = new NetworkWatch({
       ...options.network,
       probe: () => this.idp.probe(),
@@ -163,11 +163,11 @@ class ComposedAuthService implements AuthService {
       try {
         this.audit.jwks(this.policy.issuer, 'bundled', await this.idp.jwks.importBundledFile(loaded.bundledJwksPath));
       } catch (error) {
-        this.deps.log(`bundled JWKS not imported: ${codeOf(error)}`);
+        this.deps.log(`bundled JWKS not imported: ${errorCode(error)}`);
       }
     }
     // With a target unlock time, calibrate Argon2id now so the first PIN set-up does not wait.
-    this.kdfReady = this.vault.prepareKdf().catch((error: unknown) => this.deps.log(`Argon2id calibration failed: ${codeOf(error)}`));
+    this.kdfReady = this.vault.prepareKdf().catch((error: unknown) => this.deps.log(`Argon2id calibration failed: ${errorCode(error)}`));
     await this.redecide();
     this.watch.start();
   }
@@ -175,12 +175,11 @@ class ComposedAuthService implements AuthService {
   // ---- state ----
 
   getState(): AppState {
-    return this.state;
+    return this.publisher.current;
   }
 
   subscribe(listener: (state: AppState) => void): () => void {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    return this.publisher.subscribe(listener);
   }
 
   activeAccountId(): string | undefined {
@@ -227,7 +226,7 @@ class ComposedAuthService implements AuthService {
       }
       this.watch.report(true);
       this.lockActive('sign-in');
-      const signingIn: SigningIn = { purpose: request.purpose, account: known ? viewOf(known) : null, flow };
+      const signingIn: SigningIn = { purpose: request.purpose, account: known ? accountView(known) : null, flow };
       this.signingIn = signingIn;
       flow.result.then(
         (result) => this.signInCompleted(signingIn, result),
@@ -245,7 +244,7 @@ class ComposedAuthService implements AuthService {
       this.signingIn = undefined;
       this.pinSetup = undefined;
       signingIn?.flow.cancel();
-      if (pinSetup) this.revokeUnsealed(pinSetup.result.tokens);
+      if (pinSetup) this.revokeUnsealed(pinSetup.result);
       await this.publish();
     });
   }
@@ -262,7 +261,7 @@ class ComposedAuthService implements AuthService {
       let session: UnlockedSession | undefined;
       this.unlocking = accountId;
       try {
-        await this.locking.get(accountId);
+        await this.keys.released(accountId);
         this.vault.addAccount(identity);
         session = await this.vault.createSession(accountId, pin, tokens);
       } catch (error) {
@@ -279,7 +278,7 @@ class ComposedAuthService implements AuthService {
         await this.publish();
         return;
       }
-      await this.activate(session, viewOf(this.requireAccount(accountId)), { refreshNow: false });
+      await this.activate(session, accountView(this.requireAccount(accountId)), { refreshNow: false });
     });
   }
 
@@ -296,7 +295,7 @@ class ComposedAuthService implements AuthService {
       let before: AttemptStatus | undefined;
       this.unlocking = accountId;
       try {
-        await this.locking.get(accountId);
+        await this.keys.released(accountId);
         before = await this.vault.attemptStatus(accountId).catch(() => undefined);
         session = await this.vault.unlock(accountId, pin);
       } catch (error) {
@@ -311,7 +310,7 @@ class ComposedAuthService implements AuthService {
         await this.publish();
         throw new FieldKeyError('session_locked', 'FieldKey was locked while the account was being unlocked.');
       }
-      const active = await this.activate(session, viewOf(account), { refreshNow: true });
+      const active = await this.activate(session, accountView(account), { refreshNow: true });
       this.audit.record('unlock_ok', accountId, { access: active.decided?.decision.decision ?? null, failedAttempts: before?.failures ?? null });
     });
   }
@@ -321,7 +320,7 @@ class ComposedAuthService implements AuthService {
     if (this.unlocking) this.vault.lock(this.unlocking); // lock wins over an unlock or seal in progress
     if (this.pinSetup && this.pinSetup.result.accountId !== this.unlocking) {
       // An unsealed sign-in never outlives a lock: its tokens are dropped and revoked.
-      this.revokeUnsealed(this.pinSetup.result.tokens);
+      this.revokeUnsealed(this.pinSetup.result);
       this.pinSetup = undefined;
     }
     this.lockActive(reason);
@@ -389,32 +388,32 @@ class ComposedAuthService implements AuthService {
     this.decisionTimer.stop();
     this.signingIn?.flow.cancel();
     this.signingIn = undefined;
-    if (this.pinSetup) await this.queueRevocation(this.pinSetup.result.tokens);
+    if (this.pinSetup) await this.idp.queueRevocation(this.pinSetup.result.tokens).catch((error: unknown) => this.deps.log(`queueing a revocation failed: ${errorCode(error)}`));
     this.pinSetup = undefined;
     const active = this.active;
     this.active = undefined;
     active?.stop();
     await active?.idle();
     this.vault.lockAll();
-    await Promise.allSettled([...this.locking.values(), this.chores, this.kdfReady, this.publishing, this.intents]);
+    await Promise.allSettled([this.keys.all(), this.chores, this.kdfReady, this.intents]);
+    await this.publisher.close();
     await this.vault.settle();
-    this.listeners.clear();
   }
 
   // ---- sign-in completion ----
 
   private signInCompleted(signingIn: SigningIn, result: SignInResult): Promise<void> {
     return this.serial(async () => {
-      if (this.signingIn !== signingIn) return this.revokeUnsealed(result.tokens); // cancelled meanwhile
+      if (this.signingIn !== signingIn) return this.revokeUnsealed(result); // cancelled meanwhile
       this.signingIn = undefined;
       this.watch.report(true);
       const expected = signingIn.account;
       if (expected && expected.id !== result.accountId) {
         this.notice = wrongAccountNotice(expected, result.identity.displayName);
-        this.revokeUnsealed(result.tokens);
+        this.revokeUnsealed(result);
       } else if (!this.vault.getAccount(result.accountId) && this.vault.listAccounts().length >= this.policy.maxAccounts) {
         this.notice = tooManyAccountsNotice(this.policy.maxAccounts);
-        this.revokeUnsealed(result.tokens);
+        this.revokeUnsealed(result);
       } else {
         this.pinSetup = { purpose: signingIn.purpose, result };
         this.audit.record('sign_in', result.accountId, { issuer: this.policy.issuer, reason: signingIn.purpose, redirectMode: this.policy.redirect.mode });
@@ -430,25 +429,16 @@ class ComposedAuthService implements AuthService {
       this.signingIn = undefined;
       if (isFieldKeyError(error, 'offline') || isFieldKeyError(error, 'idp_unavailable')) this.watch.report(false);
       if (!isFieldKeyError(error, 'sign_in_cancelled')) {
-        this.deps.log(`sign-in failed: ${codeOf(error)}`);
+        this.deps.log(`sign-in failed: ${errorCode(error)}`);
         this.notice = errorNotice(error, 'sign_in_failed');
       }
       await this.publish();
     });
   }
 
-  /** Revokes the refresh token of a sign-in that was never sealed (queued when offline). */
-  private revokeUnsealed(tokens: SessionTokens): void {
-    void revokeAndWipe(this.idp.signOutDeps(), { refreshToken: tokens.refreshToken, wipe: async () => undefined }).catch((error: unknown) =>
-      this.deps.log(`revoking an unsealed sign-in failed: ${codeOf(error)}`),
-    );
-  }
-
-  private async queueRevocation(tokens: SessionTokens): Promise<void> {
-    if (!tokens.refreshToken) return;
-    await this.idp.revocations
-      .enqueue({ issuer: this.policy.issuer, clientId: this.policy.clientId, refreshToken: tokens.refreshToken })
-      .catch((error: unknown) => this.deps.log(`queueing a revocation failed: ${codeOf(error)}`));
+  /** A sign-in that will never be sealed: its refresh token is revoked (or queued), in the background. */
+  private revokeUnsealed(result: SignInResult): void {
+    void this.idp.revokeUnsealed(result.tokens).catch((error: unknown) => this.deps.log(`revoking an unsealed sign-in failed: ${errorCode(error)}`));
   }
 
   // ---- the unlocked account ----
@@ -495,41 +485,28 @@ class ComposedAuthService implements AuthService {
     }
   }
 
-  /** Drops the unlocked account (state at once; key material once no refresh is in flight). */
+  /** Drops the unlocked account: the state at once, the key material as key-release.ts says. */
   private lockActive(reason: string): void {
     const active = this.active;
     if (!active) return;
     this.active = undefined;
     this.selectedAccountId = active.accountId;
-    active.stop();
-    const id = active.accountId;
+    this.keys.release(active);
     this.deps.log(`locked (${reason})`);
-    if (!active.refreshing) {
-      this.vault.lock(id);
-      return;
-    }
-    const done: Promise<void> = active
-      .idle()
-      .then(() => this.vault.lock(id))
-      .finally(() => {
-        if (this.locking.get(id) === done) this.locking.delete(id);
-      });
-    this.locking.set(id, done);
   }
 
   /** Every refresh's outcome, once (see account-session.ts). */
   private async refreshed(active: AccountSession, outcome: RefreshOutcome): Promise<void> {
     const id = active.accountId;
+    this.audit.refresh(id, outcome, !this.vault.hasSession(id));
+    const lockedMeanwhile = !outcome.ok && isFieldKeyError(outcome.error, 'session_locked');
+    if (!lockedMeanwhile) this.watch.report(outcome.ok || !outcome.offline); // a refusal is an answer too
     if (outcome.ok) {
-      this.audit.record('refresh', id, { expiresAt: expiresAtOf(outcome.tokens), rotated: outcome.rotated });
       confirmClockOnline({ clock: this.deps.clock, times: this.idp.times }, this.policy);
-      this.watch.report(true);
       void this.onlineChores();
-    } else if (outcome.offline) {
-      this.watch.report(false);
     } else if (outcome.revoked) {
-      this.audit.record('revocation_detected', id, { error: 'invalid_grant', wiped: !this.vault.hasSession(id) });
-      this.watch.report(true);
+      // The refresher has wiped the sealed session; the account is signed out, its notes stay.
+      this.deps.log('session revoked at the IdP: the sealed session was wiped');
       active.stop();
       this.auditedReasons.delete(id);
       if (this.active === active) {
@@ -537,15 +514,8 @@ class ComposedAuthService implements AuthService {
         this.selectedAccountId = id;
         this.notice = revokedNotice(active.account);
       }
-      this.deps.log('session revoked at the IdP: the sealed session was wiped');
-    } else if (!isFieldKeyError(outcome.error, 'session_locked')) {
-      const error = outcome.error;
-      this.audit.record('refresh_refused', id, {
-        error: error instanceof TokenEndpointError ? error.error.slice(0, 100) : codeOf(error),
-        status: error instanceof TokenEndpointError ? error.status : null,
-      });
-      this.watch.report(true);
-      if (this.active === active) this.notice = errorNotice(error, 'refresh_failed');
+    } else if (!outcome.offline && !lockedMeanwhile && this.active === active) {
+      this.notice = errorNotice(outcome.error, 'refresh_failed');
     }
     await this.redecide();
   }
@@ -558,7 +528,7 @@ class ComposedAuthService implements AuthService {
         const flushed = await flushRevocations(this.idp.signOutDeps());
         if (flushed.sent > 0) this.deps.log(`sent ${flushed.sent} queued revocation(s)`);
       } catch (error) {
-        this.deps.log(`online upkeep failed: ${codeOf(error)}`);
+        this.deps.log(`online upkeep failed: ${errorCode(error)}`);
       }
     })().finally(() => {
       this.chores = undefined;
@@ -586,7 +556,7 @@ class ComposedAuthService implements AuthService {
       if (active) await this.evaluate(active);
       else this.idp.times.raiseHighWater(this.deps.clock.now());
     } catch (error) {
-      this.deps.log(`decision failed: ${codeOf(error)}`);
+      this.deps.log(`decision failed: ${errorCode(error)}`);
     }
     await this.publish();
     const decision = this.active?.decided?.decision;
@@ -610,55 +580,23 @@ class ComposedAuthService implements AuthService {
   }
 
   private publish(): Promise<void> {
-    const run = this.publishing.then(() => this.publishNow());
-    this.publishing = run.catch((error: unknown) => this.deps.log(`state update failed: ${codeOf(error)}`));
-    return this.publishing;
+    return this.publisher.publish();
   }
 
-  private async publishNow(): Promise<void> {
-    if (this.disposed) return;
-    const next = deriveState(await this.facts());
-    const json = JSON.stringify(next);
-    if (json === this.stateJson) return;
-    this.state = next;
-    this.stateJson = json;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(next);
-      } catch (error) {
-        this.deps.log(`state listener failed: ${codeOf(error)}`);
-      }
-    }
-  }
-
-  private async facts(): Promise<AuthFacts> {
-    const lockScreen = !this.signingIn && !this.pinSetup && !this.active?.decided;
-    const accounts = await Promise.all(this.vault.listAccounts().map((a) => this.accountFacts(a, lockScreen && a.hasSession)));
-    const active = this.active?.decided ? this.active : undefined;
-    const pinSetup = this.pinSetup?.result;
-    return {
-      configuration: this.configuration.facts,
-      accounts,
-      ...(this.signingIn ? { signingIn: { purpose: this.signingIn.purpose, account: this.signingIn.account } } : {}),
-      ...(pinSetup ? { pinSetup: { account: { id: pinSetup.accountId, displayName: pinSetup.identity.displayName, email: pinSetup.identity.email ?? null } } } : {}),
-      ...(active?.decided
-        ? { active: { account: active.account, decision: active.decided.decision, lastCheckIn: this.idp.times.lastCheckIn(active.accountId)?.at, online: this.watch.online } }
-        : {}),
-      ...(this.selectedAccountId !== undefined ? { selectedAccountId: this.selectedAccountId } : {}),
-      notice: this.notice,
-    };
-  }
-
-  private async accountFacts(account: Account & { hasSession: boolean }, readAttempts: boolean): Promise<AccountFacts> {
-    let status: AttemptStatus | undefined;
-    if (readAttempts) {
-      try {
-        status = await this.vault.attemptStatus(account.id);
-      } catch (error) {
-        this.deps.log(`attempt count unreadable: ${codeOf(error)}`);
-      }
-    }
-    return { account: viewOf(account), hasSession: account.hasSession, attemptsLeft: status?.attemptsLeft ?? this.maxAttempts(), retryAt: status?.retryAt };
+  private async derive(): Promise<AppState> {
+    const { signingIn, pinSetup } = this;
+    const facts = await collectFacts(
+      { configuration: this.configuration.facts, vault: this.vault, times: this.idp.times, maxAttempts: this.maxAttempts(), log: this.deps.log },
+      {
+        ...(signingIn ? { signingIn: { purpose: signingIn.purpose, account: signingIn.account } } : {}),
+        ...(pinSetup ? { pinSetup: { account: accountView({ id: pinSetup.result.accountId, displayName: pinSetup.result.identity.displayName, email: pinSetup.result.identity.email ?? null }) } } : {}),
+        ...(this.active ? { active: this.active } : {}),
+        online: this.watch.online,
+        ...(this.selectedAccountId !== undefined ? { selectedAccountId: this.selectedAccountId } : {}),
+        notice: this.notice,
+      },
+    );
+    return deriveState(facts);
   }
 
   // ---- helpers ----
@@ -690,18 +628,6 @@ class ComposedAuthService implements AuthService {
   }
 }
 
-function viewOf(account: Pick<Account, 'id' | 'displayName' | 'email'>): AccountView {
-  return { id: account.id, displayName: account.displayName, email: account.email };
-}
-
-function expiresAtOf(tokens: SessionTokens): Date | null {
-  return typeof tokens.expiresAt === 'number' ? new Date(tokens.expiresAt * 1000) : null;
-}
-
 function unreachable(): FieldKeyError {
   return new FieldKeyError('idp_unreachable', 'FieldKey still cannot reach the sign-in service. Check the network connection and try again.');
-}
-
-function codeOf(error: unknown): string {
-  return isFieldKeyError(error) ? error.code : error instanceof Error ? error.name : typeof error;
 }

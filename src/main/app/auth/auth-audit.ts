@@ -13,9 +13,12 @@ import type { AuditLog } from '../../audit/audit-log';
 import type { DecisionReason } from '../../offline/decision';
 import { checkClockTrust } from '../../offline/time-rules';
 import type { JwksSyncResult } from '../../oauth/jwks-sync';
+import { TokenEndpointError } from '../../oauth/token-endpoint';
 import type { Policy } from '../../policy/policy-types';
 import type { JwksChange } from '../../storage/jwks-store';
 import type { DecidedAccess } from './access-decision';
+import type { RefreshOutcome } from './account-session';
+import { errorCode } from './error-code';
 
 export class AuthAudit {
   constructor(
@@ -27,7 +30,7 @@ export class AuthAudit {
     try {
       this.audit.append(type, { account, ...(details ? { details: this.acceptedDetails(type, details) } : {}) });
     } catch (error) {
-      this.log(`audit ${type}: ${codeOf(error)}`);
+      this.log(`audit ${type}: ${errorCode(error)}`);
     }
   }
 
@@ -39,7 +42,7 @@ export class AuthAudit {
         validateDetails(type, { [name]: value });
         accepted[name] = value;
       } catch (error) {
-        this.log(`audit ${type}: detail ${name} left out (${codeOf(error)})`);
+        this.log(`audit ${type}: detail ${name} left out (${errorCode(error)})`);
       }
     }
     return accepted;
@@ -73,6 +76,21 @@ export class AuthAudit {
     }
   }
 
+  /** Records a refresh's outcome: `refresh`, `revocation_detected`, or `refresh_refused` (offline is no event). */
+  refresh(accountId: string, outcome: RefreshOutcome, wiped: boolean): void {
+    if (outcome.ok) {
+      this.record('refresh', accountId, { expiresAt: typeof outcome.tokens.expiresAt === 'number' ? new Date(outcome.tokens.expiresAt * 1000) : null, rotated: outcome.rotated });
+    } else if (outcome.revoked) {
+      this.record('revocation_detected', accountId, { error: 'invalid_grant', wiped });
+    } else if (!outcome.offline && !isFieldKeyError(outcome.error, 'session_locked')) {
+      const { error } = outcome;
+      this.record('refresh_refused', accountId, {
+        error: error instanceof TokenEndpointError ? error.error.slice(0, 100) : errorCode(error),
+        status: error instanceof TokenEndpointError ? error.status : null,
+      });
+    }
+  }
+
   /** Records a JWKS fetch or import that changed the cached keys. */
   jwks(issuer: string, source: string, change: JwksChange | undefined): void {
     if (!change || change.added + change.removed + change.restored === 0) return;
@@ -84,6 +102,3 @@ export class AuthAudit {
   }
 }
 
-function codeOf(error: unknown): string {
-  return isFieldKeyError(error) ? error.code : error instanceof Error ? error.name : 'error';
-}

@@ -10,9 +10,10 @@ import { JwksSync } from '../../oauth/jwks-sync';
 import { Refresher, type RefreshableSession } from '../../oauth/refresh';
 import { RevocationQueue } from '../../oauth/revocation-queue';
 import type { SignInDeps } from '../../oauth/sign-in';
-import type { SignOutDeps } from '../../oauth/sign-out';
+import { signOut, type SignOutDeps, type SignOutOutcome } from '../../oauth/sign-out';
 import type { Policy } from '../../policy/policy-types';
 import type { SecretStore } from '../../secrets/secret-store';
+import type { SessionTokens } from '../../secrets/session-tokens';
 import type { Database } from '../../storage/database';
 import { DiscoveryCache } from '../../storage/discovery-cache';
 import { JwksStore } from '../../storage/jwks-store';
@@ -66,6 +67,19 @@ export class IdpClient {
 
   refresher(session: RefreshableSession, wipe: () => Promise<void>): Refresher {
     return new Refresher({ policy: this.policy, http: this.http, clock: this.clock, metadata: this.metadata, signingKeys: this.jwks, recorder: this.times, session, wipe });
+  }
+
+  /**
+   * Revokes the refresh token of a sign-in that was never sealed (abandoned PIN set-up, wrong
+   * account): queued in the keychain first, sent now or on the next connection.
+   */
+  revokeUnsealed(tokens: SessionTokens): Promise<SignOutOutcome> {
+    return signOut(this.signOutDeps(), { refreshToken: tokens.refreshToken, wipe: async () => undefined });
+  }
+
+  /** Queues the revocation only (shutting down: it is sent at the next start with a connection). */
+  async queueRevocation(tokens: SessionTokens): Promise<void> {
+    if (tokens.refreshToken) await this.revocations.enqueue({ issuer: this.policy.issuer, clientId: this.policy.clientId, refreshToken: tokens.refreshToken });
   }
 
   /** True when the IdP answers its discovery URL (or, without one, its JWKS URL) with anything below 500. */
