@@ -122,7 +122,8 @@ class ComposedAuthService implements AuthService {
   private readonly auditedReasons = new Map<string, DecisionReason>();
   private intents: Promise<unknown> = Promise.resolve();
   private chores: Promise<void> | undefined;
-  private kdfReady: Promise<unknown> = Promise.resolve();
+  /** Work started in the background (calibration, revocations of unsealed sign-ins): awaited by `dispose()`. */
+  private readonly background = new Set<Promise<unknown>>();
   private disposed = false;
 
   constructor(
@@ -167,7 +168,7 @@ class ComposedAuthService implements AuthService {
       }
     }
     // With a target unlock time, calibrate Argon2id now so the first PIN set-up does not wait.
-    this.kdfReady = this.vault.prepareKdf().catch((error: unknown) => this.deps.log(`Argon2id calibration failed: ${errorCode(error)}`));
+    this.inBackground(this.vault.prepareKdf(), 'Argon2id calibration');
     await this.redecide();
     this.watch.start();
   }
@@ -384,6 +385,7 @@ class ComposedAuthService implements AuthService {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    const closing = this.publisher.close(); // a disposed service pushes nothing more
     this.watch.stop();
     this.decisionTimer.stop();
     this.signingIn?.flow.cancel();
@@ -395,8 +397,8 @@ class ComposedAuthService implements AuthService {
     active?.stop();
     await active?.idle();
     this.vault.lockAll();
-    await Promise.allSettled([this.keys.all(), this.chores, this.kdfReady, this.intents]);
-    await this.publisher.close();
+    await Promise.allSettled([this.keys.all(), this.chores, this.intents, ...this.background]);
+    await closing;
     await this.vault.settle();
   }
 
@@ -438,7 +440,12 @@ class ComposedAuthService implements AuthService {
 
   /** A sign-in that will never be sealed: its refresh token is revoked (or queued), in the background. */
   private revokeUnsealed(result: SignInResult): void {
-    void this.idp.revokeUnsealed(result.tokens).catch((error: unknown) => this.deps.log(`revoking an unsealed sign-in failed: ${errorCode(error)}`));
+    this.inBackground(this.idp.revokeUnsealed(result.tokens), 'revoking an unsealed sign-in');
+  }
+
+  private inBackground(task: Promise<unknown>, what: string): void {
+    const tracked = task.catch((error: unknown) => this.deps.log(`${what} failed: ${errorCode(error)}`)).finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
   }
 
   // ---- the unlocked account ----

@@ -112,24 +112,24 @@ describe('auth service: two accounts on one laptop', () => {
     expect(h.auditEvents().some((e) => e.type === 'pin_changed' && e.account === sam && (e.details as Record<string, unknown>).reason === 'forgot-pin')).toBe(true);
   });
 
-  it('signs Sam out: his session is gone, Tess stays, the lock screen offers Sam a new sign-in', async () => {
+  it('signs Sam out offline: his session is gone, the revocation queued, Tess stays, the lock screen offers Sam a new sign-in', async () => {
     await h.waitFor((s) => unlockedAs(sam)(s) && s.online, 'Sam online');
+    await h.idp.stop();
     await h.service.signOut();
     const state = await h.waitFor(locked, 'locked');
-    expect(state.notice).toMatchObject({ code: 'signed_out' });
+    expect(state.notice).toMatchObject({ code: 'signed_out', message: expect.stringMatching(/as soon as this laptop is online/) });
     expect(state.accounts.map((a) => [a.id, a.hasSession])).toEqual([
       [tess, true],
       [sam, false],
     ]);
     expect(state.selectedAccountId).toBe(sam);
     const signOut = h.auditEvents().find((e) => e.type === 'sign_out');
-    expect(signOut).toMatchObject({ account: sam, details: { reason: 'user', revocationQueued: false } });
+    expect(signOut).toMatchObject({ account: sam, details: { reason: 'user', revocationQueued: true } });
     await expect(h.service.signOut()).rejects.toMatchObject({ code: 'not_unlocked' });
     await expect(h.service.unlock(sam, SAM_NEW_PIN)).rejects.toMatchObject({ code: 'no_sealed_session' });
   });
 
   it('requires a connection once the mandatory check-in is overdue', async () => {
-    await h.idp.stop();
     await h.service.unlock(tess, TESS_PIN);
     await h.waitFor((s) => unlockedAs(tess)(s) && !s.online, 'Tess offline');
     h.clock.offsetMs += 7 * DAY + 60_000;
@@ -139,6 +139,16 @@ describe('auth service: two accounts on one laptop', () => {
     // Lock works from here, and the account stays listed with its session.
     h.service.lock('user');
     expect(await h.waitFor(locked, 'locked')).toMatchObject({ accounts: [{ id: tess, hasSession: true }, { id: sam, hasSession: false }] });
+  });
+
+  it('on reconnect: sends the queued revocation, refreshes at once, and checks in', async () => {
+    h.clock.offsetMs = 0; // the clock put right; the mark still says a week later: a rollback until a check-in
+    await h.service.unlock(tess, TESS_PIN);
+    expect(await h.waitFor((s) => s.status === 'connection-required', 'connection required')).toMatchObject({ reason: 'clock_rollback' });
+    await h.startIdp();
+    await h.waitFor((s) => unlockedAs(tess)(s) && s.access === 'full' && s.online, 'Tess full and online', 20_000);
+    for (let i = 0; i < 200 && !h.logLines.includes('sent 1 queued revocation(s)'); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(h.logLines).toContain('sent 1 queued revocation(s)');
   });
 
   it('never put a token in a state, a log line or the audit log', () => {

@@ -39,11 +39,11 @@ export class StatePublisher {
     return this.chain;
   }
 
-  /** Waits for the last derivation, then stops publishing. */
+  /** Stops publishing at once (a derivation in progress is not pushed), then waits for it. */
   async close(): Promise<void> {
-    await this.chain;
     this.closed = true;
     this.listeners.clear();
+    await this.chain;
   }
 
   private async publishNow(): Promise<void> {
