@@ -229,9 +229,12 @@ class ComposedAuthService implements AuthService {
       this.lockActive('sign-in');
       const signingIn: SigningIn = { purpose: request.purpose, account: known ? accountView(known) : null, flow };
       this.signingIn = signingIn;
-      flow.result.then(
-        (result) => this.signInCompleted(signingIn, result),
-        (error: unknown) => this.signInFailed(signingIn, error),
+      this.inBackground(
+        flow.result.then(
+          (result) => this.signInCompleted(signingIn, result),
+          (error: unknown) => this.signInFailed(signingIn, error),
+        ),
+        'completing the sign-in',
       );
       await this.publish();
       return flow.started;
