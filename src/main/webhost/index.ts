@@ -1,6 +1,7 @@
 /**
- * `npm run web [-- --port N]`: the FieldKey DEVELOPMENT web host (see web-host.ts). Not part of the
- * shipped app. Serves the built renderer (run `npm run build` first) to a browser on 127.0.0.1 and
+ * `npm run web [-- --port N] [--renderer-dir DIR]`: the FieldKey DEVELOPMENT web host (see
+ * web-host.ts). Not part of the shipped app. Serves the built renderer (out/renderer: run
+ * `npm run build` first; end-to-end tests pass their own build) to a browser on 127.0.0.1 and
  * runs the real main-process services in this Node process: the policy (FIELDKEY_POLICY), the data
  * directory (FIELDKEY_DATA_DIR), the OS keychain (FIELDKEY_KEYCHAIN_SERVICE). With no policy
  * configured it also starts the local demo IdP, as `npm start` does.
@@ -8,6 +9,7 @@
  * The first line of output ends with the URL to open, including this run's secret.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock';
@@ -18,7 +20,7 @@ import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
 import { createWebSignInOpener, listenOnLoopback, originOfServer, startWebHost } from './web-host';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const RENDERER_DIR = fileURLToPath(new URL('out/renderer/', `file://${ROOT}`));
+const DEFAULT_RENDERER_DIR = join(ROOT, 'out', 'renderer');
 const BRIDGE_FILE = fileURLToPath(new URL('./web-bridge.js', import.meta.url));
 
 function fail(message: string): never {
@@ -26,21 +28,22 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function parsePort(argv: string[]): number {
-  let values: { port?: string };
+function parseOptions(argv: string[]): { port: number; rendererDir: string } {
+  let values: { port?: string; 'renderer-dir'?: string };
   try {
-    ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' }, 'renderer-dir': { type: 'string' } }, strict: true }));
   } catch (error) {
-    fail(`${error instanceof Error ? error.message : String(error)}\nusage: npm run web -- [--port N]`);
+    fail(`${error instanceof Error ? error.message : String(error)}\nusage: npm run web -- [--port N] [--renderer-dir DIR]`);
   }
-  if (values.port === undefined) return 0;
+  const rendererDir = resolve(values['renderer-dir'] ?? DEFAULT_RENDERER_DIR);
+  if (values.port === undefined) return { port: 0, rendererDir };
   if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) fail('--port must be a number from 0 to 65535');
-  return Number(values.port);
+  return { port: Number(values.port), rendererDir };
 }
 
 async function main(): Promise<void> {
-  const port = parsePort(process.argv.slice(2));
-  if (!existsSync(`${RENDERER_DIR}index.html`)) fail(`the renderer is not built (${RENDERER_DIR}); run \`npm run build\` first`);
+  const { port, rendererDir } = parseOptions(process.argv.slice(2));
+  if (!existsSync(join(rendererDir, 'index.html'))) fail(`the renderer is not built (${rendererDir}); run \`npm run build\` first`);
   const env = process.env;
   const platform = process.platform;
   // Log lines wait until the first line (the URL) is out, then go straight to stdout.
@@ -64,7 +67,7 @@ async function main(): Promise<void> {
     openSignInPage,
     allowedOrigins: [origin],
   });
-  const host = startWebHost({ runtime, calls, server, rendererDir: RENDERER_DIR, bridgeSource: readFileSync(BRIDGE_FILE, 'utf8') });
+  const host = startWebHost({ runtime, calls, server, rendererDir, bridgeSource: readFileSync(BRIDGE_FILE, 'utf8') });
 
   // First line: the URL with its secret, last. Tests and people read it from there.
   process.stdout.write(`FieldKey development web host (a development tool, not the app): open ${host.url}\n`);

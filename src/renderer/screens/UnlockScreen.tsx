@@ -56,6 +56,14 @@ export function UnlockScreen({ state }: { state: LockedState }) {
   const waitMs = account.retryAt ? Date.parse(account.retryAt) - now : 0;
   const waiting = account.hasSession && waitMs > 0;
 
+  // Refusals the lock screen can say better from the state (which the main process keeps current).
+  const alert =
+    action.errorCode === 'wrong_pin'
+      ? `Wrong PIN. ${attemptsText(account.attemptsLeft)}.`
+      : action.errorCode === 'unlock_delayed' && waiting
+        ? `Too many wrong PINs. Wait ${formatWait(waitMs)} before the next try.`
+        : action.error;
+
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     if (waiting) return;
@@ -102,7 +110,7 @@ export function UnlockScreen({ state }: { state: LockedState }) {
             {waiting ? `Too many wrong PINs. Wait ${formatWait(waitMs)} before the next try. ` : ''}
             {attemptsText(account.attemptsLeft)} before this laptop forgets the session and you must sign in online.
           </p>
-          <Alert message={action.error} />
+          <Alert message={alert} />
           <div className="actions">
             <button type="submit" className="button primary" disabled={action.busy || waiting}>
               Unlock

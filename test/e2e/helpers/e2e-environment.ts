@@ -1,0 +1,102 @@
+/**
+ * Everything an end-to-end test needs, all real: the demo IdP on 127.0.0.1 (stoppable and
+ * restartable on its port, its grants kept), a policy file, a data directory with the SQLite file,
+ * a keychain service name unique to the test file (the Secret Service of scripts/with-keyring.sh),
+ * the renderer built as the app builds it, the development web host in its own process under
+ * libfaketime, and headless Chromium as both the technician's window and the system browser.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startDemoIdp, type DemoIdp } from '../../../idp/demo-idp';
+import { createKeytarSecretStore } from '../../../src/main/secrets/keytar-secret-store';
+import { launchChromium } from '../../helpers/browser-sign-in';
+import { buildRenderer } from '../../renderer/helpers/build-renderer';
+import { WebHostProcess } from './web-host-process';
+
+/** OWASP's floor: the smallest Argon2id parameters a policy may set, to keep unlocks quick. */
+export const FLOOR_ARGON2 = { memoryKiB: 19456, iterations: 2, parallelism: 1 };
+export const ACCESS_TOKEN_TTL_SECONDS = 600;
+
+export class E2eEnvironment {
+  readonly dir = mkdtempSync(join(tmpdir(), 'fieldkey-e2e-'));
+  readonly keychainService = `FieldKey-e2e-${process.pid}-${randomBytes(4).toString('hex')}`;
+  readonly clockFile = join(this.dir, 'faketime');
+  readonly dataDir = join(this.dir, 'data');
+  idp!: DemoIdp;
+  browser!: Browser;
+  rendererDir!: string;
+  host: WebHostProcess | undefined;
+  context!: BrowserContext;
+  page!: Page;
+
+  get policyFile(): string {
+    return join(this.dir, 'policy.json');
+  }
+
+  async start(policy: Record<string, unknown> = {}): Promise<void> {
+    mkdirSync(this.dataDir, { recursive: true });
+    this.setClock('+0');
+    await this.startIdp(0);
+    this.writePolicy({
+      issuer: this.idp.issuer,
+      clientId: this.idp.clientId,
+      extraScopes: ['profile', 'email'],
+      argon2: FLOOR_ARGON2,
+      clockSkewSeconds: 60,
+      ...policy,
+    });
+    [this.rendererDir, this.browser] = await Promise.all([buildRenderer(), launchChromium()]);
+    await this.startHost();
+  }
+
+  writePolicy(document: unknown): void {
+    writeFileSync(this.policyFile, typeof document === 'string' ? document : JSON.stringify(document, null, 2));
+  }
+
+  /** The app's clock offset from real time, in libfaketime's notation: `+900` (seconds), `+25h`, `-3h`, `+0`. */
+  setClock(offset: string): void {
+    writeFileSync(this.clockFile, `${offset}\n`);
+  }
+
+  async startIdp(port = this.idp.port): Promise<void> {
+    this.idp = await startDemoIdp({ port, dataDir: join(this.dir, 'idp'), accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS });
+  }
+
+  async stopIdp(): Promise<void> {
+    await this.idp.stop();
+  }
+
+  /** (Re)starts the web host on the same data and opens its page in a fresh browser context. */
+  async startHost(): Promise<void> {
+    await this.stopHost();
+    this.host = await WebHostProcess.start({
+      env: { FIELDKEY_POLICY: this.policyFile, FIELDKEY_DATA_DIR: this.dataDir, FIELDKEY_KEYCHAIN_SERVICE: this.keychainService },
+      rendererDir: this.rendererDir,
+      clockFile: this.clockFile,
+    });
+    this.context = await this.browser.newContext({ viewport: { width: 1200, height: 800 } });
+    this.page = await this.context.newPage();
+    this.page.setDefaultTimeout(20_000);
+    await this.page.goto(this.host.url);
+    await this.page.getByRole('status').waitFor();
+  }
+
+  async stopHost(): Promise<void> {
+    await this.context?.close().catch(() => undefined);
+    await this.host?.stop();
+    this.host = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopHost();
+    await this.browser?.close();
+    await this.idp?.stop().catch(() => undefined);
+    const secrets = createKeytarSecretStore({ service: this.keychainService });
+    for (const entry of await secrets.list().catch(() => [])) await secrets.delete(entry).catch(() => false);
+    if (this.rendererDir) rmSync(dirname(this.rendererDir), { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

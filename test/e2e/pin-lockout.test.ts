@@ -1,0 +1,98 @@
+/**
+ * Wrong PINs end to end: attempts left after each, the growing wait enforced by the main process
+ * (a page that skips the disabled button is still refused), the wipe at the policy's maximum, a new
+ * online sign-in, and "Forgot PIN?": the field notes survive both. Real IdP, keychain, SQLite and
+ * Chromium; the app's clock moves with libfaketime to get past the waits.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { E2eEnvironment } from './helpers/e2e-environment';
+import { button, callApi, field, waitForNotes, screenshot, setPin, signInWithBrowser, unlock, waitForStatus, writeNote } from './helpers/app-page';
+
+const PIN = '482915';
+const NEW_PIN = '730461';
+const env = new E2eEnvironment();
+let accountId: string;
+
+async function alertText(): Promise<string> {
+  return (await env.page.getByRole('alert').textContent()) ?? '';
+}
+
+beforeAll(async () => {
+  await env.start({ pin: { minLength: 6, maxAttempts: 5 } });
+  const page = env.page;
+  await signInWithBrowser(page, env.idp, 'Sign in', 'tech1');
+  await setPin(page, PIN);
+  await waitForStatus(page, 'Full access');
+  await writeNote(page, 'Substation 7: transformer check', 'Oil level OK.');
+  await button(page, 'Lock').click();
+  await waitForStatus(page, 'Locked');
+  const state = (await callApi(page, 'getState')) as { value: { accounts: { id: string }[] } };
+  accountId = state.value.accounts[0]!.id;
+}, 180_000);
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => console.error(`web host output:\n${env.host?.lines.join('\n') ?? ''}\n${env.host?.errors.join('') ?? ''}`));
+});
+
+afterAll(async () => {
+  await env.stop();
+});
+
+describe('wrong PINs', () => {
+  it('counts down the attempts left', async () => {
+    await unlock(env.page, '000001');
+    await expect.poll(alertText).toMatch(/Wrong PIN\. 4 attempts left/);
+    await unlock(env.page, '000002');
+    await expect.poll(alertText).toMatch(/Wrong PIN\. 3 attempts left/);
+    expect(await env.page.locator('#attempts').textContent()).toContain('3 attempts left');
+  });
+
+  it('makes the next attempt wait after the third, and the main process enforces the wait', async () => {
+    const page = env.page;
+    await unlock(page, '000003');
+    await expect.poll(alertText).toMatch(/Wrong PIN\. 2 attempts left/);
+    await expect.poll(() => page.locator('#attempts').textContent()).toMatch(/Wait 0:[0-3]\d before the next try/);
+    expect(await button(page, 'Unlock').isDisabled()).toBe(true);
+    await screenshot(page, 'unlock-wrong-pin');
+    // Skipping the disabled button changes nothing: the main process refuses, even the right PIN.
+    expect(await callApi(page, 'unlock', accountId, PIN)).toMatchObject({ ok: false, error: { code: 'unlock_delayed' } });
+  });
+
+  it('wipes the session at the maximum; the account must sign in online', async () => {
+    const page = env.page;
+    env.setClock('+31');
+    expect(await callApi(page, 'unlock', accountId, '000004')).toMatchObject({ ok: false, error: { code: 'wrong_pin' } });
+    env.setClock('+92');
+    expect(await callApi(page, 'unlock', accountId, '000005')).toMatchObject({ ok: false, error: { code: 'lockout_wipe' } });
+    // Even the right PIN is useless now: the sealed session and the device key are gone.
+    expect(await callApi(page, 'unlock', accountId, PIN)).toMatchObject({ ok: false });
+    await expect.poll(() => field(page, 'PIN').count()).toBe(0);
+    env.setClock('+0');
+  });
+
+  it('signs in again; the notes written before are still there', async () => {
+    const page = env.page;
+    await signInWithBrowser(page, env.idp, 'Sign in', 'tech1');
+    await setPin(page, PIN);
+    await waitForStatus(page, 'Full access');
+    await waitForNotes(page, ['Substation 7: transformer check']);
+  });
+});
+
+describe('Forgot PIN?', () => {
+  it('replaces the PIN after an online sign-in; the old PIN stops working; notes stay', async () => {
+    const page = env.page;
+    await button(page, 'Lock').click();
+    await waitForStatus(page, 'Locked');
+    await signInWithBrowser(page, env.idp, 'Forgot PIN?', 'tech1');
+    await setPin(page, NEW_PIN);
+    await waitForStatus(page, 'Full access');
+    await button(page, 'Lock').click();
+    await waitForStatus(page, 'Locked');
+    await unlock(page, PIN);
+    await expect.poll(alertText).toMatch(/Wrong PIN/);
+    await unlock(page, NEW_PIN);
+    await waitForStatus(page, 'Full access');
+    await waitForNotes(page, ['Substation 7: transformer check']);
+  });
+});
