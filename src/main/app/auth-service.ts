@@ -53,7 +53,6 @@ import { KeyRelease } from './auth/key-release';
 import { misconfiguredService } from './auth/misconfigured-service';
 import { NetworkWatch, type NetworkWatchOptions } from './auth/network-watch';
 import { errorNotice, revokedNotice, signedOutNotice, tooManyAccountsNotice, wrongAccountNotice } from './auth/notices';
-import { serialSecretStore } from './auth/serial-secret-store';
 import { beginBrowserSignIn, type BrowserSignIn } from './auth/sign-in-flow';
 import { deriveState } from './auth/state-derivation';
 import { accountView, collectFacts } from './auth/state-facts';
@@ -133,7 +132,7 @@ class ComposedAuthService implements AuthService {
     private readonly options: AuthServiceOptions,
   ) {
     this.policy = configuration.loaded.policy;
-    const secrets = serialSecretStore(options.secrets ?? createKeytarSecretStore({ service: keychainService(deps.env), platform: deps.platform }));
+    const secrets = options.secrets ?? createKeytarSecretStore({ service: keychainService(deps.env), platform: deps.platform });
     this.idp = new IdpClient({
       policy: this.policy,
       db: deps.db,

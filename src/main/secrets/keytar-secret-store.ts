@@ -16,6 +16,21 @@ type Keytar = typeof import('keytar');
 
 const LIST_ATTEMPTS = 3;
 
+/**
+ * Every keytar call of this process, one at a time. keytar runs calls on parallel worker threads,
+ * and on Linux its `findCredentials` (our `list()`) crashes the whole process when an entry of the
+ * service is deleted while it loads the secrets (libsecret hands back no value and keytar's
+ * `strdup(NULL)` faults). Keychain calls take milliseconds, so running them in order costs nothing
+ * noticeable; the queue is process-wide because the crash is, whichever store made the calls.
+ */
+let keychainQueue: Promise<unknown> = Promise.resolve();
+
+function oneAtATime<T>(operation: () => Promise<T>): Promise<T> {
+  const result = keychainQueue.then(operation, operation);
+  keychainQueue = result.catch(() => undefined);
+  return result;
+}
+
 export interface KeytarSecretStoreOptions {
   /** Keychain service name; defaults to `keychainService()` (FIELDKEY_KEYCHAIN_SERVICE or `FieldKey`). */
   service?: string;
@@ -33,7 +48,9 @@ export function createKeytarSecretStore(options: KeytarSecretStoreOptions = {}):
     return loaded;
   };
 
-  async function call<T>(operation: (k: Keytar) => Promise<T>): Promise<T> {
+  const call = <T>(operation: (k: Keytar) => Promise<T>): Promise<T> => oneAtATime(() => callNow(operation));
+
+  async function callNow<T>(operation: (k: Keytar) => Promise<T>): Promise<T> {
     let k: Keytar;
     try {
       k = await keytar();
