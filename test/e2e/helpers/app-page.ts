@@ -3,6 +3,8 @@
  * accessible names only (the names the issue fixes), and the IdP's login page in the new tab the
  * page opens (the browser is the system browser here).
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { DemoIdp } from '../../../idp/demo-idp';
 
@@ -84,7 +86,7 @@ export async function waitForNotes(page: Page, titles: string[], timeout = 10_00
 
 /** Calls `window.fieldkey.<method>` in the page, as a compromised or buggy page could. */
 export function callApi(page: Page, method: string, ...args: unknown[]): Promise<unknown> {
-  return page.evaluate(({ m, a }) => (window as unknown as { fieldkey: Record<string, (...x: unknown[]) => Promise<unknown>> }).fieldkey[m]!(...a), { m: method, a: args });
+  return page.evaluate(({ m, a }) => (globalThis as unknown as { fieldkey: Record<string, (...x: unknown[]) => Promise<unknown>> }).fieldkey[m]!(...a), { m: method, a: args });
 }
 
 /** The unlocked account's last online check-in (ISO), or null. */
@@ -105,10 +107,9 @@ export async function waitForCheckInAfter(page: Page, before: string | null): Pr
 
 /** Saves the page as docs/screenshots/<name>.png (the README shows them). */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  const { mkdirSync } = await import('node:fs');
-  const { join } = await import('node:path');
   const dir = join(process.cwd(), 'docs', 'screenshots');
   mkdirSync(dir, { recursive: true });
-  await page.evaluate(() => document.fonts.ready);
+  // (Node types only here: the callback runs in the page.)
+  await page.evaluate(() => (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document.fonts.ready);
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true, animations: 'disabled', caret: 'hide' });
 }
