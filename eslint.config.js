@@ -31,6 +31,10 @@ export default tseslint.config(
     },
   })),
   {
+    files: ['bin/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', setTimeout: 'readonly' } },
+  },
+  {
     files: ['test/**', 'bench/**', 'scripts/**', 'idp/**'],
     rules: { 'no-restricted-imports': 'off' },
   },

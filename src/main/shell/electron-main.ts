@@ -7,7 +7,7 @@ import { app, BrowserWindow, session } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { main as runCli } from '../cli/index';
 import { systemClock } from '../clock';
-import { createAuthService } from '../app/auth-service';
+import { createAuthServiceWith } from '../app/auth-service';
 import { startAppRuntime } from '../app/app-runtime';
 import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
 import { APP_ORIGIN } from '../app/ipc-sender';
@@ -62,7 +62,8 @@ export async function runElectronMain(): Promise<void> {
     clock: systemClock,
     fetch: (input, init) => fetch(input, init),
     log,
-    createAuthService,
+    // A packaged app never falls back to the demo policy: with nothing deployed it is misconfigured.
+    createAuthService: (deps) => createAuthServiceWith(deps, { allowDemo: !app.isPackaged }),
     openSignInPage: openSignInPageExternally,
     allowedOrigins: [APP_ORIGIN],
   });
