@@ -6,10 +6,10 @@
  * are ignored.
  */
 import { parse, type PlistValue } from 'plist';
-import { DOCUMENT_FIELD, PolicyInvalidError, policyUnreadable } from './policy-errors';
+import { DOCUMENT_FIELD, PolicyInvalidError } from './policy-errors';
 import type { MachinePolicySource, UnvalidatedPolicyDocument } from './machine-policy-source';
 import { nodePolicyFileSystem, type PolicyFileSystem } from './policy-file-system';
-import { decodePolicyBytes, describeFsError, MAX_POLICY_BYTES } from './read-policy-file';
+import { decodePolicyBytes, readPolicyBytes } from './read-policy-file';
 
 export const MANAGED_PREFERENCES_DOMAIN = 'com.fieldkey.app';
 export const MANAGED_PLIST_PATH = `/Library/Managed Preferences/${MANAGED_PREFERENCES_DOMAIN}.plist`;
@@ -53,16 +53,7 @@ export function macosManagedPolicySource(options: MacosManagedPolicyOptions = {}
     location: path,
     async read() {
       if (!fs.exists(path)) return null;
-      let bytes: Uint8Array;
-      try {
-        bytes = fs.readFile(path);
-      } catch (error) {
-        throw policyUnreadable(path, describeFsError(error), error);
-      }
-      if (bytes.length > MAX_POLICY_BYTES) {
-        throw new PolicyInvalidError(path, [{ field: DOCUMENT_FIELD, reason: `the file is ${bytes.length} bytes; a policy is at most ${MAX_POLICY_BYTES} bytes` }]);
-      }
-      return parseManagedPlist(bytes, path);
+      return parseManagedPlist(readPolicyBytes(path, fs), path);
     },
   };
 }

@@ -20,6 +20,19 @@ export function readPolicyFile(path: string, fs: PolicyFileSystem = nodePolicyFi
 
 /** The file's text, decoded; throws `policy_unreadable` or `policy_invalid` as readPolicyFile does. */
 export function readPolicyText(path: string, fs: PolicyFileSystem = nodePolicyFileSystem): string {
+  const bytes = readPolicyBytes(path, fs);
+  const text = decodePolicyBytes(bytes);
+  if (text === null) {
+    throw new PolicyInvalidError(path, [{ field: DOCUMENT_FIELD, reason: 'the file is not UTF-8 or UTF-16 text; save it as UTF-8' }]);
+  }
+  return text;
+}
+
+/**
+ * The file's bytes, at most MAX_POLICY_BYTES of them: throws `policy_unreadable` when the file
+ * cannot be read and PolicyInvalidError when it is larger than any policy.
+ */
+export function readPolicyBytes(path: string, fs: PolicyFileSystem = nodePolicyFileSystem): Uint8Array {
   let bytes: Uint8Array;
   try {
     bytes = fs.readFile(path);
@@ -29,11 +42,7 @@ export function readPolicyText(path: string, fs: PolicyFileSystem = nodePolicyFi
   if (bytes.length > MAX_POLICY_BYTES) {
     throw new PolicyInvalidError(path, [{ field: DOCUMENT_FIELD, reason: `the file is ${bytes.length} bytes; a policy is at most ${MAX_POLICY_BYTES} bytes (is this the right file?)` }]);
   }
-  const text = decodePolicyBytes(bytes);
-  if (text === null) {
-    throw new PolicyInvalidError(path, [{ field: DOCUMENT_FIELD, reason: 'the file is not UTF-8 or UTF-16 text; save it as UTF-8' }]);
-  }
-  return text;
+  return bytes;
 }
 
 /** UTF-8 (BOM optional) or UTF-16 with a BOM; null when the bytes are not valid text. */
