@@ -1,6 +1,6 @@
 /** Reading the audit tables as stored, for the log, the verifier and the CLI. */
 import type { Database } from '../storage/database';
-import { GENESIS_HASH } from './audit-hash';
+import { GENESIS_HASH, type HashedFields } from './audit-hash';
 
 export interface AuditAnchor {
   /** Seq of the last row removed by retention (0: nothing was ever removed). */
@@ -9,15 +9,9 @@ export interface AuditAnchor {
   hash: string;
 }
 
-/** A row exactly as stored (column names as in the table). */
-export interface StoredAuditRow {
+/** A row exactly as stored (column names as in the table): the hashed fields, its seq and its hash. */
+export interface StoredAuditRow extends HashedFields {
   seq: number;
-  type: string;
-  account: string | null;
-  at_local: number;
-  at_trusted: number | null;
-  details: string;
-  prev_hash: string;
   hash: string;
 }
 
