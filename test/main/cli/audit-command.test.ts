@@ -2,8 +2,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../../helpers/cli-run';
 import { AuditLog } from '../../../src/main/audit/audit-log';
 import { main } from '../../../src/main/cli/index';
 import { openDatabase, schemaVersion } from '../../../src/main/storage/database';
@@ -13,21 +13,8 @@ let dir: string;
 let cleanup: () => void;
 let file: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(args: string[], env: Record<string, string | undefined> = { FIELDKEY_DATA_DIR: dir }): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(args, { stdin: new PassThrough(), stdout, stderr, env });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+function run(args: string[], env: Record<string, string | undefined> = { FIELDKEY_DATA_DIR: dir }): Promise<CliRun> {
+  return runCli(main, args, { env });
 }
 
 /** Writes four events, one per hour from 2025-03-01T08:00Z, with the app's own code. */

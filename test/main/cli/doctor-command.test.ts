@@ -9,10 +9,11 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Command } from '../../../src/main/cli/cli-io';
+import { runCli, type CliRun } from '../../helpers/cli-run';
 import { createDoctorCommand } from '../../../src/main/cli/doctor-command';
 import { main, usage } from '../../../src/main/cli/index';
 import type { DoctorReport } from '../../../src/main/doctor/doctor-report';
@@ -54,21 +55,8 @@ afterEach(async () => {
 
 const env = () => ({ FIELDKEY_DATA_DIR: install.dataDir, FIELDKEY_POLICY: install.policyFile, FIELDKEY_KEYCHAIN_SERVICE: SERVICE });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(args: string[], command = (argv: string[], io: Parameters<typeof main>[1]) => main(argv, io)): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await command(args, { stdin: new PassThrough(), stdout, stderr, env: env() });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+function run(args: string[], command: Command = main): Promise<CliRun> {
+  return runCli(command, args, { env: env() });
 }
 
 async function runJson(): Promise<{ code: number; report: DoctorReport }> {

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../../helpers/cli-run';
 import { main } from '../../../src/main/cli/index';
 import { createPolicyCommand } from '../../../src/main/cli/policy-command';
-import type { CliIo, Command } from '../../../src/main/cli/cli-io';
+import type { Command } from '../../../src/main/cli/cli-io';
 import type { Env } from '../../../src/main/environment';
 import type { MachinePolicySource } from '../../../src/main/policy/machine-policy-source';
 import { fakePolicyFs } from '../policy/fake-policy-fs';
@@ -14,22 +14,8 @@ const fixtures = join(import.meta.dirname, '../../fixtures/policy');
 const dir = mkdtempSync(join(tmpdir(), 'fieldkey-policy-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(args: string[], env: Env = {}, command?: Command): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += String(chunk)));
-  stderr.on('data', (chunk) => (err += String(chunk)));
-  const io: CliIo = { stdin: new PassThrough(), stdout, stderr, env };
-  const code = command ? await command(args, io) : await main(['policy', ...args], io);
-  return { code, stdout: out, stderr: err };
+function run(args: string[], env: Env = {}, command?: Command): Promise<CliRun> {
+  return command ? runCli(command, args, { env }) : runCli(main, ['policy', ...args], { env });
 }
 
 describe('fieldkey policy check FILE', () => {

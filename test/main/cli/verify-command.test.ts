@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../../helpers/cli-run';
 import { main } from '../../../src/main/cli/index';
 import { parseIsoInstant } from '../../../src/main/cli/verify-command';
 import { AUDIENCE, ISSUER, NOW_S, claims, makeKey, sign, type TestKey } from '../offline/token-factory';
@@ -32,28 +32,13 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(args: string[], stdin = ''): Promise<Run> {
-  const input = new PassThrough();
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += String(chunk)));
-  stderr.on('data', (chunk) => (err += String(chunk)));
-  input.end(stdin);
-  const code = await main(['verify', ...args], { stdin: input, stdout, stderr, env: {} });
-  return { code, stdout: out, stderr: err };
+function run(args: string[], stdin = ''): Promise<CliRun> {
+  return runCli(main, ['verify', ...args], { stdin });
 }
 
 const base = () => ['--jwks', file('jwks.json'), '--issuer', ISSUER, '--audience', AUDIENCE, '--now', NOW];
 
-function json(result: Run): Record<string, unknown> {
+function json(result: CliRun): Record<string, unknown> {
   expect(result.stderr).toBe('');
   expect(result.stdout.trim().split('\n')).toHaveLength(1);
   const parsed = JSON.parse(result.stdout) as Record<string, unknown>;
