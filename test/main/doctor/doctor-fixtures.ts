@@ -5,11 +5,13 @@
  */
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import BetterSqlite3 from 'better-sqlite3';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../../src/main/audit/audit-log';
-import type { Clock } from '../../../src/main/clock';
+import { fixedClock, type Clock } from '../../../src/main/clock';
+import type { DoctorDeps } from '../../../src/main/doctor/run-doctor';
+import { loadPolicy, type LoadedPolicy } from '../../../src/main/policy/load-policy';
 import type { SecretStore } from '../../../src/main/secrets/secret-store';
 import { SessionVault } from '../../../src/main/secrets/session-vault';
 import type { SessionTokens } from '../../../src/main/secrets/session-tokens';
@@ -62,6 +64,25 @@ export function tempInstall(): Install {
   };
   install.writePolicy(policyDocument());
   return install;
+}
+
+/** Loads the install's policy file (FIELDKEY_POLICY) with no machine-wide sources. */
+export function loadInstallPolicy(install: Install): Promise<LoadedPolicy> {
+  return loadPolicy({ env: { FIELDKEY_POLICY: install.policyFile }, platform: 'linux', machineSources: [] });
+}
+
+/** runDoctor's dependencies for a temp install: its policy file and database, the given clock time and keychain. */
+export function installDoctorDeps(install: Install, options: { now: Date; secrets: SecretStore; keychainService: string }): DoctorDeps {
+  return {
+    clock: fixedClock(options.now),
+    loadPolicy: () => loadInstallPolicy(install),
+    readFile: (path) => readFileSync(path),
+    databaseFile: install.dbFile,
+    fileExists: existsSync,
+    openReadOnly: (file) => openDatabase(file, { readonly: true }),
+    secrets: options.secrets,
+    keychainService: options.keychainService,
+  };
 }
 
 /** A keychain in memory, for unit tests that do not test the keychain. */

@@ -2,10 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkPolicy, readBundledJwks } from '../../../src/main/doctor/policy-check';
-import { loadPolicy } from '../../../src/main/policy/load-policy';
 import { demoPolicy } from '../../../src/main/policy/policy-defaults';
 import { FieldKeyError } from '../../../src/shared/errors';
-import { ISSUER, policyDocument, tempInstall, testKeys, type Install, type TestKeys } from './doctor-fixtures';
+import { ISSUER, loadInstallPolicy, policyDocument, tempInstall, testKeys, type Install, type TestKeys } from './doctor-fixtures';
 
 let install: Install;
 let keys: TestKeys;
@@ -17,7 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => install.cleanup());
 
-const load = () => loadPolicy({ env: { FIELDKEY_POLICY: install.policyFile }, platform: 'linux', machineSources: [] });
+const load = () => loadInstallPolicy(install);
 const read = (path: string) => readFileSync(path);
 const bundledPath = () => join(install.dir, 'jwks.json');
 

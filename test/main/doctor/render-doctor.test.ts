@@ -1,12 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../../src/main/clock';
 import { formatDuration, relativeTo } from '../../../src/main/doctor/durations-text';
 import { printable, renderDoctorText } from '../../../src/main/doctor/render-doctor';
 import { runDoctor } from '../../../src/main/doctor/run-doctor';
-import { loadPolicy } from '../../../src/main/policy/load-policy';
-import { openDatabase } from '../../../src/main/storage/database';
-import { DAY_MS, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
+import { DAY_MS, installDoctorDeps, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 let install: Install;
@@ -33,16 +29,7 @@ async function render(seed: Partial<SeedOptions> | undefined): Promise<string> {
       ...seed,
     });
   }
-  const report = await runDoctor({
-    clock: fixedClock(NOW),
-    loadPolicy: () => loadPolicy({ env: { FIELDKEY_POLICY: install.policyFile }, platform: 'linux', machineSources: [] }),
-    readFile: (path) => readFileSync(path),
-    databaseFile: install.dbFile,
-    fileExists: existsSync,
-    openReadOnly: (file) => openDatabase(file, { readonly: true }),
-    secrets,
-    keychainService: 'FieldKey',
-  });
+  const report = await runDoctor(installDoctorDeps(install, { now: NOW, secrets, keychainService: 'FieldKey' }));
   return renderDoctorText(report);
 }
 

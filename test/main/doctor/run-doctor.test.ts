@@ -6,14 +6,12 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../../src/main/clock';
 import type { DoctorReport } from '../../../src/main/doctor/doctor-report';
 import { runDoctor, type DoctorDeps } from '../../../src/main/doctor/run-doctor';
-import { loadPolicy } from '../../../src/main/policy/load-policy';
 import type { SecretStore } from '../../../src/main/secrets/secret-store';
-import { migrate, openDatabase, schemaVersion } from '../../../src/main/storage/database';
+import { migrate, schemaVersion } from '../../../src/main/storage/database';
 import { migrations } from '../../../src/main/storage/migrations';
-import { DAY_MS, HOUR_MS, ISSUER, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, unreachableSecretStore, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
+import { DAY_MS, HOUR_MS, ISSUER, installDoctorDeps, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, unreachableSecretStore, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 let install: Install;
@@ -30,17 +28,7 @@ beforeEach(() => {
 afterEach(() => install.cleanup());
 
 function deps(overrides: Partial<DoctorDeps> = {}): DoctorDeps {
-  return {
-    clock: fixedClock(NOW),
-    loadPolicy: () => loadPolicy({ env: { FIELDKEY_POLICY: install.policyFile }, platform: 'linux', machineSources: [] }),
-    readFile: (path) => readFileSync(path),
-    databaseFile: install.dbFile,
-    fileExists: existsSync,
-    openReadOnly: (file) => openDatabase(file, { readonly: true }),
-    secrets,
-    keychainService: 'doctor-unit',
-    ...overrides,
-  };
+  return { ...installDoctorDeps(install, { now: NOW, secrets, keychainService: 'doctor-unit' }), ...overrides };
 }
 
 const healthy: Omit<SeedOptions, 'keys' | 'secrets'> = {
