@@ -4,8 +4,8 @@
  * online sign-in, and "Forgot PIN?": the field notes survive both. Real IdP, keychain, SQLite and
  * Chromium; the app's clock moves with libfaketime to get past the waits.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { E2eEnvironment } from './helpers/e2e-environment';
+import { describe, expect, it } from 'vitest';
+import { E2eEnvironment, useE2eEnvironment } from './helpers/e2e-environment';
 import { button, callApi, field, waitForNotes, screenshot, setPin, signInWithBrowser, unlock, waitForStatus, writeNote } from './helpers/app-page';
 
 const PIN = '482915';
@@ -17,25 +17,19 @@ async function alertText(): Promise<string> {
   return (await env.page.getByRole('alert').textContent()) ?? '';
 }
 
-beforeAll(async () => {
-  await env.start({ pin: { minLength: 6, maxAttempts: 5 } });
-  const page = env.page;
-  await signInWithBrowser(page, env.idp, 'Sign in', 'tech1');
-  await setPin(page, PIN);
-  await waitForStatus(page, 'Full access');
-  await writeNote(page, 'Substation 7: transformer check', 'Oil level OK.');
-  await button(page, 'Lock').click();
-  await waitForStatus(page, 'Locked');
-  const state = (await callApi(page, 'getState')) as { value: { accounts: { id: string }[] } };
-  accountId = state.value.accounts[0]!.id;
-}, 180_000);
-
-beforeEach(({ onTestFailed }) => {
-  onTestFailed(() => console.error(`web host output:\n${env.host?.lines.join('\n') ?? ''}\n${env.host?.errors.join('') ?? ''}`));
-});
-
-afterAll(async () => {
-  await env.stop();
+useE2eEnvironment(env, {
+  policy: { pin: { minLength: 6, maxAttempts: 5 } },
+  prepare: async () => {
+    const page = env.page;
+    await signInWithBrowser(page, env.idp, 'Sign in', 'tech1');
+    await setPin(page, PIN);
+    await waitForStatus(page, 'Full access');
+    await writeNote(page, 'Substation 7: transformer check', 'Oil level OK.');
+    await button(page, 'Lock').click();
+    await waitForStatus(page, 'Locked');
+    const state = (await callApi(page, 'getState')) as { value: { accounts: { id: string }[] } };
+    accountId = state.value.accounts[0]!.id;
+  },
 });
 
 describe('wrong PINs', () => {

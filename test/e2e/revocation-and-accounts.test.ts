@@ -4,8 +4,8 @@
  * the next sign-in; two technicians on one laptop each see only their own notes; sign-out keeps
  * notes. Real IdP, keychain, SQLite and Chromium through the development web host.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { E2eEnvironment } from './helpers/e2e-environment';
+import { describe, expect, it } from 'vitest';
+import { E2eEnvironment, useE2eEnvironment } from './helpers/e2e-environment';
 import { button, callApi, waitForNotes, setPin, signInWithBrowser, statusText, unlock, waitForStatus, waitUntil, writeNote } from './helpers/app-page';
 
 const TESS_PIN = '482915';
@@ -14,17 +14,7 @@ const env = new E2eEnvironment();
 
 const mainText = async (): Promise<string> => (await env.page.locator('main').textContent()) ?? '';
 
-beforeAll(async () => {
-  await env.start();
-}, 180_000);
-
-beforeEach(({ onTestFailed }) => {
-  onTestFailed(() => console.error(`web host output:\n${env.host?.lines.join('\n') ?? ''}\n${env.host?.errors.join('') ?? ''}`));
-});
-
-afterAll(async () => {
-  await env.stop();
-});
+useE2eEnvironment(env);
 
 describe('revocation at the IdP', () => {
   it('keeps working offline until the next online contact, which signs the account out', async () => {

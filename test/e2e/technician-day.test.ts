@@ -5,24 +5,14 @@
  * `exp` (Read-only: reads work, writes refused by the main process), past the grace period
  * (Connection required), back online (Retry), and the clock moved backward (refused).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { E2eEnvironment, ACCESS_TOKEN_TTL_SECONDS } from './helpers/e2e-environment';
+import { describe, expect, it } from 'vitest';
+import { E2eEnvironment, ACCESS_TOKEN_TTL_SECONDS, useE2eEnvironment } from './helpers/e2e-environment';
 import { button, callApi, field, lastCheckIn, waitForCheckInAfter, waitForNotes, screenshot, setPin, signInWithBrowser, statusText, unlock, waitForStatus, writeNote } from './helpers/app-page';
 
 const PIN = '482915';
 const env = new E2eEnvironment();
 
-beforeAll(async () => {
-  await env.start();
-}, 180_000);
-
-beforeEach(({ onTestFailed }) => {
-  onTestFailed(() => console.error(`web host output:\n${env.host?.lines.join('\n') ?? ''}\n${env.host?.errors.join('') ?? ''}`));
-});
-
-afterAll(async () => {
-  await env.stop();
-});
+useE2eEnvironment(env);
 
 describe("a technician's day", () => {
   it('starts signed out and signs in in the system browser', async () => {

@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startDemoIdp, type DemoIdp } from '../../../idp/demo-idp';
 import { createKeytarSecretStore } from '../../../src/main/secrets/keytar-secret-store';
 import { launchChromium } from '../../helpers/browser-sign-in';
@@ -99,4 +100,30 @@ export class E2eEnvironment {
     if (this.rendererDir) rmSync(dirname(this.rendererDir), { recursive: true, force: true });
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface E2eHooksOptions {
+  /** Policy settings over the demo IdP's (see E2eEnvironment.start). */
+  policy?: Record<string, unknown>;
+  /** Runs after the start, in the same beforeAll (180 s for both). */
+  prepare?: () => Promise<void>;
+}
+
+/**
+ * A test file's hooks around `env`: start it (then `prepare`) before all tests, print the web
+ * host's output when a test fails, stop it after all.
+ */
+export function useE2eEnvironment(env: E2eEnvironment, options: E2eHooksOptions = {}): void {
+  beforeAll(async () => {
+    await env.start(options.policy);
+    await options.prepare?.();
+  }, 180_000);
+
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => console.error(`web host output:\n${env.host?.lines.join('\n') ?? ''}\n${env.host?.errors.join('') ?? ''}`));
+  });
+
+  afterAll(async () => {
+    await env.stop();
+  });
 }
