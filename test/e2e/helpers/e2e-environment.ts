@@ -14,11 +14,10 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startDemoIdp, type DemoIdp } from '../../../idp/demo-idp';
 import { createKeytarSecretStore } from '../../../src/main/secrets/keytar-secret-store';
 import { launchChromium } from '../../helpers/browser-sign-in';
+import { demoIdpPolicy, writePolicyFile } from '../../helpers/test-policy';
 import { buildRenderer } from '../../renderer/helpers/build-renderer';
 import { WebHostProcess } from './web-host-process';
 
-/** OWASP's floor: the smallest Argon2id parameters a policy may set, to keep unlocks quick. */
-export const FLOOR_ARGON2 = { memoryKiB: 19456, iterations: 2, parallelism: 1 };
 export const ACCESS_TOKEN_TTL_SECONDS = 600;
 
 export class E2eEnvironment {
@@ -41,20 +40,13 @@ export class E2eEnvironment {
     mkdirSync(this.dataDir, { recursive: true });
     this.setClock('+0');
     await this.startIdp(0);
-    this.writePolicy({
-      issuer: this.idp.issuer,
-      clientId: this.idp.clientId,
-      extraScopes: ['profile', 'email'],
-      argon2: FLOOR_ARGON2,
-      clockSkewSeconds: 60,
-      ...policy,
-    });
+    this.writePolicy(demoIdpPolicy(this.idp, 60, policy));
     [this.rendererDir, this.browser] = await Promise.all([buildRenderer(), launchChromium()]);
     await this.startHost();
   }
 
   writePolicy(document: unknown): void {
-    writeFileSync(this.policyFile, typeof document === 'string' ? document : JSON.stringify(document, null, 2));
+    writePolicyFile(this.policyFile, document);
   }
 
   /** The app's clock offset from real time, in libfaketime's notation: `+900` (seconds), `+25h`, `-3h`, `+0`. */

@@ -5,7 +5,7 @@
  */
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import BetterSqlite3 from 'better-sqlite3';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../../src/main/audit/audit-log';
@@ -19,6 +19,7 @@ import { openDatabase } from '../../../src/main/storage/database';
 import { JwksStore } from '../../../src/main/storage/jwks-store';
 import { TimeRecords } from '../../../src/main/storage/time-records';
 import { FieldKeyError } from '../../../src/shared/errors';
+import { writePolicyFile } from '../../helpers/test-policy';
 
 export const ISSUER = 'https://idp.example.test';
 export const CLIENT_ID = 'fieldkey-desktop';
@@ -59,7 +60,7 @@ export function tempInstall(): Install {
     dataDir,
     dbFile: join(dataDir, 'fieldkey.db'),
     policyFile,
-    writePolicy: (document) => writeFileSync(policyFile, typeof document === 'string' ? document : JSON.stringify(document, null, 2)),
+    writePolicy: (document) => writePolicyFile(policyFile, document),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
   install.writePolicy(policyDocument());

@@ -8,12 +8,13 @@
  * out (through the injected fetch), so tests can assert that no state or log line holds a token.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startDemoIdp, type DemoIdp } from '../../../../idp/demo-idp';
 import { signInThroughBrowser } from '../../../helpers/browser-sign-in';
+import { demoIdpPolicy, writePolicyFile } from '../../../helpers/test-policy';
 import type { AppState } from '../../../../src/shared/app-state';
 import { createAuthServiceWith, type AuthServiceOptions } from '../../../../src/main/app/auth-service';
 import type { AuthService, SignInRequest } from '../../../../src/main/app/auth-service-port';
@@ -24,8 +25,6 @@ import type { FetchFn } from '../../../../src/main/oauth/http-client';
 import { createKeytarSecretStore } from '../../../../src/main/secrets/keytar-secret-store';
 import { openDatabase, type Database } from '../../../../src/main/storage/database';
 
-/** OWASP's floor: the smallest parameters a valid policy allows, to keep unlocks fast. */
-export const FLOOR_ARGON2 = { memoryKiB: 19456, iterations: 2, parallelism: 1 };
 export const ACCESS_TTL_SECONDS = 600;
 export const SKEW_SECONDS = 60;
 
@@ -67,20 +66,13 @@ export class ServiceHarness {
 
   async start(): Promise<void> {
     await this.startIdp(0);
-    this.writePolicy({
-      issuer: this.idp.issuer,
-      clientId: this.idp.clientId,
-      extraScopes: ['profile', 'email'],
-      argon2: FLOOR_ARGON2,
-      clockSkewSeconds: SKEW_SECONDS,
-      ...this.options.policy,
-    });
+    this.writePolicy(demoIdpPolicy(this.idp, SKEW_SECONDS, this.options.policy));
     this.db = openDatabase(join(this.dir, 'fieldkey.db'));
     await this.startService();
   }
 
   writePolicy(document: unknown): void {
-    writeFileSync(this.policyFile, typeof document === 'string' ? document : JSON.stringify(document, null, 2));
+    writePolicyFile(this.policyFile, document);
   }
 
   async startIdp(port = this.idp.port): Promise<void> {
