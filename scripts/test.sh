@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite as CI runs it. Installs missing Debian packages (scripts/setup-system.sh),
 # then type-checks, lints, and runs every test inside a private D-Bus session with an unlocked
-# gnome-keyring (scripts/with-keyring.sh).
+# gnome-keyring (scripts/with-keyring.sh). Ends with a plain "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh
 [ -d node_modules ] || npm ci
 npm run --silent typecheck
 npm run --silent lint
-bash scripts/with-keyring.sh npx vitest run "$@"
+report=$(mktemp)
+trap 'rm -f "$report"' EXIT
+status=0
+bash scripts/with-keyring.sh npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$report" || true
+exit "$status"
