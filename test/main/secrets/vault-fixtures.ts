@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../../src/main/clock';
+import { systemClock, type Clock } from '../../../src/main/clock';
 import { createKeytarSecretStore } from '../../../src/main/secrets/keytar-secret-store';
 import type { Argon2Params, Argon2ParamsSource } from '../../../src/main/secrets/argon2-params';
 import type { SecretStore } from '../../../src/main/secrets/secret-store';
@@ -36,6 +36,14 @@ export const testPolicy = { pin: { minLength: 6, maxAttempts: 5 }, maxAccounts: 
 
 export function uniqueService(tag: string): string {
   return `FieldKey-test-${tag}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * The vault the child-process fixtures open on the parent's database: real time, the test policy,
+ * fast Argon2id parameters (and none known before an unlock reads them).
+ */
+export function childProcessVault(db: Database, secrets: SecretStore): SessionVault {
+  return new SessionVault({ db, secrets, clock: systemClock, policy: testPolicy, argon2: { current: async () => ({ ...FAST_PARAMS }), peek: () => undefined } });
 }
 
 /** A temp data dir with the database file, a keychain service, and constructors for fresh objects ("restarts"). */
