@@ -1,5 +1,6 @@
 import type { UnlockedState } from '../../shared/app-state';
 import { fieldkey, unwrap } from '../api';
+import { AddAccountButton } from '../components/AddAccountButton';
 import { Alert } from '../components/Alert';
 import { NoticeBox } from '../components/NoticeBox';
 import { formatDateTime, formatRelative } from '../format';
@@ -66,11 +67,7 @@ export function HomeScreen({ state }: { state: UnlockedState }) {
           <button type="button" className="button danger-outline" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().signOut()))}>
             Sign out
           </button>
-          {state.canAddAccount ? (
-            <button type="button" className="link" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().addAccount()))}>
-              Add account
-            </button>
-          ) : null}
+          <AddAccountButton canAddAccount={state.canAddAccount} action={action} />
         </div>
       </aside>
       <FieldNotesPanel accountId={state.account.id} access={state.access} />

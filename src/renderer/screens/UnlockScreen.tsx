@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { LockedAccountView, LockedState } from '../../shared/app-state';
 import { fieldkey, unwrap } from '../api';
+import { AddAccountButton } from '../components/AddAccountButton';
 import { Alert } from '../components/Alert';
 import { Field } from '../components/Field';
 import { NoticeBox } from '../components/NoticeBox';
@@ -135,11 +136,7 @@ export function UnlockScreen({ state }: { state: LockedState }) {
             Forgot PIN?
           </button>
         ) : null}
-        {state.canAddAccount ? (
-          <button type="button" className="link" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().addAccount()))}>
-            Add account
-          </button>
-        ) : null}
+        <AddAccountButton canAddAccount={state.canAddAccount} action={action} />
       </div>
     </section>
   );
