@@ -6,6 +6,7 @@ import { Card } from '../components/Card';
 import { Icon } from '../components/Icon';
 import { Field } from '../components/Field';
 import { NoticeBox } from '../components/NoticeBox';
+import { PinInput } from '../components/PinInput';
 import { useAction } from '../use-action';
 
 export function PinSetupScreen({ state }: { state: PinSetupState }) {
@@ -46,32 +47,10 @@ export function PinSetupScreen({ state }: { state: PinSetupState }) {
       </div>
       <form className="form" onSubmit={submit} noValidate>
         <Field label="PIN">
-          {(id) => (
-            <input
-              id={id}
-              className="input input-pin"
-            type="password"
-            autoComplete="new-password"
-            autoFocus
-            maxLength={state.rules.maxLength * 2}
-            aria-describedby="pin-rules"
-              value={pin}
-              onChange={(e) => setPin(e.target.value)}
-            />
-          )}
+          {(id) => <PinInput id={id} autoComplete="new-password" autoFocus maxLength={state.rules.maxLength * 2} describedBy="pin-rules" value={pin} onChange={setPin} />}
         </Field>
         <Field label="Confirm PIN">
-          {(id) => (
-            <input
-              id={id}
-              className="input input-pin"
-            type="password"
-            autoComplete="new-password"
-            maxLength={state.rules.maxLength * 2}
-              value={confirm}
-              onChange={(e) => setConfirm(e.target.value)}
-            />
-          )}
+          {(id) => <PinInput id={id} autoComplete="new-password" maxLength={state.rules.maxLength * 2} value={confirm} onChange={setConfirm} />}
         </Field>
         <Alert message={action.error} />
         <div className="actions">

@@ -5,6 +5,7 @@ import { AddAccountButton } from '../components/AddAccountButton';
 import { Alert } from '../components/Alert';
 import { Field } from '../components/Field';
 import { NoticeBox } from '../components/NoticeBox';
+import { PinInput } from '../components/PinInput';
 import { attemptsText, formatWait } from '../format';
 import { useAction } from '../use-action';
 import { useNow } from '../use-now';
@@ -94,17 +95,7 @@ export function UnlockScreen({ state }: { state: LockedState }) {
         <form className="form" onSubmit={submit} noValidate>
           <Field label="PIN">
             {(id) => (
-              <input
-                id={id}
-                key={account.id}
-              className="input input-pin"
-              type="password"
-              autoComplete="current-password"
-              autoFocus
-              aria-describedby="attempts"
-                value={pin}
-                onChange={(e) => setPin(e.target.value)}
-              />
+              <PinInput key={account.id} id={id} autoComplete="current-password" autoFocus describedBy="attempts" value={pin} onChange={setPin} />
             )}
           </Field>
           <p id="attempts" className={account.attemptsLeft <= 2 ? 'hint hint-warn' : 'hint'}>
