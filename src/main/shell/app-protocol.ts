@@ -3,7 +3,7 @@
  * standard scheme (own origin, secure context) whose handler serves files of the built renderer only,
  * through `resolveAppPath` (no `..`, no encoded traversal), with the strict CSP on every response.
  */
-import { protocol, type Session } from 'electron';
+import { protocol, type Session } from './electron-api';
 import { readFile } from 'node:fs/promises';
 import { APP_HOST, APP_SCHEME, contentTypeFor, rendererHeaders, resolveAppPath } from '../app/renderer-files';
 

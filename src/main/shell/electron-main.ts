@@ -3,7 +3,7 @@
  * Either runs the command line without a window (`FieldKey policy check ...`), or opens the one
  * hardened window on `app://fieldkey/` and bridges its IPC to the app runtime.
  */
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, session } from './electron-api';
 import { fileURLToPath } from 'node:url';
 import { main as runCli } from '../cli/index';
 import { systemClock } from '../clock';

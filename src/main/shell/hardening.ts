@@ -3,7 +3,7 @@
  * permissions, one instance, the system browser only for the sign-in URL, and locking on OS suspend,
  * OS screen lock and the policy's idle minutes.
  */
-import { app, powerMonitor, shell, type Session, type WebContents } from 'electron';
+import { app, powerMonitor, shell, type Session, type WebContents } from './electron-api';
 import { FieldKeyError } from '../../shared/errors';
 import type { OpenSignInPage } from '../app/app-handlers';
 import type { LockReason } from '../app/auth-service-port';

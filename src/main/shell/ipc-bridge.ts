@@ -3,7 +3,7 @@
  * the Electron-free dispatcher (ipc-handlers.ts) with a description of the sender frame, and the
  * state pushed to the window on every change.
  */
-import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from './electron-api';
 import { INVOKE_METHODS, STATE_CHANGED_CHANNEL, channelFor, type Result } from '../../shared/ipc-contract';
 import type { AppRuntime } from '../app/app-runtime';
 import type { SenderInfo } from '../app/ipc-sender';

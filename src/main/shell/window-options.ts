@@ -2,7 +2,7 @@
  * The one FieldKey window (DESIGN.md section 6): the renderer is isolated from Node and from the
  * preload's world, sandboxed, with web security on and no devtools in production builds.
  */
-import type { BrowserWindowConstructorOptions } from 'electron';
+import type { BrowserWindowConstructorOptions } from './electron-api';
 
 export interface WindowOptionsInput {
   /** Absolute path of the built preload (CommonJS, for the sandbox). */
