@@ -28,6 +28,8 @@ export const DEFAULT_POLICY_FIELDS = Object.freeze({
   argon2: DEFAULT_ARGON2 as Readonly<Argon2Policy>,
   idleLockMinutes: 15,
   maxAccounts: 5,
+  auditRetentionDays: 365,
+  auditRetentionRows: 100_000,
 });
 
 /**
@@ -53,6 +55,8 @@ export interface PolicyDocument {
   argon2?: { memoryKiB?: number; iterations?: number; parallelism?: number } | { targetUnlockMs: number };
   idleLockMinutes?: number;
   maxAccounts?: number;
+  auditRetentionDays?: number;
+  auditRetentionRows?: number;
 }
 
 /** A complete `Policy` from a document: every omitted field takes its default; nothing is shared with the input. */
@@ -78,6 +82,8 @@ export function withDefaults(document: PolicyDocument): Policy {
     argon2: argon2WithDefaults(document.argon2),
     idleLockMinutes: document.idleLockMinutes ?? d.idleLockMinutes,
     maxAccounts: document.maxAccounts ?? d.maxAccounts,
+    auditRetentionDays: document.auditRetentionDays ?? d.auditRetentionDays,
+    auditRetentionRows: document.auditRetentionRows ?? d.auditRetentionRows,
   };
   if (document.discoveryUrl !== undefined) policy.discoveryUrl = document.discoveryUrl;
   if (document.endpoints !== undefined) policy.endpoints = { ...document.endpoints };

@@ -50,4 +50,8 @@ export interface Policy {
   argon2: Argon2Policy;
   idleLockMinutes: number;
   maxAccounts: number;
+  /** Audit log retention: events older than this many days are removed (at start-up). */
+  auditRetentionDays: number;
+  /** Audit log retention: at most this many newest events are kept. */
+  auditRetentionRows: number;
 }

@@ -52,6 +52,8 @@ export const REGISTRY_VALUES: readonly RegistryValueMapping[] = Object.freeze([
   top('ClockSkewSeconds', 'clockSkewSeconds', 'number'),
   top('IdleLockMinutes', 'idleLockMinutes', 'number'),
   top('MaxAccounts', 'maxAccounts', 'number'),
+  top('AuditRetentionDays', 'auditRetentionDays', 'number'),
+  top('AuditRetentionRows', 'auditRetentionRows', 'number'),
   sub('Pin', 'MinLength', ['pin', 'minLength'], 'number'),
   sub('Pin', 'MaxAttempts', ['pin', 'maxAttempts'], 'number'),
   sub('Argon2', 'MemoryKiB', ['argon2', 'memoryKiB'], 'number'),

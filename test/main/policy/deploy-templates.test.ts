@@ -136,7 +136,7 @@ describe('deploy/windows/en-US/FieldKey.adml', () => {
 
   it('states the same defaults in its presentations as the schema', () => {
     const defaults = Object.fromEntries([...adml.matchAll(/<decimalTextBox refId="([^"]+)" defaultValue="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])]));
-    expect(defaults).toMatchObject({ GracePeriodHours: 24, CheckInIntervalDays: 7, JwksRefreshDays: 7, ClockSkewSeconds: 300, MinLength: 6, MaxAttempts: 5, MemoryKiB: 65536, Iterations: 3, Parallelism: 1, IdleLockMinutes: 15, MaxAccounts: 5 });
+    expect(defaults).toMatchObject({ GracePeriodHours: 24, CheckInIntervalDays: 7, JwksRefreshDays: 7, ClockSkewSeconds: 300, MinLength: 6, MaxAttempts: 5, MemoryKiB: 65536, Iterations: 3, Parallelism: 1, IdleLockMinutes: 15, MaxAccounts: 5, AuditRetentionDays: 365, AuditRetentionRows: 100000 });
   });
 });
 

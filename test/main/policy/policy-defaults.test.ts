@@ -21,6 +21,8 @@ describe('withDefaults', () => {
       argon2: { memoryKiB: 65536, iterations: 3, parallelism: 1 },
       idleLockMinutes: 15,
       maxAccounts: 5,
+      auditRetentionDays: 365,
+      auditRetentionRows: 100000,
     };
     expect(withDefaults({ issuer: 'https://auth.acme.com', clientId: 'fieldkey-desktop' })).toStrictEqual(expected);
   });

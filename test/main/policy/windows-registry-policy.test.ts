@@ -101,6 +101,16 @@ describe('registryToDocument', () => {
     expect(registryToDocument([value]).document).toEqual({ extraScopes: ['profile', 'email'] });
   });
 
+  it('reads the audit retention settings from REG_DWORDs, and they validate', () => {
+    const output = `${REGISTRY_KEY}\r\n    Issuer    REG_SZ    https://auth.acme.com\r\n    ClientId    REG_SZ    c\r\n    AuditRetentionDays    REG_DWORD    0x5a\r\n    AuditRetentionRows    REG_DWORD    0x1388\r\n`;
+    const { document, problems } = registryToDocument(parseRegQueryOutput(output));
+    expect(problems).toEqual([]);
+    expect(validatePolicyDocument(document, REGISTRY_KEY)).toMatchObject({ auditRetentionDays: 90, auditRetentionRows: 5000 });
+    expect(registryToDocument([{ key: '', name: 'AuditRetentionRows', type: 'REG_SZ', data: '5000' }]).problems).toEqual([
+      { field: 'auditRetentionRows', reason: 'must be a REG_DWORD (got REG_SZ) (registry value AuditRetentionRows)' },
+    ]);
+  });
+
   it('refuses a list of another type', () => {
     expect(registryToDocument([{ key: '', name: 'ExtraScopes', type: 'REG_DWORD', data: 1 }]).problems[0]?.reason).toMatch(/REG_MULTI_SZ, or a REG_SZ of comma-separated items \(got REG_DWORD\)/);
   });
