@@ -159,6 +159,7 @@ class ComposedAuthService implements AuthService {
   async start(): Promise<void> {
     const { loaded } = this.configuration;
     this.deps.log(`policy: issuer ${this.policy.issuer} (${loaded.source.kind})`);
+    this.audit.applyRetention(this.policy);
     if (loaded.bundledJwksPath) {
       try {
         this.audit.jwks(this.policy.issuer, 'bundled', await this.idp.jwks.importBundledFile(loaded.bundledJwksPath));

@@ -6,6 +6,10 @@
  *
  * Decision events are recorded when the decision's reason changes into them (`grace_entered`,
  * `check_in_overdue`, `clock_rollback`), not on every re-decision.
+ *
+ * Retention (the policy's `auditRetentionDays` / `auditRetentionRows`) is applied once at start-up;
+ * a log that does not verify is left whole (`audit_tampered`, logged), and start-up goes on:
+ * `fieldkey doctor` and `fieldkey audit verify` report the chain.
  */
 import { isFieldKeyError } from '../../../shared/errors';
 import { validateDetails, type AuditDetailsInput, type AuditEventType } from '../../audit/audit-events';
@@ -22,7 +26,7 @@ import { errorCode } from './error-code';
 
 export class AuthAudit {
   constructor(
-    private readonly audit: Pick<AuditLog, 'append'>,
+    private readonly audit: Pick<AuditLog, 'append' | 'prune'>,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -46,6 +50,17 @@ export class AuthAudit {
       }
     }
     return accepted;
+  }
+
+  /** Prunes the oldest events beyond the policy's retention; never throws (a failure is logged by code). */
+  applyRetention(policy: Pick<Policy, 'auditRetentionDays' | 'auditRetentionRows'>): void {
+    const { auditRetentionDays, auditRetentionRows } = policy;
+    try {
+      const { pruned } = this.audit.prune({ auditRetentionDays, auditRetentionRows });
+      this.log(`audit retention (${auditRetentionDays} days, ${auditRetentionRows} events): pruned ${pruned} event(s)`);
+    } catch (error) {
+      this.log(`audit retention not applied: ${errorCode(error)}`);
+    }
   }
 
   /** Records a decision that entered grace, an overdue check-in or a clock rollback since `previous`. */

@@ -1,11 +1,14 @@
 /**
  * The auth service's audit records, in a real audit log (temp SQLite file): decision events once per
- * change of reason, JWKS changes only when keys changed, and a refused detail left out of its event.
+ * change of reason, JWKS changes only when keys changed, a refused detail left out of its event, and
+ * retention that never throws.
  */
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthAudit } from '../../../../src/main/app/auth/auth-audit';
 import type { DecidedAccess } from '../../../../src/main/app/auth/access-decision';
 import { auditEvents, AuditLog } from '../../../../src/main/audit/audit-log';
+import { verifyChain } from '../../../../src/main/audit/verify-chain';
 import { fixedClock } from '../../../../src/main/clock';
 import type { DecisionReason, OfflineDecision } from '../../../../src/main/offline/decision';
 import { openTempDatabase, type TempDatabase } from '../../storage/temp-database';
@@ -85,5 +88,32 @@ describe('AuthAudit.record and jwks', () => {
     expect(events()).toEqual([
       { type: 'jwks_changed', account: null, details: { issuer: 'https://idp.example', source: 'unknown-kid', added: 1, removed: 1, restored: 0 } },
     ]);
+  });
+});
+
+describe('AuthAudit.applyRetention', () => {
+  const appendUnlocks = (n: number) => {
+    for (let i = 0; i < n; i++) audit.record('unlock_ok', ACCOUNT, { access: 'full', failedAttempts: 0 });
+  };
+
+  it.each([
+    { rows: 3, appended: 5, pruned: 2, kept: [3, 4, 5] },
+    { rows: 5, appended: 5, pruned: 0, kept: [1, 2, 3, 4, 5] },
+  ])('keeps the newest $rows of $appended events and logs the count', ({ rows, appended, pruned, kept }) => {
+    appendUnlocks(appended);
+    audit.applyRetention({ auditRetentionDays: 365, auditRetentionRows: rows });
+    expect([...auditEvents(t.db)].map((e) => e.seq)).toEqual(kept);
+    expect(verifyChain(t.db)).toMatchObject({ ok: true, rows: kept.length });
+    expect(logLines).toEqual([`audit retention (365 days, ${rows} events): pruned ${pruned} event(s)`]);
+  });
+
+  it('leaves a tampered log whole and logs the code, without throwing', () => {
+    appendUnlocks(5);
+    const raw = new BetterSqlite3(t.file);
+    raw.exec(`DROP TRIGGER audit_events_append_only_update; UPDATE audit_events SET details = '{"access":"read-only"}' WHERE seq = 2;`);
+    raw.close();
+    expect(() => audit.applyRetention({ auditRetentionDays: 365, auditRetentionRows: 2 })).not.toThrow();
+    expect([...auditEvents(t.db)]).toHaveLength(5);
+    expect(logLines).toEqual(['audit retention not applied: audit_tampered']);
   });
 });

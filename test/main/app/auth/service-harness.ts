@@ -37,7 +37,8 @@ export class OffsetClock implements Clock {
 }
 
 export interface HarnessOptions {
-  browser: Browser;
+  /** Headless Chromium for `signInAs`; a test that never signs in may leave it out. */
+  browser?: Browser;
   /** Extra policy fields (the policy file is written from them). */
   policy?: Record<string, unknown>;
   service?: AuthServiceOptions;
@@ -136,6 +137,7 @@ export class ServiceHarness {
 
   /** Begins a sign-in, completes it in Chromium as `username`, and returns the URL it opened. */
   async signInAs(username: string, request: SignInRequest = { purpose: 'sign-in' }): Promise<string> {
+    if (!this.options.browser) throw new Error('ServiceHarness.signInAs needs a browser');
     const user = this.idp.users.find((u) => u.username === username)!;
     const started = await this.service.beginSignIn(request);
     await signInThroughBrowser({ browser: this.options.browser, authorizationUrl: started.authorizationUrl, username, password: user.password });
