@@ -193,6 +193,11 @@ export interface AccountsSection extends SectionBase {
   accounts: AccountFacts[];
 }
 
+export interface AuditRetentionSettings {
+  days: number;
+  rows: number;
+}
+
 export interface AuditSection extends SectionBase {
   /** Whether the database has the audit tables. */
   present: boolean;
@@ -202,6 +207,8 @@ export interface AuditSection extends SectionBase {
   headHash: string | null;
   /** Rows up to this seq were removed by retention. */
   anchorSeq: number | null;
+  /** The policy's retention, which the app applies when it starts; null without a valid policy. */
+  retention: AuditRetentionSettings | null;
   problemCount: number;
   /** The first AUDIT_PROBLEMS_SHOWN problems; `fieldkey audit verify` lists all. */
   problems: AuditProblem[];

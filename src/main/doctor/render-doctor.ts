@@ -189,5 +189,6 @@ function auditBlock(a: AuditSection): string {
   if (a.intact === true) summary = `${a.rows} row(s), chain intact${a.headSeq !== null ? ` (head seq ${a.headSeq})` : ''}`;
   else if (a.intact === false) summary = `${a.rows} row(s), chain BROKEN (${a.problemCount} problem(s))`;
   const facts = a.problems.map((p) => fact(`seq ${p.seq}`, `${p.problem}: ${p.detail}`));
+  if (a.retention) facts.push(fact('retention', `${a.retention.days} days, at most ${a.retention.rows} rows (applied when FieldKey starts)`));
   return block(header('Audit log', a, summary), facts, a);
 }

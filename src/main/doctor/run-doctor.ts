@@ -18,7 +18,7 @@ import type { Database } from '../storage/database';
 import { JwksStore } from '../storage/jwks-store';
 import { TimeRecords } from '../storage/time-records';
 import { checkAccount } from './account-check';
-import { checkAudit } from './audit-check';
+import { checkAudit, retentionOf, type RetentionPolicy } from './audit-check';
 import { checkClock, type ClockCheck } from './clock-check';
 import { checkDatabase, sqliteMessage } from './database-check';
 import {
@@ -83,7 +83,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     jwks = { ...emptyJwks(policy), ...skipped(because) };
     clock = { ...emptyClock(now), ...skipped(because) };
     accounts = { ...skipped(because), count: 0, maxAccounts: policy?.maxAccounts ?? null, accounts: [] };
-    audit = { ...emptyAudit(), ...skipped(because) };
+    audit = { ...emptyAudit(policy), ...skipped(because) };
   } else {
     try {
       const version = database.section.schemaVersion ?? 0;
@@ -105,8 +105,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       } else {
         accounts = { ...checked([list.failure!]), ...noAccounts };
       }
-      const auditCheck = guarded('audit log', () => checkAudit(db));
-      audit = auditCheck.value ?? { ...emptyAudit(), ...checked([auditCheck.failure!]), present: true };
+      const auditCheck = guarded('audit log', () => checkAudit(db, policy));
+      audit = auditCheck.value ?? { ...emptyAudit(policy), ...checked([auditCheck.failure!]), present: true };
     } finally {
       db.close();
     }
@@ -183,8 +183,8 @@ function emptyJwks(policy: Policy | undefined): Omit<JwksSection, keyof SectionB
   };
 }
 
-function emptyAudit(): Omit<AuditSection, keyof SectionBase> {
-  return { present: false, intact: null, rows: null, headSeq: null, headHash: null, anchorSeq: null, problemCount: 0, problems: [] };
+function emptyAudit(policy: RetentionPolicy | undefined): Omit<AuditSection, keyof SectionBase> {
+  return { present: false, intact: null, rows: null, headSeq: null, headHash: null, anchorSeq: null, retention: retentionOf(policy), problemCount: 0, problems: [] };
 }
 
 function emptyClock(now: Date): Omit<ClockSection, keyof SectionBase> {

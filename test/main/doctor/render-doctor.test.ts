@@ -67,7 +67,7 @@ describe('renderDoctorText', () => {
       ].join('\n'),
     );
     expect(text).toContain('\n  last fetch        2026-05-31T12:00:00.000Z (1 d ago; refresh every 7 d)\n');
-    expect(text).toContain('\nAudit log  OK       3 row(s), chain intact (head seq 3)\n');
+    expect(text).toContain('\nAudit log  OK       3 row(s), chain intact (head seq 3)\n  retention         365 days, at most 100000 rows (applied when FieldKey starts)\n');
     expect(text.endsWith('\n\nResult: healthy (no problems).\n')).toBe(true);
   });
 

@@ -81,7 +81,7 @@ describe('runDoctor', () => {
         offline: expect.objectContaining({ decision: 'depends_on_token', holdsUntil: new Date(NOW.getTime() + 5 * DAY_MS).toISOString(), endsWith: 'check_in_due' }),
       }),
     ]);
-    expect(report.audit).toMatchObject({ present: true, intact: true, rows: 4, headSeq: 4, anchorSeq: 0 });
+    expect(report.audit).toMatchObject({ present: true, intact: true, rows: 4, headSeq: 4, anchorSeq: 0, retention: { days: 365, rows: 100000 } });
   });
 
   it('reports a missing database as no data yet and does not create it (or its directory)', async () => {
@@ -128,6 +128,7 @@ describe('runDoctor', () => {
     expect(report.accounts.status).toBe('skipped');
     expect(report.accounts.accounts[0]!.offline).toMatchObject({ decision: 'denied', reason: 'policy_invalid' });
     expect(report.audit.status).toBe('ok');
+    expect(report.audit.retention).toBeNull();
   });
 
   it('an unreadable policy file is policy_unreadable', async () => {
