@@ -13,7 +13,7 @@ import { SessionVault } from './session-vault';
 
 export interface CreateSessionVaultOptions {
   db: Database;
-  policy: Pick<Policy, 'pin' | 'argon2' | 'maxAccounts'>;
+  policy: Pick<Policy, 'pin' | 'argon2' | 'maxAccounts' | 'offlineToken'>;
   clock: Clock;
   /** Defaults to the OS keychain. */
   secrets?: SecretStore;

@@ -27,6 +27,10 @@
  * remove). `lock()` always wins: an unlock (or new session, or PIN change) that was requested
  * before a lock of its account and finishes after it is discarded (`session_locked`).
  *
+ * Every seal (new session, change PIN, parameter upgrade on unlock, re-seal while unlocked) goes
+ * through `sealRow`, which also stores the offline token's `exp` in clear beside the row (advisory,
+ * for `fieldkey doctor` only; see offline-expiry.ts). Unlocking never reads it back.
+ *
  * "Forgot PIN" (`forgetPin`) and a revoked session (`wipeSession`) destroy the sealed session and
  * the device key but keep the account row, so the lock screen can still offer "Sign in" by name.
  * `removeAccount` also deletes the account row, its counter and its keychain entries. Other tables
@@ -41,6 +45,7 @@ import type { Database } from '../storage/database';
 import { isWeaker, type Argon2Params, type Argon2ParamsSource } from './argon2-params';
 import { AttemptCounter, attemptStatus, UnlockError, type AttemptState, type AttemptStatus } from './attempt-counter';
 import { durably } from './durable-write';
+import { offlineExpiresAt } from './offline-expiry';
 import { assertPinAllowed } from './pin-policy';
 import { attemptsEntry, deviceKeyEntry, type SecretStore } from './secret-store';
 import {
@@ -70,10 +75,13 @@ export interface SessionVaultOptions {
   /** The OS keychain: `createKeytarSecretStore()` in the app. */
   secrets: SecretStore;
   clock: Clock;
-  policy: Pick<Policy, 'pin' | 'maxAccounts'>;
+  /** `offlineToken` picks the token whose `exp` is stored for doctor; `access` when unset (as in the offline decision). */
+  policy: VaultPolicy;
   /** Parameters for new seals: `argon2ParamsFromPolicy(policy.argon2, { db, clock })` in the app. */
   argon2: Argon2ParamsSource;
 }
+
+export type VaultPolicy = Pick<Policy, 'pin' | 'maxAccounts'> & Partial<Pick<Policy, 'offlineToken'>>;
 
 export interface AccountSummary extends Account {
   hasSession: boolean;
@@ -84,7 +92,7 @@ export class SessionVault {
   private readonly db: Database;
   private readonly secrets: SecretStore;
   private readonly clock: Clock;
-  private readonly policy: Pick<Policy, 'pin' | 'maxAccounts'>;
+  private readonly policy: VaultPolicy;
   private readonly argon2: Argon2ParamsSource;
   private readonly accounts: AccountStore;
   private readonly sessions: SealedSessionStore;
@@ -159,10 +167,10 @@ export class SessionVault {
         await this.secrets.set(deviceKeyEntry(accountId), encodeDeviceKey(deviceKey));
         await this.secrets.delete(attemptsEntry(accountId));
         const keys = await deriveSessionKeys(pin, deviceKey, accountId, kdf, newKdfSalt());
-        const envelope = sealTokens(keys, tokens, this.clock.now().getTime());
+        const row = this.sealRow(keys, tokens);
         durably(this.db, () =>
           this.db.transaction(() => {
-            this.sessions.put(accountId, envelope);
+            this.sessions.put(accountId, row.envelope, row.offlineExpiresAt);
             this.attempts.clearDatabase(accountId);
           })(),
         );
@@ -215,8 +223,8 @@ export class SessionVault {
         keys.destroy();
         const kdf = await this.argon2.current();
         const fresh = await deriveSessionKeys(newPin, deviceKey!, accountId, kdf, newKdfSalt());
-        const envelope = sealTokens(fresh, tokens, this.clock.now().getTime());
-        durably(this.db, () => this.sessions.put(accountId, envelope));
+        const row = this.sealRow(fresh, tokens);
+        durably(this.db, () => this.sessions.put(accountId, row.envelope, row.offlineExpiresAt));
         return this.register(fresh, tokens, epoch);
       } finally {
         deviceKey?.fill(0);
@@ -389,8 +397,8 @@ export class SessionVault {
     const wanted = this.argon2.peek();
     if (!wanted || !isWeaker(keys.kdf, wanted)) return keys;
     const fresh = await deriveSessionKeys(pin, deviceKey, accountId, wanted, newKdfSalt());
-    const envelope = sealTokens(fresh, tokens, this.clock.now().getTime());
-    durably(this.db, () => this.sessions.put(accountId, envelope));
+    const row = this.sealRow(fresh, tokens);
+    durably(this.db, () => this.sessions.put(accountId, row.envelope, row.offlineExpiresAt));
     keys.destroy();
     return fresh;
   }
@@ -426,11 +434,16 @@ export class SessionVault {
 
   private persistReseal(keys: SessionKeys, tokens: SessionTokens): Promise<void> {
     return this.serialize(keys.accountId, async () => {
-      const envelope = sealTokens(keys, tokens, this.clock.now().getTime());
-      if (!durably(this.db, () => this.sessions.replaceIfSameKeys(keys.accountId, envelope))) {
+      const row = this.sealRow(keys, tokens);
+      if (!durably(this.db, () => this.sessions.replaceIfSameKeys(keys.accountId, row.envelope, row.offlineExpiresAt))) {
         throw new FieldKeyError('session_locked', 'The stored session was replaced or erased; unlock or sign in again.');
       }
     });
+  }
+
+  /** Seals the tokens now, with the offline token's `exp` to store beside the row (the one place both are made). */
+  private sealRow(keys: SessionKeys, tokens: SessionTokens): { envelope: SealedEnvelope; offlineExpiresAt: number | null } {
+    return { envelope: sealTokens(keys, tokens, this.clock.now().getTime()), offlineExpiresAt: offlineExpiresAt(tokens, this.policy.offlineToken) };
   }
 
   private serialize<T>(accountId: string, task: () => Promise<T>): Promise<T> {

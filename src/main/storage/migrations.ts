@@ -6,5 +6,6 @@ import { coreSchema } from './migrations/001-core';
 import { accountsSchema } from './migrations/002-accounts';
 import { auditSchema } from './migrations/003-audit';
 import { fieldNotesSchema } from './migrations/004-field-notes';
+import { sessionExpirySchema } from './migrations/005-session-expiry';
 
-export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema, fieldNotesSchema];
+export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema, fieldNotesSchema, sessionExpirySchema];

@@ -19,7 +19,7 @@ describe('createSessionVault', () => {
 
   it('seals under the policy parameters at the real OWASP floor and unlocks', async () => {
     const db = openDatabase(join(dir, 'fieldkey.db'));
-    const policy = { pin: { minLength: 6, maxAttempts: 5 }, maxAccounts: 2, argon2: { ...OWASP_FLOOR } };
+    const policy = { pin: { minLength: 6, maxAttempts: 5 }, maxAccounts: 2, argon2: { ...OWASP_FLOOR }, offlineToken: 'access' as const };
     const vault = createSessionVault({ db, policy, clock: systemClock, secrets });
     expect(await vault.prepareKdf()).toEqual(OWASP_FLOOR);
     const id = vault.addAccount({ issuer: 'acme.com', subject: 'alice', displayName: 'Alice' }).id;

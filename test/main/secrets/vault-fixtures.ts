@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../../../src/main/clock';
 import { createKeytarSecretStore } from '../../../src/main/secrets/keytar-secret-store';
 import type { Argon2Params, Argon2ParamsSource } from '../../../src/main/secrets/argon2-params';
 import type { SecretStore } from '../../../src/main/secrets/secret-store';
-import { SessionVault } from '../../../src/main/secrets/session-vault';
+import { SessionVault, type VaultPolicy } from '../../../src/main/secrets/session-vault';
 import { openDatabase, type Database } from '../../../src/main/storage/database';
 import { FieldKeyError } from '../../../src/shared/errors';
 
@@ -58,7 +58,7 @@ export class VaultFixture {
   constructor(
     readonly service: string,
     private readonly argon2: Argon2ParamsSource = fixedParams(FAST_PARAMS),
-    private readonly policy = testPolicy,
+    private readonly policy: VaultPolicy = testPolicy,
   ) {
     this.secrets = createKeytarSecretStore({ service });
     this.db = openDatabase(this.file);
