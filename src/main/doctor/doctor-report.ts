@@ -148,21 +148,36 @@ export interface ClockSection extends SectionBase {
 }
 
 /**
- * What can be said of an account's offline access without its token (which is sealed under the PIN):
- * - `denied` when a fact that needs no token already refuses it (`clock_rollback`,
- *   `check_in_overdue`, `no_usable_keys`, `issuer_mismatch`, `policy_invalid`, `no_session`,
- *   `locked_out`);
- * - `depends_on_token` otherwise: full until the token's `exp`, read-only for the grace period after,
- *   as long as the check-in is not due. Unlocking shows the actual decision.
+ * What can be said of an account's offline access without opening its token (sealed under the PIN),
+ * from the facts that need no token and the offline token's `exp` stored in clear when the verified
+ * token was sealed (account-check.ts):
+ * - `denied` when a fact already refuses it (`clock_rollback`, `check_in_overdue`, `no_usable_keys`,
+ *   `issuer_mismatch`, `policy_invalid`, `no_session`, `locked_out`), or the stored `exp` and the
+ *   grace period are past (`expired`);
+ * - `full` (reason `valid`) until the `exp`, `read-only` (reason `grace_period`) until `exp` + grace,
+ *   each bounded by the check-in due time; `basis` is then `last_verified_token`: the app itself
+ *   decides at unlock from the token, its signature and claims checked again;
+ * - `depends_on_token` when no `exp` is stored (a session sealed by an older FieldKey, or a token
+ *   without `exp`): full until the token's `exp`, read-only for the grace period after, as long as
+ *   the check-in is not due. Unlocking shows the actual decision.
  */
 export interface OfflineOutlook {
-  decision: 'denied' | 'depends_on_token';
+  decision: 'denied' | 'depends_on_token' | 'full' | 'read-only';
   reason: string;
   message: string;
-  /** Until when this outlook holds, when a known time ends it (the check-in due time). */
+  /** Until when this outlook holds, when a known time ends it (clock-skew tolerance included, as the decision applies it). */
   holdsUntil: string | null;
-  /** What ends it: `check_in_due`, `online_check_in` (nothing but going online), or null when unknown. */
-  endsWith: 'check_in_due' | 'online_check_in' | null;
+  /**
+   * What ends it: `check_in_due`, `token_expiry` (then read-only), `grace_end` (then denied),
+   * `online_check_in` (nothing but going online), or null when unknown.
+   */
+  endsWith: 'check_in_due' | 'token_expiry' | 'grace_end' | 'online_check_in' | null;
+  /** The stored `exp` of the offline token; null when none is stored or the outlook does not depend on it. */
+  tokenExpiresAt: string | null;
+  /** `exp` + the grace period; null with `tokenExpiresAt`. */
+  readOnlyUntil: string | null;
+  /** `last_verified_token` when the outlook comes from the stored `exp`; null otherwise. */
+  basis: 'last_verified_token' | null;
 }
 
 export interface UnlockAttemptsFacts {

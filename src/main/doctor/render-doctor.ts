@@ -15,6 +15,7 @@ import type {
   Finding,
   JwksSection,
   KeychainSection,
+  OfflineOutlook,
   PolicySection,
   SectionBase,
 } from './doctor-report';
@@ -176,13 +177,30 @@ function accountLines(account: AccountFacts, now: Date): string[] {
     lines.push(fact('failed unlocks', `${u.failures} (${u.attemptsLeft} left${u.retryAt ? `; next attempt at ${u.retryAt}` : ''})`, indent));
   }
   const o = account.offline;
-  lines.push(fact('offline now', o.decision === 'denied' ? `DENIED (${o.reason})` : 'depends on the cached token: unlock to see', indent));
-  const until = o.holdsUntil ? `${o.holdsUntil} (${relativeTo(now, new Date(o.holdsUntil))}; then the check-in is overdue)` : o.endsWith === 'online_check_in' ? 'an online check-in or sign-in' : 'unknown';
+  lines.push(fact('offline now', OFFLINE_NOW[o.decision](o.reason), indent));
+  if (o.tokenExpiresAt) lines.push(fact('token expires', `${o.tokenExpiresAt} (${relativeTo(now, new Date(o.tokenExpiresAt))}; read-only until ${o.readOnlyUntil})`, indent));
+  const until = o.holdsUntil ? `${o.holdsUntil} (${relativeTo(now, new Date(o.holdsUntil))}; ${THEN[o.endsWith ?? 'check_in_due']})` : o.endsWith === 'online_check_in' ? 'an online check-in or sign-in' : 'unknown';
   lines.push(fact('holds until', until, indent));
-  if (o.decision !== 'denied') lines.push(`${indent}${printable(o.message)}`);
+  if (o.basis === 'last_verified_token') lines.push(fact('based on', 'the last verified token (signature re-checked at unlock)', indent));
+  // A denial or the grace period is also a finding, which shows the message below.
+  if (o.decision === 'depends_on_token' || o.decision === 'full') lines.push(`${indent}${printable(o.message)}`);
   lines.push(...findingLines(account, indent));
   return lines;
 }
+
+const OFFLINE_NOW: Record<OfflineOutlook['decision'], (reason: string) => string> = {
+  full: () => 'FULL',
+  'read-only': () => 'READ-ONLY (grace period)',
+  denied: (reason) => `DENIED (${reason})`,
+  depends_on_token: () => 'depends on the cached token: unlock to see',
+};
+
+const THEN: Record<NonNullable<OfflineOutlook['endsWith']>, string> = {
+  check_in_due: 'then the check-in is overdue',
+  token_expiry: 'then read-only',
+  grace_end: 'then denied: the grace period ends',
+  online_check_in: 'then an online check-in',
+};
 
 function auditBlock(a: AuditSection): string {
   let summary = '';

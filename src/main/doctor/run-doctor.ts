@@ -5,14 +5,15 @@
  *
  * It only reads: the database is opened read-only and never created or migrated, the keychain is
  * probed with a read of an entry that does not exist, the high-water mark is not raised, and no PIN
- * is asked for (so a sealed token is never opened; see account-check.ts for what that leaves).
+ * is asked for (so a sealed token is never opened; account-check.ts decides from the offline token's
+ * `exp` stored in clear beside it, when the schema and the row have one).
  */
 import { AccountStore, type Account } from '../accounts/account-store';
 import type { Clock } from '../clock';
 import type { LoadedPolicy } from '../policy/load-policy';
 import type { Policy } from '../policy/policy-types';
 import { AttemptCounter, type AttemptState } from '../secrets/attempt-counter';
-import { SealedSessionStore } from '../secrets/sealed-session-store';
+import { sealedSessionFacts } from '../secrets/sealed-session-store';
 import type { SecretStore } from '../secrets/secret-store';
 import type { Database } from '../storage/database';
 import { JwksStore } from '../storage/jwks-store';
@@ -63,6 +64,7 @@ export interface DoctorDeps {
 /** Schema versions that brought the tables each check reads (storage/migrations.ts). */
 const CORE_SCHEMA = 1;
 const ACCOUNTS_SCHEMA = 2;
+const SESSION_EXPIRY_SCHEMA = 5;
 
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const now = deps.clock.now();
@@ -98,7 +100,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
         accounts = { ...skipped('the database has no accounts yet; FieldKey adds them when it next starts'), ...noAccounts };
       } else if (list.value) {
         try {
-          accounts = await accountsFacts(db, deps, now, policy, list.value, keychain.reachable, clockCheck?.value, jwksCheck?.value);
+          accounts = await accountsFacts(db, deps, now, policy, list.value, keychain.reachable, clockCheck?.value, jwksCheck?.value, version >= SESSION_EXPIRY_SCHEMA);
         } catch (error) {
           accounts = { ...checked([unreadable('accounts', error)]), ...noAccounts };
         }
@@ -221,8 +223,9 @@ async function accountsFacts(
   keychainReachable: boolean,
   clockCheck: ClockCheck | undefined,
   jwksCheck: JwksCheck | undefined,
+  withExpiry: boolean,
 ): Promise<AccountsSection> {
-  const sealed = new SealedSessionStore(db).accountIds();
+  const sealed = sealedSessionFacts(db, withExpiry);
   const times = new TimeRecords(db);
   const counter = new AttemptCounter(db, deps.secrets);
   const accounts: AccountFacts[] = [];
@@ -233,6 +236,7 @@ async function accountsFacts(
         now,
         policy,
         hasSealedSession: sealed.has(account.id),
+        offlineExpiresAt: storedExpiry(sealed.get(account.id)?.offlineExpiresAt),
         lastCheckIn: times.lastCheckIn(account.id),
         attempts: await readAttempts(counter, account.id, keychainReachable),
         clockTrust: clockCheck?.trust,
@@ -254,6 +258,12 @@ async function accountsFacts(
     maxAccounts: policy?.maxAccounts ?? null,
     accounts,
   };
+}
+
+function storedExpiry(ms: number | null | undefined): Date | undefined {
+  if (ms === null || ms === undefined) return undefined;
+  const date = new Date(ms);
+  return Number.isFinite(date.getTime()) ? date : undefined;
 }
 
 /** The failed-unlock count: the larger of the database's and the keychain mirror's when the keychain answers. */

@@ -1,11 +1,14 @@
 /**
- * The two rules of the offline decision that need no token (DESIGN.md section 2): whether the local
- * clock can be trusted, and when the mandatory online check-in falls due. verify-offline.ts decides
- * with them; `fieldkey doctor` reports them for accounts whose token it cannot open (sealed).
+ * The time rules of the offline decision (DESIGN.md section 2): whether the local clock can be
+ * trusted and when the mandatory online check-in falls due (both need no token), and which stage of
+ * its life a token is in given its `exp` (full, then read-only for the grace period, then expired).
+ * verify-offline.ts decides with them; `fieldkey doctor` applies them to what it knows without the
+ * PIN (the clock records, the last check-in, and the sealed token's `exp` stored in clear).
  */
 import type { ClockReadings, DecisionPolicy } from './decision';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 export type ClockTrust =
   | { trusted: true }
@@ -67,4 +70,20 @@ export function checkInDueAt(lastCheckIn: Date | undefined, policy: Pick<Decisio
 /** The check-in is overdue once now is later than its due time (`check_in_overdue`). */
 export function isCheckInOverdue(now: Date, dueAt: Date | undefined): dueAt is Date {
   return dueAt !== undefined && now.getTime() > dueAt.getTime();
+}
+
+/**
+ * The stage of a token by its `exp` (ms): `full` while now < exp + skew, `read-only` while
+ * now < exp + grace + skew, then `expired`. `untilMs` is when the stage ends (the clock-skew
+ * tolerance included, as the decision applies it).
+ */
+export type ExpiryStage = { stage: 'full' | 'read-only'; untilMs: number } | { stage: 'expired' };
+
+export function expiryStage(nowMs: number, expMs: number, policy: Pick<DecisionPolicy, 'gracePeriodHours' | 'clockSkewSeconds'>): ExpiryStage {
+  const skewMs = policy.clockSkewSeconds * 1000;
+  const fullUntil = expMs + skewMs;
+  if (nowMs < fullUntil) return { stage: 'full', untilMs: fullUntil };
+  const readOnlyUntil = expMs + policy.gracePeriodHours * HOUR_MS + skewMs;
+  if (nowMs < readOnlyUntil) return { stage: 'read-only', untilMs: readOnlyUntil };
+  return { stage: 'expired' };
 }

@@ -35,7 +35,7 @@ import { checkClaims, expiresAtMs } from './claims-check';
 import type { ClockReadings, DecisionPolicy, DecisionReason, OfflineDecision } from './decision';
 import { verificationKey } from './key-import-cache';
 import { HMAC_EXPLANATION, quoteKid, selectKey } from './key-selection';
-import { checkClockTrust, checkInDueAt, isCheckInOverdue } from './time-rules';
+import { checkClockTrust, checkInDueAt, expiryStage, isCheckInOverdue } from './time-rules';
 
 /** Tokens longer than this (16 KiB) are refused as `malformed` before anything is decoded. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
@@ -98,7 +98,6 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
   if (!trust.trusted) return deny('clock_rollback', trust.message);
   const now = clock.now;
   const nowMs = now.getTime();
-  const skewMs = policy.clockSkewSeconds * 1000;
 
   // 3. Algorithm: the policy's asymmetric algorithms only.
   if (!SUPPORTED.has(alg) || !policy.allowedAlgorithms.includes(alg)) return deny('alg_not_allowed', algNotAllowedMessage(alg, policy));
@@ -158,11 +157,12 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
     );
   }
 
-  // 8. Expiry and grace.
-  if (nowMs < claims.expiresAtMs + skewMs) {
+  // 8. Expiry and grace (time-rules.ts).
+  const stage = expiryStage(nowMs, claims.expiresAtMs, policy).stage;
+  if (stage === 'full') {
     return { decision: 'full', reason: 'valid', ...known, claims: payload, message: `Signed in offline as ${JSON.stringify(claims.sub)} until ${known.expiresAt!.toISOString()}.` };
   }
-  if (nowMs < claims.expiresAtMs + graceMs + skewMs) {
+  if (stage === 'read-only') {
     return {
       decision: 'read-only',
       reason: 'grace_period',

@@ -29,6 +29,7 @@ import {
   seedInstall,
   tempInstall,
   testKeys,
+  tokensExpiringAt,
   unreachableSecretStore,
   type Install,
   type SeedOptions,
@@ -231,21 +232,25 @@ describe('fieldkey doctor', () => {
   });
 
   it('never prints a token, the PIN, a salt, the sealed bytes, the device key or key material', async () => {
+    const exp = new Date(Math.floor((Date.now() + 3 * 3_600_000) / 1000) * 1000);
+    const expiring = tokensExpiringAt(exp);
     const [id] = await seed({
       accounts: [
         { displayName: 'Alice Example', email: 'alice@example.com', subject: 'alice', checkInAgeMs: 2 * DAY_MS },
         { displayName: 'Fumbler', subject: 'fumbler', checkInAgeMs: DAY_MS, failures: 2 },
+        // Its token's exp is stored in clear for doctor; the token itself must not appear.
+        { displayName: 'Carol Expiring', subject: 'carol', checkInAgeMs: DAY_MS, tokens: expiring },
       ],
     });
     const raw = new BetterSqlite3(install.dbFile, { readonly: true });
     const rows = raw.prepare(`SELECT kdf_salt, device_key_id, seal_salt, nonce, verifier, ciphertext, row_mac FROM sealed_sessions`).all() as Record<string, Buffer>[];
     raw.close();
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     const deviceKey = await secrets.get(deviceKeyEntry(id!));
     expect(deviceKey).toMatch(/^[A-Za-z0-9+/=_-]{40,}$/);
 
-    const secretsToFind: string[] = [TOKENS.accessToken!, TOKENS.idToken!, TOKENS.refreshToken!, PIN, deviceKey!];
-    for (const token of [TOKENS.accessToken!, TOKENS.idToken!]) secretsToFind.push(...token.split('.'));
+    const secretsToFind: string[] = [TOKENS.accessToken!, TOKENS.idToken!, TOKENS.refreshToken!, expiring.accessToken!, expiring.idToken!, expiring.refreshToken!, PIN, deviceKey!];
+    for (const token of [TOKENS.accessToken!, TOKENS.idToken!, expiring.accessToken!, expiring.idToken!]) secretsToFind.push(...token.split('.'));
     for (const row of rows) {
       for (const bytes of Object.values(row)) secretsToFind.push(bytes.toString('hex'), bytes.toString('base64'), bytes.toString('base64url'));
     }
@@ -256,6 +261,10 @@ describe('fieldkey doctor', () => {
     expect(human.code).toBe(0);
     expect(json.code).toBe(0);
     expect(human.stdout).toContain('failed unlocks  2 (3 left)');
+    expect(human.stdout).toContain('    offline now     FULL\n');
+    expect(human.stdout).toContain('    based on        the last verified token (signature re-checked at unlock)\n');
+    const carol = (JSON.parse(json.stdout) as DoctorReport).accounts.accounts.find((a) => a.displayName === 'Carol Expiring');
+    expect(carol?.offline).toMatchObject({ decision: 'full', basis: 'last_verified_token', tokenExpiresAt: exp.toISOString() });
     for (const output of [human.stdout, human.stderr, json.stdout, json.stderr]) {
       for (const secret of secretsToFind) expect(output.includes(secret), `a secret of ${secret.length} characters appears`).toBe(false);
       expect(output).not.toMatch(/"(n|e|x|y|d|k)"\s*:/);

@@ -73,3 +73,63 @@ describe('checkAccount: the offline outlook without the token', () => {
     expect(facts).toMatchObject({ status: 'skipped', displayName: 'Alice', checkInDueAt: null, unlockAttempts: null, offline: { decision: 'denied', reason: 'policy_invalid' } });
   });
 });
+
+describe('checkAccount: the offline decision from the stored expiry of the last verified token', () => {
+  const HOUR_MS = 3_600_000;
+  const SKEW_MS = policy.clockSkewSeconds * 1000;
+  const GRACE_MS = policy.gracePeriodHours * HOUR_MS;
+  // Last check-in 2 days ago: due in 5 days (7-day interval).
+  const DUE = at(5 * DAY_MS);
+  const cases: {
+    name: string;
+    exp: Date;
+    lastCheckIn?: Date;
+    decision: string;
+    reason: string;
+    holdsUntil: Date | null;
+    endsWith: string;
+    status: string;
+  }[] = [
+    { name: 'before exp: full until exp (+ skew), then read-only', exp: at(HOUR_MS), decision: 'full', reason: 'valid', holdsUntil: at(HOUR_MS + SKEW_MS), endsWith: 'token_expiry', status: 'ok' },
+    { name: 'inside the skew after exp: still full, as the decision', exp: at(-SKEW_MS + 1), decision: 'full', reason: 'valid', holdsUntil: at(1), endsWith: 'token_expiry', status: 'ok' },
+    { name: 'after exp: read-only until exp + grace (+ skew)', exp: at(-HOUR_MS), decision: 'read-only', reason: 'grace_period', holdsUntil: at(-HOUR_MS + GRACE_MS + SKEW_MS), endsWith: 'grace_end', status: 'note' },
+    { name: 'grace over: denied, expired', exp: at(-GRACE_MS - SKEW_MS), decision: 'denied', reason: 'expired', holdsUntil: null, endsWith: 'online_check_in', status: 'problem' },
+    { name: 'full, but the check-in falls due first', exp: at(30 * DAY_MS), decision: 'full', reason: 'valid', holdsUntil: DUE, endsWith: 'check_in_due', status: 'ok' },
+    { name: 'read-only, but the check-in falls due first', exp: at(-HOUR_MS), lastCheckIn: at(-7 * DAY_MS + HOUR_MS), decision: 'read-only', reason: 'grace_period', holdsUntil: at(HOUR_MS), endsWith: 'check_in_due', status: 'note' },
+    { name: 'no check-in recorded: bounded by the token only', exp: at(HOUR_MS), lastCheckIn: undefined, decision: 'full', reason: 'valid', holdsUntil: at(HOUR_MS + SKEW_MS), endsWith: 'token_expiry', status: 'note' },
+  ];
+  it.each(cases)('$name', ({ exp, decision, reason, holdsUntil, endsWith, status, ...rest }) => {
+    const lastCheckIn = 'lastCheckIn' in rest ? rest.lastCheckIn : at(-2 * DAY_MS);
+    const facts = checkAccount(input({ offlineExpiresAt: exp, lastCheckIn: lastCheckIn && { at: lastCheckIn, serverTime: null } }));
+    expect(facts.status).toBe(status);
+    expect(facts.offline).toEqual({
+      decision,
+      reason,
+      message: expect.stringContaining('Based on the last verified token'),
+      holdsUntil: holdsUntil?.toISOString() ?? null,
+      endsWith,
+      tokenExpiresAt: exp.toISOString(),
+      readOnlyUntil: new Date(exp.getTime() + GRACE_MS).toISOString(),
+      basis: 'last_verified_token',
+    });
+    if (decision === 'read-only') expect(facts.findings).toContainEqual(expect.objectContaining({ severity: 'note', code: 'grace_period' }));
+    if (decision === 'denied') expect(facts.findings).toContainEqual(expect.objectContaining({ severity: 'problem', code: 'expired' }));
+  });
+
+  it('the token-independent rules still come first: clock, check-in, then expiry', () => {
+    const rolledBack = checkClockTrust({ now: NOW, highWater: at(DAY_MS) }, policy);
+    const exp = at(HOUR_MS);
+    const denied = { decision: 'denied', holdsUntil: null, tokenExpiresAt: null, readOnlyUntil: null, basis: null };
+    expect(checkAccount(input({ offlineExpiresAt: exp, clockTrust: rolledBack })).offline).toMatchObject({ ...denied, reason: 'clock_rollback' });
+    expect(checkAccount(input({ offlineExpiresAt: exp, lastCheckIn: { at: at(-8 * DAY_MS), serverTime: null } })).offline).toMatchObject({ ...denied, reason: 'check_in_overdue' });
+    expect(checkAccount(input({ offlineExpiresAt: exp, hasSealedSession: false })).offline).toMatchObject({ ...denied, reason: 'no_session' });
+  });
+
+  it('says exactly what holds and until when', () => {
+    const facts = checkAccount(input({ offlineExpiresAt: new Date('2026-06-01T18:00:00.000Z') }));
+    expect(facts.offline.message).toBe(
+      'Full access: the cached token expires at 2026-06-01T18:00:00.000Z; this holds until 2026-06-01T18:05:00.000Z, then read-only for 24 h. ' +
+        'Based on the last verified token (its expiry, stored when it was sealed); its signature and claims are checked again at unlock.',
+    );
+  });
+});

@@ -37,6 +37,22 @@ export const TOKENS: SessionTokens = {
   expiresAt: 1_900_000_000,
 };
 
+/**
+ * A token set like TOKENS whose access and ID tokens carry this `exp` (the signature is not checked:
+ * the vault stores their `exp` for doctor without verifying, as the tokens were verified before sealing).
+ */
+export function tokensExpiringAt(exp: Date): SessionTokens {
+  const jwt = (payload: Record<string, unknown>) =>
+    `eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYS0xIn0.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2VhbGVkLWV4cC1zaWduYXR1cmU`;
+  const seconds = Math.floor(exp.getTime() / 1000);
+  return {
+    ...TOKENS,
+    accessToken: jwt({ sub: 'doctor-test', exp: seconds, scope: 'notes' }),
+    idToken: jwt({ sub: 'doctor-test', exp: seconds, nonce: 'doctor' }),
+    refreshToken: 'doctor-refresh-token-Exp7Hq2rN5vW9cK4mT1zY8',
+  };
+}
+
 export function policyDocument(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { issuer: ISSUER, clientId: CLIENT_ID, allowedAlgorithms: ['RS256', 'ES256'], ...overrides };
 }
@@ -137,7 +153,8 @@ export interface SeedOptions {
   /** The high-water mark relative to now (positive: in the future, a rolled-back clock). */
   highWaterOffsetMs?: number;
   /** Accounts: the last check-in this long before now; a sealed session unless `sealed` is false; up to 3 failed unlocks. */
-  accounts?: { displayName: string; email?: string; subject: string; checkInAgeMs?: number; sealed?: boolean; failures?: number }[];
+  /** `tokens`: what is sealed (default TOKENS, whose tokens have no `exp`). */
+  accounts?: { displayName: string; email?: string; subject: string; checkInAgeMs?: number; sealed?: boolean; failures?: number; tokens?: SessionTokens }[];
   auditEvents?: number;
   secrets: SecretStore;
 }
@@ -181,7 +198,7 @@ export async function seedInstall(file: string, options: SeedOptions): Promise<S
       const id = vault.addAccount({ issuer: ISSUER, subject: spec.subject, displayName: spec.displayName, email: spec.email ?? null }).id;
       accountIds.push(id);
       if (spec.sealed !== false) {
-        await vault.createSession(id, PIN, TOKENS);
+        await vault.createSession(id, PIN, spec.tokens ?? TOKENS);
         vault.lock(id);
       }
       if (spec.checkInAgeMs !== undefined) times.recordCheckIn(id, clock.now(), new Date(clock.now().getTime() - 1000));

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatDuration, relativeTo } from '../../../src/main/doctor/durations-text';
 import { printable, renderDoctorText } from '../../../src/main/doctor/render-doctor';
 import { runDoctor } from '../../../src/main/doctor/run-doctor';
-import { DAY_MS, installDoctorDeps, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
+import { DAY_MS, installDoctorDeps, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, tokensExpiringAt, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 let install: Install;
@@ -116,5 +116,43 @@ describe('durations', () => {
   it('relative to now', () => {
     expect(relativeTo(NOW, new Date(NOW.getTime() + DAY_MS))).toBe('in 1 d');
     expect(relativeTo(NOW, new Date(NOW.getTime() - 90_000))).toBe('1 min 30 s ago');
+  });
+
+  it('the decision from the stored expiry: what holds, until when, and that it rests on the last verified token', async () => {
+    const at = (deltaMs: number) => new Date(NOW.getTime() + deltaMs);
+    const text = await render({
+      accounts: [
+        { displayName: 'Full', subject: 'full', checkInAgeMs: 2 * DAY_MS, tokens: tokensExpiringAt(at(3 * 3_600_000)) },
+        { displayName: 'Grace', subject: 'grace', checkInAgeMs: 2 * DAY_MS, tokens: tokensExpiringAt(at(-2 * 3_600_000)) },
+        { displayName: 'Expired', subject: 'expired', checkInAgeMs: 2 * DAY_MS, tokens: tokensExpiringAt(at(-2 * DAY_MS)) },
+      ],
+    });
+    expect(text).toContain(
+      [
+        '    offline now     FULL',
+        '    token expires   2026-06-01T15:00:00.000Z (in 3 h; read-only until 2026-06-02T15:00:00.000Z)',
+        '    holds until     2026-06-01T15:05:00.000Z (in 3 h 5 min; then read-only)',
+        '    based on        the last verified token (signature re-checked at unlock)',
+        '    Full access: the cached token expires at 2026-06-01T15:00:00.000Z; this holds until 2026-06-01T15:05:00.000Z, then read-only for 24 h. Based on the last verified token (its expiry, stored when it was sealed); its signature and claims are checked again at unlock.',
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      [
+        '    offline now     READ-ONLY (grace period)',
+        '    token expires   2026-06-01T10:00:00.000Z (2 h ago; read-only until 2026-06-02T10:00:00.000Z)',
+        '    holds until     2026-06-02T10:05:00.000Z (in 22 h 5 min; then denied: the grace period ends)',
+        '    based on        the last verified token (signature re-checked at unlock)',
+        '    NOTE grace_period: Read-only (grace period): the cached token expired at 2026-06-01T10:00:00.000Z; this holds until 2026-06-02T10:05:00.000Z, then denied (expired).',
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      [
+        '    offline now     DENIED (expired)',
+        '    token expires   2026-05-30T12:00:00.000Z (2 d ago; read-only until 2026-05-31T12:00:00.000Z)',
+        '    holds until     an online check-in or sign-in',
+        '    based on        the last verified token (signature re-checked at unlock)',
+        '    PROBLEM expired: The cached token expired at 2026-05-30T12:00:00.000Z and the 24 h grace period is over.',
+      ].join('\n'),
+    );
   });
 });

@@ -11,7 +11,7 @@ import { runDoctor, type DoctorDeps } from '../../../src/main/doctor/run-doctor'
 import type { SecretStore } from '../../../src/main/secrets/secret-store';
 import { migrate, schemaVersion } from '../../../src/main/storage/database';
 import { migrations } from '../../../src/main/storage/migrations';
-import { DAY_MS, HOUR_MS, ISSUER, installDoctorDeps, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, unreachableSecretStore, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
+import { DAY_MS, HOUR_MS, ISSUER, TOKENS, installDoctorDeps, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, tokensExpiringAt, unreachableSecretStore, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 let install: Install;
@@ -237,5 +237,45 @@ describe('runDoctor', () => {
     const report = await runDoctor(deps());
     expect(codes(report)).toEqual(['audit_tampered']);
     expect(report.audit).toMatchObject({ intact: false, rows: 5, problemCount: 1, problems: [{ seq: 3, problem: 'edited' }] });
+  });
+});
+
+describe('runDoctor: the offline decision from the stored expiry of the last verified token', () => {
+  const SKEW_MS = 300_000;
+  const GRACE_MS = 24 * HOUR_MS;
+  const at = (deltaMs: number) => new Date(NOW.getTime() + deltaMs);
+  const accounts = [
+    { displayName: 'Full', subject: 'full', checkInAgeMs: 2 * DAY_MS, tokens: tokensExpiringAt(at(3 * HOUR_MS)) },
+    { displayName: 'Grace', subject: 'grace', checkInAgeMs: 2 * DAY_MS, tokens: tokensExpiringAt(at(-2 * HOUR_MS)) },
+    { displayName: 'Expired', subject: 'expired', checkInAgeMs: 2 * DAY_MS, tokens: tokensExpiringAt(at(-2 * DAY_MS)) },
+    { displayName: 'Due first', subject: 'due', checkInAgeMs: 6 * DAY_MS, tokens: tokensExpiringAt(at(3 * DAY_MS)) },
+    { displayName: 'No exp', subject: 'no-exp', checkInAgeMs: 2 * DAY_MS, tokens: TOKENS },
+  ];
+
+  it('full, read-only or denied per account, each with until when it holds', async () => {
+    await seed({ accounts });
+    const report = await runDoctor(deps());
+    const offline = Object.fromEntries(report.accounts.accounts.map((a) => [a.displayName, a.offline]));
+    expect(offline.Full).toMatchObject({ decision: 'full', reason: 'valid', holdsUntil: at(3 * HOUR_MS + SKEW_MS).toISOString(), endsWith: 'token_expiry', tokenExpiresAt: at(3 * HOUR_MS).toISOString(), basis: 'last_verified_token' });
+    expect(offline.Grace).toMatchObject({ decision: 'read-only', reason: 'grace_period', holdsUntil: at(-2 * HOUR_MS + GRACE_MS + SKEW_MS).toISOString(), endsWith: 'grace_end', readOnlyUntil: at(-2 * HOUR_MS + GRACE_MS).toISOString() });
+    expect(offline.Expired).toMatchObject({ decision: 'denied', reason: 'expired', holdsUntil: null, endsWith: 'online_check_in', tokenExpiresAt: at(-2 * DAY_MS).toISOString() });
+    expect(offline['Due first']).toMatchObject({ decision: 'full', holdsUntil: at(DAY_MS).toISOString(), endsWith: 'check_in_due' });
+    expect(offline['No exp']).toMatchObject({ decision: 'depends_on_token', tokenExpiresAt: null, readOnlyUntil: null, basis: null });
+    expect(codes(report)).toEqual(['expired']);
+    expect(codes(report, 'notes')).toEqual(['grace_period']);
+  });
+
+  it('sessions sealed before migration 5 (no column yet): depends on the cached token, and the file is left as it is', async () => {
+    await seed({ accounts: accounts.slice(0, 1) });
+    const raw = new BetterSqlite3(install.dbFile);
+    raw.exec('ALTER TABLE sealed_sessions DROP COLUMN offline_expires_at');
+    raw.pragma('user_version = 4');
+    raw.close();
+    const report = await runDoctor(deps());
+    expect(report.database.schemaVersion).toBe(4);
+    expect(report.accounts.accounts).toEqual([expect.objectContaining({ displayName: 'Full', sealedSession: true, offline: expect.objectContaining({ decision: 'depends_on_token', tokenExpiresAt: null, basis: null }) })]);
+    const after = new BetterSqlite3(install.dbFile, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(4);
+    after.close();
   });
 });

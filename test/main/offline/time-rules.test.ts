@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClockReadings } from '../../../src/main/offline/decision';
-import { checkClockTrust, checkInDueAt, isCheckInOverdue } from '../../../src/main/offline/time-rules';
+import { checkClockTrust, checkInDueAt, expiryStage, isCheckInOverdue } from '../../../src/main/offline/time-rules';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const at = (deltaMs: number) => new Date(NOW.getTime() + deltaMs);
@@ -37,5 +37,21 @@ describe('checkInDueAt and isCheckInOverdue', () => {
     expect(isCheckInOverdue(NOW, at(0))).toBe(false);
     expect(isCheckInOverdue(NOW, at(-1))).toBe(true);
     expect(isCheckInOverdue(NOW, undefined)).toBe(false);
+  });
+});
+
+describe('expiryStage: full until exp, read-only for the grace period, with the clock skew', () => {
+  const policy = { gracePeriodHours: 24, clockSkewSeconds: 300 };
+  const HOUR = 3_600_000;
+  const exp = NOW.getTime();
+  const cases: { name: string; nowMs: number; expected: ReturnType<typeof expiryStage> }[] = [
+    { name: 'before exp', nowMs: exp - 1, expected: { stage: 'full', untilMs: exp + 300_000 } },
+    { name: 'last ms of the skew', nowMs: exp + 299_999, expected: { stage: 'full', untilMs: exp + 300_000 } },
+    { name: 'skew over: grace', nowMs: exp + 300_000, expected: { stage: 'read-only', untilMs: exp + 24 * HOUR + 300_000 } },
+    { name: 'last ms of grace + skew', nowMs: exp + 24 * HOUR + 299_999, expected: { stage: 'read-only', untilMs: exp + 24 * HOUR + 300_000 } },
+    { name: 'grace over', nowMs: exp + 24 * HOUR + 300_000, expected: { stage: 'expired' } },
+  ];
+  it.each(cases)('$name', ({ nowMs, expected }) => {
+    expect(expiryStage(nowMs, exp, policy)).toEqual(expected);
   });
 });
