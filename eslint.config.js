@@ -31,8 +31,8 @@ export default tseslint.config(
     },
   })),
   {
-    files: ['bin/**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', setTimeout: 'readonly' } },
+    files: ['bin/**/*.mjs', 'scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', setTimeout: 'readonly', console: 'readonly' } },
   },
   {
     files: ['test/**', 'bench/**', 'scripts/**', 'idp/**'],
