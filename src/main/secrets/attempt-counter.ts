@@ -15,7 +15,6 @@
  */
 import { FieldKeyError } from '../../shared/errors';
 import type { Database } from '../storage/database';
-import { durably } from './durable-write';
 import { attemptsEntry, type SecretStore } from './secret-store';
 
 export interface AttemptState {
@@ -102,7 +101,7 @@ export class AttemptCounter {
    * disk before it returns, and returns the new state. The vault calls this before Argon2id starts.
    */
   countInDatabase(accountId: string, known: AttemptState, nowMs: number): AttemptState {
-    const row = durably(this.db, () => this.bump.get(accountId, known.failures + 1, Math.max(nowMs, known.lastAttemptMs))!);
+    const row = this.bump.get(accountId, known.failures + 1, Math.max(nowMs, known.lastAttemptMs))!;
     return { failures: row.failures, lastAttemptMs: row.last_attempt_ms };
   }
 

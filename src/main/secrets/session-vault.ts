@@ -44,7 +44,6 @@ import type { Policy } from '../policy/policy-types';
 import type { Database } from '../storage/database';
 import { isWeaker, type Argon2Params, type Argon2ParamsSource } from './argon2-params';
 import { AttemptCounter, attemptStatus, UnlockError, type AttemptState, type AttemptStatus } from './attempt-counter';
-import { durably } from './durable-write';
 import { offlineExpiresAt } from './offline-expiry';
 import { assertPinAllowed } from './pin-policy';
 import { attemptsEntry, deviceKeyEntry, type SecretStore } from './secret-store';
@@ -133,7 +132,7 @@ export class SessionVault {
   async removeAccount(accountId: string): Promise<void> {
     this.lock(accountId);
     return this.serialize(accountId, async () => {
-      durably(this.db, () => this.sessions.delete(accountId));
+      this.sessions.delete(accountId);
       await this.secrets.delete(deviceKeyEntry(accountId));
       await this.secrets.delete(attemptsEntry(accountId));
       this.db.transaction(() => {
@@ -168,12 +167,10 @@ export class SessionVault {
         await this.secrets.delete(attemptsEntry(accountId));
         const keys = await deriveSessionKeys(pin, deviceKey, accountId, kdf, newKdfSalt());
         const row = this.sealRow(keys, tokens);
-        durably(this.db, () =>
-          this.db.transaction(() => {
-            this.sessions.put(accountId, row.envelope, row.offlineExpiresAt);
-            this.attempts.clearDatabase(accountId);
-          })(),
-        );
+        this.db.transaction(() => {
+          this.sessions.put(accountId, row.envelope, row.offlineExpiresAt);
+          this.attempts.clearDatabase(accountId);
+        })();
         return this.register(keys, tokens, epoch);
       } finally {
         deviceKey.fill(0);
@@ -224,7 +221,7 @@ export class SessionVault {
         const kdf = await this.argon2.current();
         const fresh = await deriveSessionKeys(newPin, deviceKey!, accountId, kdf, newKdfSalt());
         const row = this.sealRow(fresh, tokens);
-        durably(this.db, () => this.sessions.put(accountId, row.envelope, row.offlineExpiresAt));
+        this.sessions.put(accountId, row.envelope, row.offlineExpiresAt);
         return this.register(fresh, tokens, epoch);
       } finally {
         deviceKey?.fill(0);
@@ -398,7 +395,7 @@ export class SessionVault {
     if (!wanted || !isWeaker(keys.kdf, wanted)) return keys;
     const fresh = await deriveSessionKeys(pin, deviceKey, accountId, wanted, newKdfSalt());
     const row = this.sealRow(fresh, tokens);
-    durably(this.db, () => this.sessions.put(accountId, row.envelope, row.offlineExpiresAt));
+    this.sessions.put(accountId, row.envelope, row.offlineExpiresAt);
     keys.destroy();
     return fresh;
   }
@@ -417,7 +414,7 @@ export class SessionVault {
   private async wipe(accountId: string): Promise<void> {
     this.open.get(accountId)?.lock();
     this.open.delete(accountId);
-    durably(this.db, () => this.sessions.delete(accountId));
+    this.sessions.delete(accountId);
     await this.secrets.delete(deviceKeyEntry(accountId));
   }
 
@@ -435,7 +432,7 @@ export class SessionVault {
   private persistReseal(keys: SessionKeys, tokens: SessionTokens): Promise<void> {
     return this.serialize(keys.accountId, async () => {
       const row = this.sealRow(keys, tokens);
-      if (!durably(this.db, () => this.sessions.replaceIfSameKeys(keys.accountId, row.envelope, row.offlineExpiresAt))) {
+      if (!this.sessions.replaceIfSameKeys(keys.accountId, row.envelope, row.offlineExpiresAt)) {
         throw new FieldKeyError('session_locked', 'The stored session was replaced or erased; unlock or sign in again.');
       }
     });

@@ -30,6 +30,9 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     checkVersion(db, migrations.length);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
+      // Every commit reaches the disk before it returns, also in WAL mode: a counted PIN attempt
+      // and a rotated one-time refresh token must survive a power cut, not just a crash.
+      db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       migrate(db);
     }

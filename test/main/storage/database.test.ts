@@ -39,6 +39,8 @@ describe('openDatabase', () => {
       expect(schemaVersion).toBe(migrations.length);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      // FULL (2): every commit, e.g. a counted PIN attempt or a rotated refresh token, is on disk when it returns.
+      expect(db.pragma('synchronous', { simple: true })).toBe(2);
       const tables = tableNames(db);
       for (const name of ['jwks_keys', 'jwks_fetches', 'server_times', 'clock_high_water', 'check_ins', 'discovery_cache']) {
         expect(tables).toContain(name);
