@@ -21,6 +21,8 @@ export const DEFAULT_POLICY_FIELDS = Object.freeze({
   allowedAlgorithms: DEFAULT_ALGORITHMS,
   requiredClaims: Object.freeze([]) as readonly string[],
   gracePeriodHours: 24,
+  /** Read-only until the check-in falls due. */
+  readOnlyHours: null as number | null,
   checkInIntervalDays: 7,
   jwksRefreshDays: 7,
   clockSkewSeconds: 300,
@@ -48,6 +50,7 @@ export interface PolicyDocument {
   allowedAlgorithms?: Algorithm[];
   requiredClaims?: string[];
   gracePeriodHours?: number;
+  readOnlyHours?: number | null;
   checkInIntervalDays?: number;
   jwksRefreshDays?: number;
   clockSkewSeconds?: number;
@@ -72,6 +75,7 @@ export function withDefaults(document: PolicyDocument): Policy {
     allowedAlgorithms: [...(document.allowedAlgorithms ?? d.allowedAlgorithms)],
     requiredClaims: [...(document.requiredClaims ?? d.requiredClaims)],
     gracePeriodHours: document.gracePeriodHours ?? d.gracePeriodHours,
+    readOnlyHours: document.readOnlyHours ?? d.readOnlyHours,
     checkInIntervalDays: document.checkInIntervalDays ?? d.checkInIntervalDays,
     jwksRefreshDays: document.jwksRefreshDays ?? d.jwksRefreshDays,
     clockSkewSeconds: document.clockSkewSeconds ?? d.clockSkewSeconds,

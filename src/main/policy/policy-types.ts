@@ -42,7 +42,11 @@ export interface Policy {
   allowedAlgorithms: Algorithm[];
   /** Claims required besides `exp`, `iat` and `sub`. */
   requiredClaims: string[];
+  /** Full access past `exp` while offline (the grace period), in hours. */
   gracePeriodHours: number;
+  /** Read-only access after the grace period, in hours; `null`: until the check-in falls due; 0: none. */
+  readOnlyHours: number | null;
+  /** Mandatory online check-in, in days since the last successful refresh. */
   checkInIntervalDays: number;
   jwksRefreshDays: number;
   clockSkewSeconds: number;

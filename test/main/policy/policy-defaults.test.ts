@@ -14,6 +14,7 @@ describe('withDefaults', () => {
       allowedAlgorithms: ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'],
       requiredClaims: [],
       gracePeriodHours: 24,
+      readOnlyHours: null,
       checkInIntervalDays: 7,
       jwksRefreshDays: 7,
       clockSkewSeconds: 300,
