@@ -1,9 +1,10 @@
 /**
  * The one status line (the page's single `role="status"` region). While unlocked or blocked it
- * contains exactly one of "Full access", "Read-only" or "Connection required": people using
- * assistive technology and the end-to-end tests rely on these words.
+ * contains exactly one of "Full access", "Read-only" or "Connection required", and until when the
+ * tier holds: people using assistive technology and the end-to-end tests rely on these words.
  */
 import type { AppState } from '../shared/app-state';
+import { formatDateTime } from './format';
 
 export type StatusTone = 'good' | 'warn' | 'bad' | 'neutral';
 
@@ -12,9 +13,12 @@ export function statusLine(state: AppState | null): { text: string; tone: Status
   switch (state.status) {
     case 'unlocked': {
       const network = state.online ? 'online' : 'offline';
-      return state.access === 'full'
-        ? { text: `Full access, ${network}`, tone: 'good' }
-        : { text: `Read-only, ${network}`, tone: 'warn' };
+      if (state.access === 'full') {
+        const tier = state.accessReason === 'grace_period' ? 'Full access (grace period)' : 'Full access';
+        return { text: `${tier} until ${formatDateTime(state.fullAccessUntil)}, ${network}`, tone: state.accessReason === 'grace_period' ? 'warn' : 'good' };
+      }
+      const until = state.readOnlyUntil ? formatDateTime(state.readOnlyUntil) : 'the next check-in';
+      return { text: `Read-only until ${until}, ${network}`, tone: 'warn' };
     }
     case 'connection-required':
       return { text: 'Connection required', tone: 'bad' };

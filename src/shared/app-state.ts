@@ -84,14 +84,18 @@ export interface UnlockedState extends StateBase {
   status: 'unlocked';
   account: AccountView;
   access: Access;
-  /** The decision's reason code (`valid`, `grace_period`) and its explanation in words. */
+  /** The decision's reason code (`valid`, `grace_period`, `expired`) and its explanation in words. */
   accessReason: string;
   accessMessage: string;
-  /** The cached token's `exp`: full access ends here. */
+  /** When this state was decided (to the minute), by the main process's clock: the runway is counted from here. */
+  decidedAt: string;
+  /** The cached token's `exp`; past it, full access goes on through the grace period. */
+  tokenExpiresAt: string | null;
+  /** Full access ends here: `exp` + the grace period, or the check-in due time if that is earlier. */
   fullAccessUntil: string | null;
-  /** `exp` + grace period: read-only access ends here. */
+  /** Read-only access ends here when something bounds it (`readOnlyHours`, the check-in); null: only a check-in ends it. */
   readOnlyUntil: string | null;
-  /** When offline access ends altogether: the earlier of `readOnlyUntil` and `checkInDueAt`. */
+  /** When offline access ends altogether (then a connection is required); null when only a check-in ends it. */
   offlineUntil: string | null;
   /** The last successful online check-in (refresh), and when the next one is due. */
   lastCheckIn: string | null;

@@ -175,7 +175,7 @@ describe('unlock', () => {
 describe('home, full access', () => {
   it('shows the access in words and writes notes', async () => {
     await open(states.unlocked());
-    expect(await status().textContent()).toBe('Full access, online');
+    expect(await status().textContent()).toMatch(/^Full access until \S.*, online$/);
     const sidebar = page.getByRole('complementary', { name: 'Access' });
     expect(await sidebar.textContent()).toContain('Offline access until');
     expect(await sidebar.textContent()).toContain('Last check-in');
@@ -209,6 +209,23 @@ describe('home, full access', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Read-only');
   });
 
+  it('draws the runway, with the same in words: full access, read-only, then connection required', async () => {
+    await open(states.unlocked());
+    const runway = page.getByRole('region', { name: 'Offline runway' });
+    expect(await runway.locator('svg[aria-hidden="true"] rect').count()).toBe(3);
+    const items = await runway.getByRole('listitem').allTextContents();
+    expect(items).toHaveLength(3);
+    expect(items[0]).toMatch(/^Full access until .+, in 24 h 12 min$/);
+    expect(items[1]).toMatch(/^Read-only until .+, in 6 days$/);
+    expect(items[2]).toMatch(/^Then connection required, from .+, in 6 days$/);
+  });
+
+  it('online: "Check in now" asks the main process to check in', async () => {
+    await open(states.unlocked());
+    await button('Check in now').click();
+    expect(await calls(page, 'retry')).toHaveLength(1);
+  });
+
   it('locks and signs out', async () => {
     await open(states.unlocked());
     await button('Lock').click();
@@ -217,11 +234,25 @@ describe('home, full access', () => {
   });
 });
 
+describe('home, grace period', () => {
+  it('says Full access (grace period) and until when, keeps writing enabled, offers no check-in offline', async () => {
+    await open(states.gracePeriod());
+    expect(await status().textContent()).toMatch(/^Full access \(grace period\) until \S.*, offline$/);
+    expect(await button('New note').isDisabled()).toBe(false);
+    const items = await page.getByRole('region', { name: 'Offline runway' }).getByRole('listitem').allTextContents();
+    expect(items[0]).toMatch(/^Full access \(grace period\) until .+, in 22 h$/);
+    expect(await page.getByRole('region', { name: 'Offline runway' }).textContent()).toContain('The sign-in expired');
+    expect(await button('Check in now').count()).toBe(0);
+  });
+});
+
 describe('home, read-only', () => {
   it('says Read-only, reads notes and disables writing with the reason', async () => {
     const note = { id: 3, title: 'Valve 12', text: 'Leak at flange.', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
     await open(states.readOnly(), [note]);
-    expect(await status().textContent()).toBe('Read-only, offline');
+    expect(await status().textContent()).toMatch(/^Read-only until \S.*, offline$/);
+    const items = await page.getByRole('region', { name: 'Offline runway' }).getByRole('listitem').allTextContents();
+    expect(items).toEqual([expect.stringMatching(/^Read-only until .+, in 5 days$/), expect.stringMatching(/^Then connection required, from .+, in 5 days$/)]);
     expect(await button('New note').isDisabled()).toBe(true);
     expect(await page.locator('#notes-read-only').textContent()).toContain('can be read but not changed');
     await page.getByRole('button', { name: /Valve 12/ }).click();

@@ -16,7 +16,7 @@ import { databaseFile, type Env } from '../environment';
 import type { FetchFn } from '../oauth/http-client';
 import { openDatabase, type Database } from '../storage/database';
 import { createAppHandlers, type OpenSignInPage } from './app-handlers';
-import type { AuthService, CreateAuthService, LockReason } from './auth-service-port';
+import type { AuthService, CreateAuthService, LockReason, WakeReason } from './auth-service-port';
 import { FieldNotes } from './field-notes';
 import { createIpcDispatcher, type IpcDispatcher } from './ipc-handlers';
 
@@ -42,6 +42,8 @@ export interface AppRuntime {
   subscribe(listener: (state: AppState) => void): () => void;
   /** Locks the unlocked account (idle, suspend, screen lock). */
   lock(reason: LockReason): void;
+  /** Derives the state again at once (OS resume, screen unlock). */
+  wake(reason: WakeReason): void;
   idleLockMinutes(): number | undefined;
   /** Disposes the auth service and closes the database. Idempotent. */
   close(): Promise<void>;
@@ -79,6 +81,7 @@ export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRu
     getState: () => auth.getState(),
     subscribe: (listener) => auth.subscribe(listener),
     lock: (reason) => auth.lock(reason),
+    wake: (reason) => auth.wake(reason),
     idleLockMinutes: () => auth.idleLockMinutes(),
     close: () =>
       (closed ??= (async () => {
@@ -138,6 +141,7 @@ function unavailableRuntime(error: unknown, options: AppRuntimeOptions): AppRunt
     getState: () => state,
     subscribe: () => () => undefined,
     lock: () => undefined,
+    wake: () => undefined,
     idleLockMinutes: () => undefined,
     close: async () => undefined,
   };

@@ -26,6 +26,9 @@ export type AccountAccess = 'full' | 'read-only' | 'denied' | 'locked';
 /** Why the app locks: the Lock button, the policy's idle minutes, OS suspend, OS screen lock. */
 export type LockReason = 'user' | 'idle' | 'suspend' | 'lock-screen';
 
+/** Why the offline decision is derived again at once: OS resume or screen unlock, a clock jump, a network change. */
+export type WakeReason = 'resume' | 'unlock-screen' | 'clock-jump' | 'network-change';
+
 export interface SignInRequest {
   purpose: SignInPurpose;
   /** The known account to sign in as (`forgot-pin`, `reconnect`, or `sign-in` for a listed account). */
@@ -70,6 +73,11 @@ export interface AuthService {
   switchAccount(accountId: string): Promise<void>;
   /** Tries the IdP again now (refresh / check-in) and re-decides. */
   retry(): Promise<void>;
+  /**
+   * Derives the state again at once and, for the unlocked account, probes the IdP when it was
+   * unreachable or refreshes when one is due. Never fails.
+   */
+  wake(reason: WakeReason): void;
 
   /** The account that is unlocked now, if any. */
   activeAccountId(): string | undefined;

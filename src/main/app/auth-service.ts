@@ -31,7 +31,6 @@ import { FieldKeyError, isFieldKeyError } from '../../shared/errors';
 import type { Account } from '../accounts/account-store';
 import { AuditLog } from '../audit/audit-log';
 import { keychainService } from '../environment';
-import type { DecisionReason } from '../offline/decision';
 import type { SignInResult } from '../oauth/sign-in';
 import { flushRevocations, signOut as revokeAndWipe } from '../oauth/sign-out';
 import type { Policy } from '../policy/policy-types';
@@ -44,7 +43,7 @@ import type { SessionVault } from '../secrets/session-vault';
 import type { UnlockedSession } from '../secrets/unlocked-session';
 import { confirmClockOnline, decideAccess } from './auth/access-decision';
 import { AccountSession, type RefreshOutcome } from './auth/account-session';
-import { AuthAudit } from './auth/auth-audit';
+import { AuthAudit, decisionKey } from './auth/auth-audit';
 import { loadConfiguration, policyInvalidDetails, type Configuration, type PolicyLoadOptions } from './auth/configuration';
 import { DecisionTimer, DEFAULT_DECISION_INTERVAL_MS, nextDecisionDelayMs } from './auth/decision-timer';
 import { errorCode } from './auth/error-code';
@@ -57,7 +56,8 @@ import { beginBrowserSignIn, type BrowserSignIn } from './auth/sign-in-flow';
 import { deriveState } from './auth/state-derivation';
 import { accountView, collectFacts } from './auth/state-facts';
 import { StatePublisher } from './auth/state-publisher';
-import type { AccountAccess, AuthService, AuthServiceDeps, CreateAuthService, LockReason, SignInRequest, SignInStarted } from './auth-service-port';
+import { watchWakeSignals } from './auth/wake-signals';
+import type { AccountAccess, AuthService, AuthServiceDeps, CreateAuthService, LockReason, SignInRequest, SignInStarted, WakeReason } from './auth-service-port';
 
 /** Settings besides the app's dependencies: the packaged shell's policy rules, and test timing. */
 export interface AuthServiceOptions extends PolicyLoadOptions {
@@ -67,6 +67,8 @@ export interface AuthServiceOptions extends PolicyLoadOptions {
   decisionIntervalMs?: number;
   /** Probe timing of the network watch. */
   network?: Pick<NetworkWatchOptions, 'offlineMinMs' | 'offlineMaxMs' | 'onlineIntervalMs'>;
+  /** How often the wall clock and the network interfaces are compared (auth/wake-signals.ts). */
+  wakeCheckIntervalMs?: number;
   /** Per-request HTTP timeout. */
   httpTimeoutMs?: number;
   /** How long a browser sign-in may take (default 10 minutes). */
@@ -107,6 +109,7 @@ class ComposedAuthService implements AuthService {
   private readonly decisionTimer: DecisionTimer;
   private readonly publisher: StatePublisher;
   private readonly keys: KeyRelease;
+  private stopWakeSignals: (() => void) | undefined;
 
   private active: AccountSession | undefined;
   private signingIn: SigningIn | undefined;
@@ -117,8 +120,8 @@ class ComposedAuthService implements AuthService {
   private unlocking: string | undefined;
   /** Counts `lock()` calls: an unlock or seal that started before a lock ends locked. */
   private locks = 0;
-  /** The decision reason last audited per account, so decision events are recorded once per change. */
-  private readonly auditedReasons = new Map<string, DecisionReason>();
+  /** The decision (tier and reason) last audited per account, so decision events are recorded once per change. */
+  private readonly auditedReasons = new Map<string, string>();
   private intents: Promise<unknown> = Promise.resolve();
   private chores: Promise<void> | undefined;
   /** Work started in the background (calibration, revocations of unsealed sign-ins): awaited by `dispose()`. */
@@ -171,6 +174,12 @@ class ComposedAuthService implements AuthService {
     this.inBackground(this.vault.prepareKdf(), 'Argon2id calibration');
     await this.redecide();
     this.watch.start();
+    this.stopWakeSignals = watchWakeSignals({
+      clock: this.deps.clock,
+      onClockJump: (jumpMs) => this.wake('clock-jump', `${Math.round(jumpMs / 1000)} s`),
+      onNetworkChange: () => this.wake('network-change'),
+      ...(this.options.wakeCheckIntervalMs !== undefined ? { intervalMs: this.options.wakeCheckIntervalMs } : {}),
+    });
   }
 
   // ---- state ----
@@ -192,6 +201,7 @@ class ComposedAuthService implements AuthService {
   }
 
   async accessFor(accountId: string): Promise<AccountAccess> {
+    this.watch.nudge(); // every note read or write is an intent: offline, look for the IdP again
     const active = this.active;
     if (!active || active.accountId !== accountId || active.isLocked) return 'locked';
     await this.evaluate(active);
@@ -385,10 +395,22 @@ class ComposedAuthService implements AuthService {
     await this.redecide();
   }
 
+  wake(reason: WakeReason, detail?: string): void {
+    if (this.disposed) return;
+    this.deps.log(`deciding again (${reason}${detail ? `, ${detail}` : ''})`);
+    void this.redecide();
+    const active = this.active;
+    if (!active) return;
+    // Unreachable (or the network changed): probe now; a reconnect refreshes at once.
+    if (!this.watch.online || reason === 'network-change') void this.watch.checkNow();
+    else if (active.isDue()) void active.refresh();
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     const closing = this.publisher.close(); // a disposed service pushes nothing more
+    this.stopWakeSignals?.();
     this.watch.stop();
     this.decisionTimer.stop();
     this.signingIn?.flow.cancel();
@@ -586,10 +608,12 @@ class ComposedAuthService implements AuthService {
     if (this.active !== active) return;
     this.audit.jwksSync(this.policy.issuer, 'unknown-kid', decided.jwksSync);
     this.audit.decision(active.accountId, this.auditedReasons.get(active.accountId), decided, this.policy);
-    this.auditedReasons.set(active.accountId, decided.decision.reason);
+    this.auditedReasons.set(active.accountId, decisionKey(decided.decision));
   }
 
   private publish(): Promise<void> {
+    // The probe schedule runs only while an account is unlocked (auth/network-watch.ts).
+    if (!this.disposed) this.watch.setActive(this.active !== undefined);
     return this.publisher.publish();
   }
 

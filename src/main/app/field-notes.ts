@@ -5,7 +5,7 @@
  * button still cannot write):
  *  - `not_unlocked`: the account is not unlocked (locked, signed out, another account is active);
  *  - `connection_required`: offline access is over (denied);
- *  - `read_only`: a write during the grace period.
+ *  - `read_only`: a write in the read-only tier (after the grace period, before the check-in).
  * Notes are never deleted by degradation, wipe or sign-out: they reappear at the next sign-in of the
  * same account (same issuer and `sub`, same account id). Prepared statements only.
  */
@@ -38,7 +38,7 @@ function refusal(access: AccountAccess, write: boolean): FieldKeyError | undefin
       return undefined;
     case 'read-only':
       return write
-        ? new FieldKeyError('read_only', 'Read-only: the sign-in has expired, so notes can be read but not changed. Connect to the network to get full access again.')
+        ? new FieldKeyError('read_only', 'Read-only: the grace period for working offline is over, so notes can be read but not changed. Connect to the network to get full access again.')
         : undefined;
     case 'denied':
       return new FieldKeyError('connection_required', 'Connection required: offline access has ended. Connect to the network to continue.');

@@ -6,7 +6,8 @@
  *                   [--now ISO] [--last-server-time ISO] [--high-water ISO] [--last-check-in ISO]
  *                   TOKEN | -
  *
- * Exit status: 0 full, 3 read-only, 1 denied, 2 usage or configuration error (message on stderr).
+ * Exit status: 0 full (`valid` or `grace_period`), 3 read-only, 1 denied, 2 usage or configuration
+ * error (message on stderr).
  * `--issuer`/`--audience` override the policy's; without `--policy` both are required and the
  * defaults apply. A time record not given skips its check; `--now` defaults to the current time.
  * `-` reads the token from stdin. Whitespace around the token is ignored.
@@ -27,7 +28,8 @@ export const VERIFY_USAGE = `usage: fieldkey verify --jwks FILE --issuer ISS --a
                        [--now ISO] [--last-server-time ISO] [--high-water ISO] [--last-check-in ISO] TOKEN | -
 
 Decides TOKEN offline as the app would and prints one JSON object: decision (full, read-only,
-denied), reason, and where known sub, kid, alg, expiresAt, readOnlyUntil, checkInDueAt, message.
+denied), reason, and where known sub, kid, alg, expiresAt, fullUntil (exp + grace), readOnlyUntil
+(when the read-only tier is bounded), checkInDueAt, message.
   --jwks FILE            the issuer's key set (JWKS JSON)
   --issuer, --audience   expected iss and aud (override the policy's; required without --policy)
   --policy FILE          an IT policy file (defaults apply without it)
@@ -35,8 +37,9 @@ denied), reason, and where known sub, kid, alg, expiresAt, readOnlyUntil, checkI
   --now ISO              the local clock (default: the current time)
   --last-server-time ISO, --high-water ISO   clock records; an earlier --now is a clock rollback
   --last-check-in ISO    the last online check-in; past the policy interval is check_in_overdue
+                         (it also bounds the read-only tier)
   TOKEN | -              the token, or - to read it from stdin
-Exit status: 0 full, 3 read-only, 1 denied, 2 usage or configuration error.`;
+Exit status: 0 full (valid or grace_period), 3 read-only, 1 denied, 2 usage or configuration error.`;
 
 export const EXIT_FOR_DECISION: Readonly<Record<Decision, number>> = { full: 0, 'read-only': 3, denied: 1 };
 

@@ -9,16 +9,17 @@
  *  - no sealed session, or the failed-PIN maximum reached: an online sign-in is needed;
  *  - the clock looks rolled back, no cached key can verify, the account's issuer is not the
  *    policy's, or the check-in is overdue: denied until an online check-in;
- *  - with the stored `exp`: `full` until exp, `read-only` until exp + grace (both with the clock-skew
- *    tolerance, as the decision applies it), each bounded by the check-in due time, then `denied`
- *    (`expired`). This is based on the last verified token: at unlock the app decides from the token
- *    itself, signature and claims checked again, never from the stored `exp`;
+ *  - with the stored `exp`: the runway of time-rules.ts, exactly as the decision applies it: `full`
+ *    through exp + grace, then `read-only` until exp + grace + `readOnlyHours` (or until the check-in
+ *    falls due), then `denied` (`expired`), every boundary with the clock-skew tolerance. This is
+ *    based on the last verified token: at unlock the app decides from the token itself, signature
+ *    and claims checked again, never from the stored `exp`;
  *  - without it (a session sealed before migration 5, or a token without `exp`): the outcome
  *    depends on the cached token, until the check-in falls due (the earliest end doctor can know).
  */
 import type { Account } from '../accounts/account-store';
 import { attemptStatus, type AttemptState } from '../secrets/attempt-counter';
-import { checkInDueAt, expiryStage, isCheckInOverdue, type ClockTrust } from '../offline/time-rules';
+import { checkInDueAt, isCheckInOverdue, offlineRunway, runwayStage, type ClockTrust } from '../offline/time-rules';
 import type { Policy } from '../policy/policy-types';
 import type { CheckIn } from '../storage/time-records';
 import { checked, iso, note, problem, skipped, type AccountFacts, type Finding, type OfflineOutlook, type UnlockAttemptsFacts } from './doctor-report';
@@ -27,7 +28,7 @@ export interface AccountCheckInput {
   account: Account;
   now: Date;
   /** Undefined when no valid policy is in force. */
-  policy: Pick<Policy, 'issuer' | 'checkInIntervalDays' | 'gracePeriodHours' | 'clockSkewSeconds' | 'pin'> | undefined;
+  policy: Pick<Policy, 'issuer' | 'checkInIntervalDays' | 'gracePeriodHours' | 'readOnlyHours' | 'clockSkewSeconds' | 'pin'> | undefined;
   hasSealedSession: boolean;
   /** The offline token's `exp` stored beside the sealed session; undefined when not stored (sealed before migration 5, or no `exp`). */
   offlineExpiresAt?: Date;
@@ -91,14 +92,15 @@ export function checkAccount(input: AccountCheckInput): AccountFacts {
     offline = {
       decision: 'depends_on_token',
       reason: 'depends_on_token',
-      message: `Depends on the cached token, which is sealed under the PIN: full access until its expiry, then read-only for ${policy.gracePeriodHours} h${due ? ', until the check-in falls due' : ''}. Unlock to see.`,
+      message: `Depends on the cached token, which is sealed under the PIN: full access until ${policy.gracePeriodHours} h past its expiry, then ${readOnlyWords(policy)}${due ? ', at most until the check-in falls due' : ''}. Unlock to see.`,
       holdsUntil: iso(due),
       endsWith: due ? 'check_in_due' : null,
       ...NO_TOKEN_FACTS,
     };
   } else {
     offline = fromStoredExpiry(input.offlineExpiresAt, now, due, policy, denied);
-    if (offline.decision === 'read-only') findings.push(note('grace_period', offline.message));
+    if (offline.decision === 'read-only') findings.push(note('read_only', offline.message));
+    if (offline.reason === 'grace_period') findings.push(note('grace_period', offline.message));
   }
 
   if (input.hasSealedSession && lastCheckIn === undefined) {
@@ -111,41 +113,67 @@ export function checkAccount(input: AccountCheckInput): AccountFacts {
   return { ...checked(findings), ...identity, lastCheckIn: iso(lastCheckIn), checkInDueAt: iso(due), unlockAttempts: attempts, offline };
 }
 
-const NO_TOKEN_FACTS = { tokenExpiresAt: null, readOnlyUntil: null, basis: null } as const;
-const HOUR_MS = 3_600_000;
+const NO_TOKEN_FACTS = { tokenExpiresAt: null, fullUntil: null, readOnlyUntil: null, basis: null } as const;
 const BASIS_TEXT = 'Based on the last verified token (its expiry, stored when it was sealed); its signature and claims are checked again at unlock.';
 
-/** The decision from the stored `exp` (time-rules.ts), bounded by the check-in due time. */
+function readOnlyWords(policy: Pick<Policy, 'readOnlyHours'>): string {
+  if (policy.readOnlyHours === 0) return 'denied (no read-only period)';
+  return policy.readOnlyHours === null ? 'read-only until the check-in' : `read-only for ${policy.readOnlyHours} h`;
+}
+
+/** The decision from the stored `exp` on the runway of time-rules.ts, bounded by the check-in due time. */
 function fromStoredExpiry(
   exp: Date,
   now: Date,
   due: Date | undefined,
-  policy: Pick<Policy, 'gracePeriodHours' | 'clockSkewSeconds'>,
+  policy: Pick<Policy, 'gracePeriodHours' | 'readOnlyHours' | 'clockSkewSeconds'>,
   denied: (reason: string, message: string) => OfflineOutlook,
 ): OfflineOutlook {
-  const readOnlyUntil = new Date(exp.getTime() + policy.gracePeriodHours * HOUR_MS);
-  const token = { tokenExpiresAt: exp.toISOString(), readOnlyUntil: iso(readOnlyUntil), basis: 'last_verified_token' } as const;
-  const stage = expiryStage(now.getTime(), exp.getTime(), policy);
-  if (stage.stage === 'expired') {
-    const outlook = denied(
-      'expired',
-      `The cached token expired at ${exp.toISOString()} and the ${policy.gracePeriodHours} h grace period is over. Connect to sign in again. ${BASIS_TEXT}`,
-    );
+  const runway = offlineRunway(exp.getTime(), policy, due);
+  const token = {
+    tokenExpiresAt: exp.toISOString(),
+    fullUntil: iso(new Date(runway.fullUntilMs)),
+    readOnlyUntil: runway.readOnlyUntilMs === undefined ? null : iso(new Date(runway.readOnlyUntilMs)),
+    basis: 'last_verified_token',
+  } as const;
+  const stage = runwayStage(now.getTime(), runway, policy);
+  if (stage.tier === 'denied') {
+    // The check-in was judged before; only the end of the runway is left.
+    const outlook = denied('expired', `The cached token expired at ${exp.toISOString()}; the grace period and the read-only period are over. Connect to check in. ${BASIS_TEXT}`);
     return { ...outlook, ...token };
   }
-  const checkInFirst = due !== undefined && due.getTime() <= stage.untilMs;
-  const holdsUntil = checkInFirst ? due : new Date(stage.untilMs);
-  const then = checkInFirst ? 'then the check-in is overdue' : stage.stage === 'full' ? `then read-only for ${policy.gracePeriodHours} h` : 'then denied (expired)';
-  const what = stage.stage === 'full' ? `Full access: the cached token expires at ${exp.toISOString()}` : `Read-only (grace period): the cached token expired at ${exp.toISOString()}`;
+  // The decision (not its reason) holds to the end of its tier: full access through the grace period.
+  const tierEndMs = stage.tier === 'full' ? runway.fullUntilMs + policy.clockSkewSeconds * 1000 : stage.untilMs;
+  const checkInFirst = due !== undefined && (tierEndMs === undefined || due.getTime() < tierEndMs);
+  const holdsUntil = checkInFirst ? due : tierEndMs === undefined ? undefined : new Date(tierEndMs);
+  let endsWith: OfflineOutlook['endsWith'];
+  if (checkInFirst) endsWith = 'check_in_due';
+  else if (stage.tier === 'full') endsWith = 'grace_end';
+  else endsWith = holdsUntil ? 'read_only_end' : 'online_check_in';
+  const what =
+    stage.tier === 'read-only'
+      ? `Read-only: the cached token expired at ${exp.toISOString()} and the ${policy.gracePeriodHours} h grace period is over`
+      : stage.reason === 'grace_period'
+        ? `Full access (grace period): the cached token expired at ${exp.toISOString()}`
+        : `Full access: the cached token expires at ${exp.toISOString()}`;
+  const holds = holdsUntil ? `this holds until ${holdsUntil.toISOString()}, ${THEN_WORDS[endsWith]}` : 'this holds until an online check-in';
   return {
-    decision: stage.stage,
-    reason: stage.stage === 'full' ? 'valid' : 'grace_period',
-    message: `${what}; this holds until ${holdsUntil.toISOString()}, ${then}. ${BASIS_TEXT}`,
-    holdsUntil: holdsUntil.toISOString(),
-    endsWith: checkInFirst ? 'check_in_due' : stage.stage === 'full' ? 'token_expiry' : 'grace_end',
+    decision: stage.tier,
+    reason: stage.reason,
+    message: `${what}; ${holds}. ${BASIS_TEXT}`,
+    holdsUntil: iso(holdsUntil),
+    endsWith,
     ...token,
   };
 }
+
+/** What follows each end of an outlook, in words (render-doctor.ts shows the same). */
+export const THEN_WORDS: Record<NonNullable<OfflineOutlook['endsWith']>, string> = {
+  check_in_due: 'then the check-in is overdue',
+  grace_end: 'then full access ends with the grace period',
+  read_only_end: 'then denied: the read-only period ends',
+  online_check_in: 'then an online check-in',
+};
 
 function attemptsFacts(state: AttemptState, mirrorRead: boolean, maxAttempts: number, now: Date): UnlockAttemptsFacts {
   const status = attemptStatus(state, maxAttempts, now.getTime());

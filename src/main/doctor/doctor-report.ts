@@ -48,6 +48,8 @@ export interface PolicySettings {
   offlineToken: 'access' | 'id';
   allowedAlgorithms: string[];
   gracePeriodHours: number;
+  /** null: read-only until the check-in falls due. */
+  readOnlyHours: number | null;
   checkInIntervalDays: number;
   jwksRefreshDays: number;
   clockSkewSeconds: number;
@@ -152,14 +154,14 @@ export interface ClockSection extends SectionBase {
  * from the facts that need no token and the offline token's `exp` stored in clear when the verified
  * token was sealed (account-check.ts):
  * - `denied` when a fact already refuses it (`clock_rollback`, `check_in_overdue`, `no_usable_keys`,
- *   `issuer_mismatch`, `policy_invalid`, `no_session`, `locked_out`), or the stored `exp` and the
- *   grace period are past (`expired`);
- * - `full` (reason `valid`) until the `exp`, `read-only` (reason `grace_period`) until `exp` + grace,
- *   each bounded by the check-in due time; `basis` is then `last_verified_token`: the app itself
- *   decides at unlock from the token, its signature and claims checked again;
+ *   `issuer_mismatch`, `policy_invalid`, `no_session`, `locked_out`), or the stored `exp`, the grace
+ *   period and a bounded read-only period are past (`expired`);
+ * - `full` (reason `valid`, then `grace_period`) until `exp` + grace, then `read-only` (reason
+ *   `expired`) until `exp` + grace + `readOnlyHours` or the check-in, each bounded by the check-in
+ *   due time; `basis` is then `last_verified_token`: the app itself decides at unlock from the
+ *   token, its signature and claims checked again;
  * - `depends_on_token` when no `exp` is stored (a session sealed by an older FieldKey, or a token
- *   without `exp`): full until the token's `exp`, read-only for the grace period after, as long as
- *   the check-in is not due. Unlocking shows the actual decision.
+ *   without `exp`), as long as the check-in is not due. Unlocking shows the actual decision.
  */
 export interface OfflineOutlook {
   decision: 'denied' | 'depends_on_token' | 'full' | 'read-only';
@@ -168,13 +170,15 @@ export interface OfflineOutlook {
   /** Until when this outlook holds, when a known time ends it (clock-skew tolerance included, as the decision applies it). */
   holdsUntil: string | null;
   /**
-   * What ends it: `check_in_due`, `token_expiry` (then read-only), `grace_end` (then denied),
-   * `online_check_in` (nothing but going online), or null when unknown.
+   * What ends it: `check_in_due`, `grace_end` (full access ends with the grace period),
+   * `read_only_end` (then denied), `online_check_in` (nothing but going online), or null when unknown.
    */
-  endsWith: 'check_in_due' | 'token_expiry' | 'grace_end' | 'online_check_in' | null;
+  endsWith: 'check_in_due' | 'grace_end' | 'read_only_end' | 'online_check_in' | null;
   /** The stored `exp` of the offline token; null when none is stored or the outlook does not depend on it. */
   tokenExpiresAt: string | null;
-  /** `exp` + the grace period; null with `tokenExpiresAt`. */
+  /** `exp` + the grace period (full access ends); null with `tokenExpiresAt`. */
+  fullUntil: string | null;
+  /** The end of the read-only period when it is bounded (readOnlyHours or the check-in); null otherwise. */
   readOnlyUntil: string | null;
   /** `last_verified_token` when the outlook comes from the stored `exp`; null otherwise. */
   basis: 'last_verified_token' | null;

@@ -80,6 +80,7 @@ function settingsOf(policy: Policy): PolicySettings {
     offlineToken: policy.offlineToken,
     allowedAlgorithms: [...policy.allowedAlgorithms],
     gracePeriodHours: policy.gracePeriodHours,
+    readOnlyHours: policy.readOnlyHours,
     checkInIntervalDays: policy.checkInIntervalDays,
     jwksRefreshDays: policy.jwksRefreshDays,
     clockSkewSeconds: policy.clockSkewSeconds,

@@ -20,6 +20,7 @@ import type {
   SectionBase,
 } from './doctor-report';
 import { formatDuration, relativeTo } from './durations-text';
+import { THEN_WORDS } from './account-check';
 
 const MARK: Record<CheckStatus, string> = { ok: 'OK', note: 'NOTE', problem: 'PROBLEM', skipped: 'SKIPPED' };
 const NAME_WIDTH = 11;
@@ -83,7 +84,7 @@ function policyBlock(p: PolicySection): string {
     const s = p.settings;
     facts.push(fact('issuer', s.issuer));
     facts.push(fact('client', `${s.clientId}${s.audience !== s.clientId ? ` (audience ${s.audience})` : ''}`));
-    facts.push(fact('offline token', `${s.offlineToken} token; grace ${s.gracePeriodHours} h; check-in every ${s.checkInIntervalDays} d`));
+    facts.push(fact('offline token', `${s.offlineToken} token; full ${s.gracePeriodHours} h past expiry, then read-only ${s.readOnlyHours === null ? 'until the check-in' : `${s.readOnlyHours} h`}; check-in every ${s.checkInIntervalDays} d`));
     facts.push(fact('JWKS refresh', `every ${s.jwksRefreshDays} d; clock skew ${s.clockSkewSeconds} s`));
     facts.push(fact('algorithms', s.allowedAlgorithms.join(', ')));
     facts.push(fact('PIN', `at least ${s.pinMinLength} digits; ${s.maxAttempts} attempts; up to ${s.maxAccounts} account(s)`));
@@ -178,28 +179,24 @@ function accountLines(account: AccountFacts, now: Date): string[] {
   }
   const o = account.offline;
   lines.push(fact('offline now', OFFLINE_NOW[o.decision](o.reason), indent));
-  if (o.tokenExpiresAt) lines.push(fact('token expires', `${o.tokenExpiresAt} (${relativeTo(now, new Date(o.tokenExpiresAt))}; read-only until ${o.readOnlyUntil})`, indent));
-  const until = o.holdsUntil ? `${o.holdsUntil} (${relativeTo(now, new Date(o.holdsUntil))}; ${THEN[o.endsWith ?? 'check_in_due']})` : o.endsWith === 'online_check_in' ? 'an online check-in or sign-in' : 'unknown';
+  if (o.tokenExpiresAt) {
+    const readOnly = o.readOnlyUntil ? `read-only until ${o.readOnlyUntil}` : 'then read-only until an online check-in';
+    lines.push(fact('token expires', `${o.tokenExpiresAt} (${relativeTo(now, new Date(o.tokenExpiresAt))}; full access until ${o.fullUntil}, ${readOnly})`, indent));
+  }
+  const until = o.holdsUntil ? `${o.holdsUntil} (${relativeTo(now, new Date(o.holdsUntil))}; ${THEN_WORDS[o.endsWith ?? 'check_in_due']})` : o.endsWith === 'online_check_in' ? 'an online check-in or sign-in' : 'unknown';
   lines.push(fact('holds until', until, indent));
   if (o.basis === 'last_verified_token') lines.push(fact('based on', 'the last verified token (signature re-checked at unlock)', indent));
   // A denial or the grace period is also a finding, which shows the message below.
-  if (o.decision === 'depends_on_token' || o.decision === 'full') lines.push(`${indent}${printable(o.message)}`);
+  if (o.decision === 'depends_on_token' || (o.decision === 'full' && o.reason === 'valid')) lines.push(`${indent}${printable(o.message)}`);
   lines.push(...findingLines(account, indent));
   return lines;
 }
 
 const OFFLINE_NOW: Record<OfflineOutlook['decision'], (reason: string) => string> = {
-  full: () => 'FULL',
-  'read-only': () => 'READ-ONLY (grace period)',
+  full: (reason) => (reason === 'grace_period' ? 'FULL (grace period)' : 'FULL'),
+  'read-only': () => 'READ-ONLY',
   denied: (reason) => `DENIED (${reason})`,
   depends_on_token: () => 'depends on the cached token: unlock to see',
-};
-
-const THEN: Record<NonNullable<OfflineOutlook['endsWith']>, string> = {
-  check_in_due: 'then the check-in is overdue',
-  token_expiry: 'then read-only',
-  grace_end: 'then denied: the grace period ends',
-  online_check_in: 'then an online check-in',
 };
 
 function auditBlock(a: AuditSection): string {

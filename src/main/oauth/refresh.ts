@@ -45,11 +45,14 @@ export interface RefresherDeps {
   session: RefreshableSession;
   /** Wipes the account's sealed session (`vault.wipeSession(accountId)`); called on `invalid_grant`. */
   wipe: () => Promise<void>;
-  /** Refresh this many seconds before the access token expires (default 60). */
+  /** Refresh at least this many seconds before the access token expires (default 60). */
   marginSeconds?: number;
 }
 
 export const DEFAULT_REFRESH_MARGIN_SECONDS = 60;
+
+/** Refresh once this share of the access token's lifetime has passed: an early refresh leaves the longest offline runway. */
+export const REFRESH_AT_LIFETIME_FRACTION = 0.5;
 
 export class Refresher {
   private inFlight: Promise<SessionTokens> | undefined;
@@ -58,11 +61,17 @@ export class Refresher {
 
   constructor(private readonly deps: RefresherDeps) {}
 
-  /** When the access token should be refreshed (its expiry minus the margin); undefined if unknown. */
+  /**
+   * When the access token should be refreshed: halfway through its lifetime (from `receivedAt`),
+   * and never later than its expiry minus the margin; undefined if its expiry is unknown. Sessions
+   * sealed before `receivedAt` was kept use the expiry minus the margin.
+   */
   dueAt(): Date | undefined {
-    const expiresAt = this.deps.session.tokens().expiresAt;
+    const { expiresAt, receivedAt } = this.deps.session.tokens();
     if (typeof expiresAt !== 'number') return undefined;
-    return new Date((expiresAt - (this.deps.marginSeconds ?? DEFAULT_REFRESH_MARGIN_SECONDS)) * 1000);
+    const latest = expiresAt - (this.deps.marginSeconds ?? DEFAULT_REFRESH_MARGIN_SECONDS);
+    const early = typeof receivedAt === 'number' && receivedAt < expiresAt ? receivedAt + (expiresAt - receivedAt) * REFRESH_AT_LIFETIME_FRACTION : latest;
+    return new Date(Math.min(latest, early) * 1000);
   }
 
   /** The current tokens if the access token is not due for refresh, otherwise refreshed ones. */

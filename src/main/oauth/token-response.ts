@@ -49,6 +49,7 @@ export function parseTokenResponse(answer: TokenEndpointAnswer, required: TokenR
   if (typeof body.scope === 'string') tokens.scope = body.scope.slice(0, 2048);
   const expiresAt = expiry(body.expires_in, accessToken, answer.receivedAt);
   if (expiresAt !== undefined) tokens.expiresAt = expiresAt;
+  tokens.receivedAt = Math.floor(answer.receivedAt.getTime() / 1000);
   return tokens;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The offline decision's inputs and result (DESIGN.md sections 1-2): how much a cached token still
+ * The offline decision's inputs and result: how much a cached token still
  * lets a technician do, from the token, the cached keys, the policy and the clock records.
  */
 import type { JWTPayload } from 'jose';
@@ -33,6 +33,8 @@ export type DecisionPolicy = Pick<Policy, 'issuer' | 'audience' | 'gracePeriodHo
   requiredClaims: readonly string[];
   /** Which token is decided on; see verify-offline.ts for what it changes. Default `access`. */
   offlineToken?: Policy['offlineToken'];
+  /** The read-only tier after the grace period, in hours; absent or null: until the check-in falls due. */
+  readOnlyHours?: Policy['readOnlyHours'];
 };
 
 /** The time records a decision compares with; a check whose record is missing is skipped. */
@@ -57,8 +59,13 @@ export interface OfflineDecision {
   /** From the token header (`kid`, `alg`): known even when verification fails. */
   kid?: string;
   alg?: string;
-  /** From the verified token: `exp`, and `exp` + grace period. */
+  /** From the verified token: `exp`, and `exp` + grace period (full access ends). */
   expiresAt?: Date;
+  fullUntil?: Date;
+  /**
+   * The end of the read-only tier when it is bounded: the earlier of exp + grace + `readOnlyHours`
+   * and the check-in due time. Absent when only an online check-in ends it.
+   */
   readOnlyUntil?: Date;
   /** Last check-in + check-in interval, when the last check-in is known. */
   checkInDueAt?: Date;
@@ -80,6 +87,7 @@ export interface DecisionSummary {
   kid?: string;
   alg?: string;
   expiresAt?: string;
+  fullUntil?: string;
   readOnlyUntil?: string;
   checkInDueAt?: string;
   message: string;
@@ -93,6 +101,7 @@ export function summarizeDecision(result: OfflineDecision): DecisionSummary {
     ...(result.kid !== undefined && { kid: result.kid }),
     ...(result.alg !== undefined && { alg: result.alg }),
     ...(result.expiresAt && { expiresAt: result.expiresAt.toISOString() }),
+    ...(result.fullUntil && { fullUntil: result.fullUntil.toISOString() }),
     ...(result.readOnlyUntil && { readOnlyUntil: result.readOnlyUntil.toISOString() }),
     ...(result.checkInDueAt && { checkInDueAt: result.checkInDueAt.toISOString() }),
     message: result.message,

@@ -1,9 +1,10 @@
 /**
- * The time rules of the offline decision (DESIGN.md section 2): whether the local clock can be
- * trusted and when the mandatory online check-in falls due (both need no token), and which stage of
- * its life a token is in given its `exp` (full, then read-only for the grace period, then expired).
- * verify-offline.ts decides with them; `fieldkey doctor` applies them to what it knows without the
- * PIN (the clock records, the last check-in, and the sealed token's `exp` stored in clear).
+ * The time rules of the offline decision, one set for the app, `fieldkey verify`, `fieldkey doctor`
+ * and the audit log: whether the local clock can be trusted, when the mandatory online check-in
+ * falls due (both need no token), and where a token's `exp` puts now on the offline runway (full
+ * through the grace period, then read-only, then denied). verify-offline.ts decides with them;
+ * `fieldkey doctor` applies them to what it knows without the PIN (the clock records, the last
+ * check-in, and the sealed token's `exp` stored in clear).
  */
 import type { ClockReadings, DecisionPolicy } from './decision';
 
@@ -73,17 +74,58 @@ export function isCheckInOverdue(now: Date, dueAt: Date | undefined): dueAt is D
 }
 
 /**
- * The stage of a token by its `exp` (ms): `full` while now < exp + skew, `read-only` while
- * now < exp + grace + skew, then `expired`. `untilMs` is when the stage ends (the clock-skew
- * tolerance included, as the decision applies it).
+ * The offline runway of a token: **full** access while now < exp + grace (reason `valid` before
+ * `exp`, `grace_period` after it), then **read-only** (reason `expired`) until exp + grace +
+ * `readOnlyHours` when that is set, then **denied** (`expired`). The check-in due time ends every
+ * tier (`check_in_overdue` once now is later than it). Each `exp`-based boundary carries the
+ * policy's clock skew, as the decision applies it; the check-in boundary has none.
  */
-export type ExpiryStage = { stage: 'full' | 'read-only'; untilMs: number } | { stage: 'expired' };
+export interface OfflineRunway {
+  expiresAtMs: number;
+  /** exp + grace period: full access ends here (nominal, without the skew). */
+  fullUntilMs: number;
+  /**
+   * The end of the read-only tier when it is bounded: the earlier of exp + grace + `readOnlyHours`
+   * and the check-in due time. Undefined when neither bounds it.
+   */
+  readOnlyUntilMs?: number;
+  checkInDueAtMs?: number;
+}
 
-export function expiryStage(nowMs: number, expMs: number, policy: Pick<DecisionPolicy, 'gracePeriodHours' | 'clockSkewSeconds'>): ExpiryStage {
+export type RunwayPolicy = Pick<DecisionPolicy, 'gracePeriodHours' | 'clockSkewSeconds'> & { readOnlyHours?: number | null };
+
+export function offlineRunway(expMs: number, policy: RunwayPolicy, checkInDue?: Date): OfflineRunway {
+  const fullUntilMs = expMs + policy.gracePeriodHours * HOUR_MS;
+  const readOnlyHours = policy.readOnlyHours ?? null;
+  const byHours = readOnlyHours === null ? undefined : fullUntilMs + readOnlyHours * HOUR_MS;
+  const dueMs = checkInDue?.getTime();
+  const bounds = [byHours, dueMs].filter((at): at is number => at !== undefined && Number.isFinite(at));
+  const runway: OfflineRunway = { expiresAtMs: expMs, fullUntilMs };
+  if (bounds.length > 0) runway.readOnlyUntilMs = Math.min(...bounds);
+  if (dueMs !== undefined && Number.isFinite(dueMs)) runway.checkInDueAtMs = dueMs;
+  return runway;
+}
+
+/**
+ * Where now falls on the runway. `untilMs` is when the stage ends (the skew included), undefined
+ * for a read-only tier that only an online check-in ends.
+ */
+export type RunwayStage =
+  | { tier: 'full'; reason: 'valid' | 'grace_period'; untilMs: number }
+  | { tier: 'read-only'; reason: 'expired'; untilMs?: number }
+  | { tier: 'denied'; reason: 'expired' | 'check_in_overdue' };
+
+export function runwayStage(nowMs: number, runway: OfflineRunway, policy: Pick<DecisionPolicy, 'clockSkewSeconds'> & { readOnlyHours?: number | null }): RunwayStage {
   const skewMs = policy.clockSkewSeconds * 1000;
-  const fullUntil = expMs + skewMs;
-  if (nowMs < fullUntil) return { stage: 'full', untilMs: fullUntil };
-  const readOnlyUntil = expMs + policy.gracePeriodHours * HOUR_MS + skewMs;
-  if (nowMs < readOnlyUntil) return { stage: 'read-only', untilMs: readOnlyUntil };
-  return { stage: 'expired' };
+  const dueEnd = runway.checkInDueAtMs === undefined ? Infinity : runway.checkInDueAtMs + 1;
+  if (nowMs >= dueEnd) return { tier: 'denied', reason: 'check_in_overdue' };
+  const validUntil = runway.expiresAtMs + skewMs;
+  if (nowMs < validUntil) return { tier: 'full', reason: 'valid', untilMs: Math.min(validUntil, dueEnd) };
+  const fullUntil = runway.fullUntilMs + skewMs;
+  if (nowMs < fullUntil) return { tier: 'full', reason: 'grace_period', untilMs: Math.min(fullUntil, dueEnd) };
+  const readOnlyHours = policy.readOnlyHours ?? null;
+  if (readOnlyHours === null) return dueEnd === Infinity ? { tier: 'read-only', reason: 'expired' } : { tier: 'read-only', reason: 'expired', untilMs: dueEnd };
+  const readOnlyEnd = Math.min(runway.fullUntilMs + readOnlyHours * HOUR_MS + skewMs, dueEnd);
+  if (nowMs < readOnlyEnd) return { tier: 'read-only', reason: 'expired', untilMs: readOnlyEnd };
+  return { tier: 'denied', reason: 'expired' };
 }

@@ -1,5 +1,5 @@
 /**
- * The offline decision (DESIGN.md sections 1-2): from a cached token, the issuer's cached keys, the
+ * The offline decision: from a cached token, the issuer's cached keys, the
  * policy and the clock records, decide `full`, `read-only` or `denied`. Pure apart from remembering
  * imported keys (key-import-cache.ts): no network, no file, no database, no global clock. It never
  * throws for a bad token or key: every problem is a `denied` result with a reason.
@@ -20,8 +20,10 @@
  *  6. Claims (claims-check.ts): `issuer_mismatch`, `audience_mismatch`, `missing_claim`,
  *     `malformed` (claim of the wrong type), `not_yet_valid` (`nbf` or `iat` beyond now + skew).
  *  7. `check_in_overdue`: now later than the last check-in + the check-in interval.
- *  8. `exp`: `full`/`valid` while now < exp + skew; `read-only`/`grace_period` while
- *     now < exp + grace + skew; then `denied`/`expired`. The grace period applies to `exp` only.
+ *  8. `exp` (time-rules.ts): `full`/`valid` while now < exp + skew; `full`/`grace_period` while
+ *     now < exp + grace + skew; then `read-only`/`expired` until exp + grace + `readOnlyHours` + skew
+ *     (or, without `readOnlyHours`, until the check-in falls due); then `denied`/`expired`. The grace
+ *     period applies to `exp` only.
  *
  * Token type (`policy.offlineToken`, the CLI's `--token-type`): an access token and an ID token are
  * checked alike: `aud` must contain the expected audience, and `exp`, `iat`, `sub` plus the policy's
@@ -35,17 +37,16 @@ import { checkClaims, expiresAtMs } from './claims-check';
 import type { ClockReadings, DecisionPolicy, DecisionReason, OfflineDecision } from './decision';
 import { verificationKey } from './key-import-cache';
 import { HMAC_EXPLANATION, quoteKid, selectKey } from './key-selection';
-import { checkClockTrust, checkInDueAt, expiryStage, isCheckInOverdue } from './time-rules';
+import { checkClockTrust, checkInDueAt, offlineRunway, runwayStage } from './time-rules';
 
 /** Tokens longer than this (16 KiB) are refused as `malformed` before anything is decoded. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const SUPPORTED = new Set<string>(SUPPORTED_ALGORITHMS);
-const HOUR_MS = 3_600_000;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-type Known = Pick<OfflineDecision, 'sub' | 'kid' | 'alg' | 'expiresAt' | 'readOnlyUntil' | 'checkInDueAt'>;
+type Known = Pick<OfflineDecision, 'sub' | 'kid' | 'alg' | 'expiresAt' | 'fullUntil' | 'readOnlyUntil' | 'checkInDueAt'>;
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -65,7 +66,7 @@ function algNotAllowedMessage(alg: string, policy: DecisionPolicy): string {
 /**
  * Decides a token offline. `keys` must be the cached keys of `policy.issuer` only.
  * See the precedence above; every result carries what is known of sub, kid, alg, expiresAt,
- * readOnlyUntil and checkInDueAt.
+ * fullUntil, readOnlyUntil and checkInDueAt.
  */
 export async function verifyOffline(token: string, keys: readonly CachedKey[], policy: DecisionPolicy, clock: ClockReadings): Promise<OfflineDecision> {
   const known: Known = {};
@@ -139,37 +140,49 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
   // 6. Claims.
   if (typeof payload.sub === 'string') known.sub = payload.sub;
   const expMs = expiresAtMs(payload);
-  const graceMs = policy.gracePeriodHours * HOUR_MS;
-  if (expMs !== undefined) {
-    known.expiresAt = new Date(expMs);
-    const until = validDate(expMs + graceMs);
-    if (until) known.readOnlyUntil = until;
+  const runway = expMs === undefined ? undefined : offlineRunway(expMs, policy, known.checkInDueAt);
+  if (runway) {
+    known.expiresAt = new Date(expMs!);
+    const fullUntil = validDate(runway.fullUntilMs);
+    if (fullUntil) known.fullUntil = fullUntil;
+    const readOnlyUntil = runway.readOnlyUntilMs === undefined ? undefined : validDate(runway.readOnlyUntilMs);
+    if (readOnlyUntil) known.readOnlyUntil = readOnlyUntil;
   }
   const claims = checkClaims(payload, policy, nowMs);
   if (!claims.ok) return deny(claims.reason, claims.message, claims.missingClaim === undefined ? undefined : { missingClaim: claims.missingClaim });
 
-  // 7. Check-in.
-  if (isCheckInOverdue(now, known.checkInDueAt)) {
-    return deny(
-      'check_in_overdue',
-      `The mandatory online check-in was due at ${known.checkInDueAt.toISOString()} (every ${policy.checkInIntervalDays} days). Connect to check in.`,
-      { claims: payload },
-    );
+  // 7. Check-in, and 8. the runway past exp (time-rules.ts).
+  const stage = runwayStage(nowMs, runway ?? offlineRunway(claims.expiresAtMs, policy, known.checkInDueAt), policy);
+  const expired = known.expiresAt!.toISOString();
+  const fullUntil = known.fullUntil?.toISOString() ?? 'the grace period ends';
+  switch (stage.reason) {
+    case 'check_in_overdue':
+      return deny(
+        'check_in_overdue',
+        `The mandatory online check-in was due at ${known.checkInDueAt!.toISOString()} (every ${policy.checkInIntervalDays} days). Connect to check in.`,
+        { claims: payload },
+      );
+    case 'valid':
+      return { decision: 'full', reason: 'valid', ...known, claims: payload, message: `Signed in offline as ${JSON.stringify(claims.sub)}; the token expires at ${expired}, full access offline until ${fullUntil}.` };
+    case 'grace_period':
+      return {
+        decision: 'full',
+        reason: 'grace_period',
+        ...known,
+        claims: payload,
+        message: `The token expired at ${expired}; full access continues offline through the grace period, until ${fullUntil}. Connect to renew it.`,
+      };
+    case 'expired':
+      if (stage.tier === 'read-only') {
+        const until = known.readOnlyUntil ? `until ${known.readOnlyUntil.toISOString()}` : 'until the next online check-in';
+        return {
+          decision: 'read-only',
+          reason: 'expired',
+          ...known,
+          claims: payload,
+          message: `The token expired at ${expired} and the ${policy.gracePeriodHours} h grace period is over: read-only access ${until}. Connect to restore full access.`,
+        };
+      }
+      return deny('expired', `The token expired at ${expired}; offline access ended at ${known.readOnlyUntil?.toISOString() ?? fullUntil} (the grace period and any read-only period are over). Connect to check in.`, { claims: payload });
   }
-
-  // 8. Expiry and grace (time-rules.ts).
-  const stage = expiryStage(nowMs, claims.expiresAtMs, policy).stage;
-  if (stage === 'full') {
-    return { decision: 'full', reason: 'valid', ...known, claims: payload, message: `Signed in offline as ${JSON.stringify(claims.sub)} until ${known.expiresAt!.toISOString()}.` };
-  }
-  if (stage === 'read-only') {
-    return {
-      decision: 'read-only',
-      reason: 'grace_period',
-      ...known,
-      claims: payload,
-      message: `The token expired at ${known.expiresAt!.toISOString()}; read-only access until ${known.readOnlyUntil?.toISOString() ?? 'the grace period ends'}. Connect to restore full access.`,
-    };
-  }
-  return deny('expired', `The token expired at ${known.expiresAt!.toISOString()} and the ${policy.gracePeriodHours} h grace period is over. Connect to sign in again.`, { claims: payload });
 }

@@ -12,6 +12,8 @@ export interface SessionTokens {
   scope?: string;
   /** When the access token expires, in Unix seconds (like a JWT's `exp`). */
   expiresAt?: number;
+  /** When the access token was received, in Unix seconds (local clock): its lifetime starts here. */
+  receivedAt?: number;
   [extra: string]: JsonValue | undefined;
 }
 

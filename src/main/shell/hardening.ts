@@ -6,7 +6,7 @@
 import { app, powerMonitor, shell, type Session, type WebContents } from './electron-api';
 import { FieldKeyError } from '../../shared/errors';
 import type { OpenSignInPage } from '../app/app-handlers';
-import type { LockReason } from '../app/auth-service-port';
+import type { LockReason, WakeReason } from '../app/auth-service-port';
 import { isSignInUrl } from './sign-in-url';
 
 /** Every web contents the app creates: nothing navigates away, opens windows or attaches web views. */
@@ -59,14 +59,22 @@ export function idleLimitReached(idleSeconds: number, idleLockMinutes: number | 
 export interface AutoLockOptions {
   lock: (reason: LockReason) => void;
   idleLockMinutes: () => number | undefined;
+  wake: (reason: WakeReason) => void;
 }
 
-/** Locks on OS suspend, OS screen lock, and system idle past the policy's minutes. Returns a stop function. */
-export function installAutoLock({ lock, idleLockMinutes }: AutoLockOptions): () => void {
+/**
+ * Locks on OS suspend, OS screen lock, and system idle past the policy's minutes; derives the state
+ * again at once on resume and screen unlock (`wake`). Returns a stop function.
+ */
+export function installAutoLock({ lock, idleLockMinutes, wake }: AutoLockOptions): () => void {
   const onSuspend = (): void => lock('suspend');
   const onLockScreen = (): void => lock('lock-screen');
+  const onResume = (): void => wake('resume');
+  const onUnlockScreen = (): void => wake('unlock-screen');
   powerMonitor.on('suspend', onSuspend);
   powerMonitor.on('lock-screen', onLockScreen);
+  powerMonitor.on('resume', onResume);
+  powerMonitor.on('unlock-screen', onUnlockScreen);
   const timer = setInterval(() => {
     if (idleLimitReached(powerMonitor.getSystemIdleTime(), idleLockMinutes())) lock('idle');
   }, IDLE_CHECK_INTERVAL_MS);
@@ -75,5 +83,7 @@ export function installAutoLock({ lock, idleLockMinutes }: AutoLockOptions): () 
     clearInterval(timer);
     powerMonitor.off('suspend', onSuspend);
     powerMonitor.off('lock-screen', onLockScreen);
+    powerMonitor.off('resume', onResume);
+    powerMonitor.off('unlock-screen', onUnlockScreen);
   };
 }

@@ -8,7 +8,7 @@ import { useAction } from '../use-action';
 
 type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'note'; note: FieldNote };
 
-const READ_ONLY_REASON = 'Read-only: your sign-in has expired, so notes can be read but not changed. Connect to the network to edit again.';
+const READ_ONLY_REASON = 'Read-only: the grace period for working offline is over, so notes can be read but not changed. Connect to the network to edit again.';
 
 export function FieldNotesPanel({ accountId, access }: { accountId: string; access: Access }) {
   const [notes, setNotes] = useState<FieldNoteSummary[]>([]);

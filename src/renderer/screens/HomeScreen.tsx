@@ -3,6 +3,7 @@ import { fieldkey, unwrap } from '../api';
 import { AddAccountButton } from '../components/AddAccountButton';
 import { Alert } from '../components/Alert';
 import { NoticeBox } from '../components/NoticeBox';
+import { Runway } from '../components/Runway';
 import { formatDateTime, formatRelative } from '../format';
 import { useAction } from '../use-action';
 import { useNow } from '../use-now';
@@ -29,21 +30,25 @@ export function HomeScreen({ state }: { state: UnlockedState }) {
     <div className="home">
       <aside className="sidebar" aria-label="Access">
         <div className={full ? 'access-card access-full' : 'access-card access-read-only'}>
-          <h2 className="access-title">{full ? 'Full access' : 'Read-only access'}</h2>
+          <h2 className="access-title">{full ? (state.accessReason === 'grace_period' ? 'Full access (grace period)' : 'Full access') : 'Read-only access'}</h2>
           <p className="access-until">
-            Offline access until <strong>{formatDateTime(state.offlineUntil)}</strong>
-            {state.offlineUntil ? <span className="fact-detail"> ({formatRelative(state.offlineUntil, now)})</span> : null}
+            Offline access until <strong>{state.offlineUntil ? formatDateTime(state.offlineUntil) : 'the next check-in'}</strong>
+            {state.offlineUntil ? <span className="fact-detail"> ({formatRelative(state.offlineUntil, Date.parse(state.decidedAt))})</span> : null}
           </p>
           <p className="access-message">{state.accessMessage}</p>
+          <Runway state={state} />
         </div>
         <NoticeBox notice={state.notice} />
         <dl className="facts">
           <Fact label="Connection" value={state.online ? 'Online' : 'Offline'} />
-          {full ? <Fact label="Full access until" value={formatDateTime(state.fullAccessUntil)} /> : null}
-          <Fact label="Read-only until" value={formatDateTime(state.readOnlyUntil)} />
           <Fact label="Last check-in" value={formatDateTime(state.lastCheckIn)} detail={state.lastCheckIn ? `(${formatRelative(state.lastCheckIn, now)})` : undefined} />
           <Fact label="Next check-in due" value={formatDateTime(state.checkInDueAt)} />
         </dl>
+        {state.online ? (
+          <button type="button" className="button secondary" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().retry()))}>
+            Check in now
+          </button>
+        ) : null}
         <div className="roles">
           <h3 className="roles-title">Roles</h3>
           {state.roles.length > 0 ? (

@@ -41,6 +41,7 @@ class AuthDouble implements AuthService {
   setPin = async (pin: string, confirm: string) => void this.calls.push(['setPin', pin, confirm]);
   unlock = async (id: string, pin: string) => void this.calls.push(['unlock', id, pin]);
   lock = (reason: string) => void this.calls.push(['lock', reason]);
+  wake = (reason: string) => void this.calls.push(['wake', reason]);
   signOut = async () => void this.calls.push(['signOut']);
   switchAccount = async (id: string) => void this.calls.push(['switchAccount', id]);
   retry = async () => void this.calls.push(['retry']);
@@ -154,6 +155,8 @@ describe('app runtime', () => {
     expect(seen).toEqual([next]);
     runtime.lock('suspend');
     expect(auth.calls).toContainEqual(['lock', 'suspend']);
+    runtime.wake('resume');
+    expect(auth.calls).toContainEqual(['wake', 'resume']);
     expect(runtime.idleLockMinutes()).toBe(15);
   });
 

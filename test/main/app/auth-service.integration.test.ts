@@ -79,10 +79,12 @@ describe('auth service: one technician, online and offline', () => {
       canAddAccount: true,
     });
     const s = state as UnlockedState;
-    const exp = Date.parse(s.fullAccessUntil!);
+    const exp = Date.parse(s.tokenExpiresAt!);
     expect(exp - Date.now()).toBeGreaterThan((ACCESS_TTL_SECONDS - 30) * 1000);
-    expect(Date.parse(s.readOnlyUntil!) - exp).toBe(24 * HOUR);
-    expect(s.offlineUntil).toBe(s.readOnlyUntil);
+    // Full access through the 24 h grace period, then read-only until the check-in falls due.
+    expect(Date.parse(s.fullAccessUntil!) - exp).toBe(24 * HOUR);
+    expect(s.readOnlyUntil).toBe(s.checkInDueAt);
+    expect(s.offlineUntil).toBe(s.checkInDueAt);
     expect(Math.abs(Date.parse(s.lastCheckIn!) - Date.now())).toBeLessThan(30_000);
     expect(Date.parse(s.checkInDueAt!) - Date.parse(s.lastCheckIn!)).toBe(7 * 24 * HOUR);
     expect(Math.abs(Date.parse(s.rolesAsOf!) - Date.now())).toBeLessThan(30_000);
@@ -158,21 +160,32 @@ describe('auth service: one technician, online and offline', () => {
     expect(h.state()).toMatchObject({ status: 'unlocked', access: 'full', online: false });
   });
 
-  it('turns read-only past exp (by the decision timer), with writes refused and reads working', async () => {
+  it('keeps full access past exp through the grace period (by the decision timer): writes work', async () => {
     const s = h.state() as UnlockedState;
-    h.clock.offsetMs = Date.parse(s.fullAccessUntil!) - Date.now() + SKEW_SECONDS * 1000 + 1000;
-    const state = await h.waitFor((x) => unlocked(x) && x.access === 'read-only', 'read-only');
-    expect(state).toMatchObject({ accessReason: 'grace_period', online: false, fullAccessUntil: s.fullAccessUntil, readOnlyUntil: s.readOnlyUntil });
-    expect(await h.notes.list(tessId)).toHaveLength(1);
-    await expect(h.notes.create(tessId, 'Valve 2', 'Checked.')).rejects.toMatchObject({ code: 'read_only' });
+    h.clock.offsetMs = Date.parse(s.tokenExpiresAt!) - Date.now() + SKEW_SECONDS * 1000 + 1000;
+    const state = await h.waitFor((x) => unlocked(x) && x.accessReason === 'grace_period', 'grace period');
+    expect(state).toMatchObject({ access: 'full', online: false, fullAccessUntil: s.fullAccessUntil, readOnlyUntil: s.readOnlyUntil });
+    expect(await h.notes.create(tessId, 'Valve 1', 'Written in the grace period.')).toMatchObject({ title: 'Valve 1' });
     expect(h.auditTypes()).toContain('grace_entered');
   });
 
-  it('requires a connection past the grace period', async () => {
+  it('turns read-only after the grace period, with writes refused and reads working', async () => {
+    const s = h.state() as UnlockedState;
     h.clock.offsetMs += 24 * HOUR;
+    const state = await h.waitFor((x) => unlocked(x) && x.access === 'read-only', 'read-only');
+    expect(state).toMatchObject({ accessReason: 'expired', online: false, fullAccessUntil: s.fullAccessUntil, readOnlyUntil: s.checkInDueAt });
+    expect(await h.notes.list(tessId)).toHaveLength(2);
+    await expect(h.notes.create(tessId, 'Valve 2', 'Checked.')).rejects.toMatchObject({ code: 'read_only' });
+    expect(h.auditTypes()).toContain('read_only_entered');
+  });
+
+  it('requires a connection once the check-in is overdue', async () => {
+    const s = h.state() as UnlockedState;
+    h.clock.offsetMs = Date.parse(s.checkInDueAt!) - Date.now() + 1000;
     expect(await h.service.accessFor(tessId)).toBe('denied');
-    expect(h.state()).toMatchObject({ status: 'connection-required', account: { id: tessId }, reason: 'expired' });
+    expect(h.state()).toMatchObject({ status: 'connection-required', account: { id: tessId }, reason: 'check_in_overdue' });
     await expect(h.notes.list(tessId)).rejects.toMatchObject({ code: 'connection_required' });
+    expect(h.auditTypes()).toContain('check_in_overdue');
   });
 
   it('refuses a clock moved back (clock_rollback), until an online check-in confirms the clock', async () => {
@@ -201,7 +214,7 @@ describe('auth service: one technician, online and offline', () => {
     await h.waitFor((s) => s.status === 'pin-setup', 'PIN set-up');
     await h.service.setPin(PIN, PIN);
     expect(h.state()).toMatchObject({ status: 'unlocked', account: { id: tessId }, access: 'full' });
-    expect((await h.notes.list(tessId)).map((n) => n.title).sort()).toEqual(['Pump 7', 'Valve 2']);
+    expect((await h.notes.list(tessId)).map((n) => n.title).sort()).toEqual(['Pump 7', 'Valve 1', 'Valve 2']);
   });
 
   it('wipes the session after the last wrong PIN (waiting out the delays), and asks for an online sign-in', async () => {

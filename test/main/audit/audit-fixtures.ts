@@ -22,6 +22,8 @@ export const ALLOWED_DETAILS: { [T in AuditEventType]: AuditDetailsInput } = {
   unlock_failed: { failedAttempts: 3, remainingAttempts: 2 },
   lockout_wipe: { failedAttempts: 5 },
   grace_entered: { expiredAt: '2025-03-01T10:15:00.000Z', graceEndsAt: '2025-03-02T10:15:00.000Z' },
+  read_only_entered: { expiredAt: '2025-03-01T10:15:00.000Z', graceEndedAt: '2025-03-02T10:15:00.000Z', readOnlyUntil: '2025-03-08T08:00:00.000Z' },
+  access_denied: { reason: 'expired', expiredAt: '2025-03-01T10:15:00.000Z' },
   check_in_overdue: { lastCheckInAt: '2025-02-20T08:00:00.000Z', dueAt: '2025-02-27T08:00:00.000Z' },
   clock_rollback: { localTime: '2025-01-01T00:00:00.000Z', lastServerTime: '2025-03-01T10:00:00.000Z', highWater: '2025-03-01T10:05:00.000Z', behindSeconds: 5_223_600, skewSeconds: 300 },
   jwks_changed: { issuer: 'acme.com', source: 'network', added: 1, removed: 1, restored: 0 },

@@ -11,7 +11,7 @@ import { AUDIENCE, ISSUER, NOW_S, claims, makeKey, sign, type TestKey } from '..
 
 const URL_ISSUER = 'https://id.example.com';
 const NOW = '2026-06-01T12:00:00Z';
-const DOCUMENTED_FIELDS = ['decision', 'reason', 'sub', 'kid', 'alg', 'expiresAt', 'readOnlyUntil', 'checkInDueAt', 'message'];
+const DOCUMENTED_FIELDS = ['decision', 'reason', 'sub', 'kid', 'alg', 'expiresAt', 'fullUntil', 'readOnlyUntil', 'checkInDueAt', 'message'];
 
 let dir: string;
 let key: TestKey;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   writeFileSync(file('oct.json'), JSON.stringify({ keys: [{ kty: 'oct', kid: 'hmac', k: 'c2VjcmV0' }] }));
   writeFileSync(file('not-json.json'), '{ keys: ');
   writeFileSync(file('garbage.json'), JSON.stringify({ keys: 'none' }));
-  writeFileSync(file('policy.json'), JSON.stringify({ issuer: URL_ISSUER, clientId: AUDIENCE, gracePeriodHours: 2 }));
+  writeFileSync(file('policy.json'), JSON.stringify({ issuer: URL_ISSUER, clientId: AUDIENCE, gracePeriodHours: 2, readOnlyHours: 3 }));
   writeFileSync(file('bad-policy.json'), JSON.stringify({ issuer: 'http://id.example.com', clientId: AUDIENCE, allowedAlgorithms: ['HS256'] }));
 });
 
@@ -58,15 +58,18 @@ describe('fieldkey verify: decisions and exit status', () => {
       kid: 'cli-key',
       alg: 'ES256',
       expiresAt: '2026-06-01T12:15:00.000Z',
-      readOnlyUntil: '2026-06-02T12:15:00.000Z',
+      fullUntil: '2026-06-02T12:15:00.000Z',
+      readOnlyUntil: '2026-06-06T00:00:00.000Z',
       checkInDueAt: '2026-06-06T00:00:00.000Z',
       message: expect.any(String),
     });
   });
 
   const decisions: [string, string[], number, string, Record<string, unknown>?][] = [
-    ['read-only inside the grace period', ['--now', '2026-06-01T14:00:00Z'], 3, 'grace_period'],
-    ['denied past the grace period', ['--now', '2026-06-03T12:00:00Z'], 1, 'expired'],
+    ['full inside the grace period', ['--now', '2026-06-01T14:00:00Z'], 0, 'grace_period', { fullUntil: '2026-06-02T12:15:00.000Z' }],
+    ['read-only past the grace period, unbounded without a check-in', ['--now', '2026-06-03T12:00:00Z'], 3, 'expired', { fullUntil: '2026-06-02T12:15:00.000Z', readOnlyUntil: undefined }],
+    ['read-only bounded by --last-check-in', ['--now', '2026-06-03T12:00:00Z', '--last-check-in', '2026-05-30T00:00:00Z'], 3, 'expired', { readOnlyUntil: '2026-06-06T00:00:00.000Z' }],
+    ['denied past the check-in, after read-only', ['--now', '2026-06-06T00:00:01Z', '--last-check-in', '2026-05-30T00:00:00Z'], 1, 'check_in_overdue'],
     ['denied on a high-water mark ahead of now', ['--high-water', '2026-06-01T13:00:00Z'], 1, 'clock_rollback'],
     ['denied on a last server time ahead of now', ['--last-server-time', '2026-06-01T12:06:00+00:00'], 1, 'clock_rollback'],
     ['records within the skew are trusted', ['--last-server-time', '2026-06-01T12:05:00Z', '--high-water', '2026-06-01T14:04:00+02:00'], 0, 'valid'],
@@ -82,7 +85,8 @@ describe('fieldkey verify: decisions and exit status', () => {
     const output = json(result);
     expect(output.reason).toBe(reason);
     expect(output.decision).toBe({ 0: 'full', 3: 'read-only', 1: 'denied' }[code]);
-    if (fields) expect(output).toMatchObject(fields);
+    // A field given as undefined must be absent from the JSON.
+    for (const [field, value] of Object.entries(fields ?? {})) expect([field, output[field]]).toEqual([field, value]);
   });
 
   it('reads the token from stdin with -, trimming whitespace', async () => {
@@ -105,11 +109,15 @@ describe('fieldkey verify: decisions and exit status', () => {
     expect(output.message).toMatch(/HMAC-signed tokens cannot be verified offline.*RSA, EC or Ed25519/);
   });
 
-  it('uses the policy file: its issuer, audience and grace period', async () => {
+  it.each([
+    ['2026-06-01T12:00:00Z', 0, 'full', 'grace_period'],
+    ['2026-06-01T15:00:00Z', 3, 'read-only', 'expired'],
+    ['2026-06-01T16:05:00Z', 1, 'denied', 'expired'],
+  ])('uses the policy file: its issuer, audience, grace period and read-only hours (now %s)', async (now, code, decision, reason) => {
     const urlToken = await sign(key, claims({ iss: URL_ISSUER, exp: NOW_S - 3600, iat: NOW_S - 7200 }));
-    const result = await run(['--jwks', file('jwks.json'), '--policy', file('policy.json'), '--now', NOW, urlToken]);
-    expect(result.code).toBe(3);
-    expect(json(result)).toMatchObject({ reason: 'grace_period', readOnlyUntil: '2026-06-01T13:00:00.000Z' });
+    const result = await run(['--jwks', file('jwks.json'), '--policy', file('policy.json'), '--now', now, urlToken]);
+    expect(result.code).toBe(code);
+    expect(json(result)).toMatchObject({ decision, reason, expiresAt: '2026-06-01T11:00:00.000Z', fullUntil: '2026-06-01T13:00:00.000Z', readOnlyUntil: '2026-06-01T16:00:00.000Z' });
   });
 
   it('--issuer overrides the policy issuer', async () => {

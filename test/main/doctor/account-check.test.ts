@@ -52,7 +52,7 @@ describe('checkAccount: the offline outlook without the token', () => {
 
   it('says the grace period and that unlocking shows the actual decision', () => {
     expect(checkAccount(input()).offline.message).toBe(
-      'Depends on the cached token, which is sealed under the PIN: full access until its expiry, then read-only for 24 h, until the check-in falls due. Unlock to see.',
+      'Depends on the cached token, which is sealed under the PIN: full access until 24 h past its expiry, then read-only until the check-in, at most until the check-in falls due. Unlock to see.',
     );
   });
 
@@ -89,19 +89,27 @@ describe('checkAccount: the offline decision from the stored expiry of the last 
     holdsUntil: Date | null;
     endsWith: string;
     status: string;
+    readOnlyHours?: number | null;
+    fullUntil?: Date;
+    readOnlyUntil?: Date | null;
   }[] = [
-    { name: 'before exp: full until exp (+ skew), then read-only', exp: at(HOUR_MS), decision: 'full', reason: 'valid', holdsUntil: at(HOUR_MS + SKEW_MS), endsWith: 'token_expiry', status: 'ok' },
-    { name: 'inside the skew after exp: still full, as the decision', exp: at(-SKEW_MS + 1), decision: 'full', reason: 'valid', holdsUntil: at(1), endsWith: 'token_expiry', status: 'ok' },
-    { name: 'after exp: read-only until exp + grace (+ skew)', exp: at(-HOUR_MS), decision: 'read-only', reason: 'grace_period', holdsUntil: at(-HOUR_MS + GRACE_MS + SKEW_MS), endsWith: 'grace_end', status: 'note' },
-    { name: 'grace over: denied, expired', exp: at(-GRACE_MS - SKEW_MS), decision: 'denied', reason: 'expired', holdsUntil: null, endsWith: 'online_check_in', status: 'problem' },
+    { name: 'before exp: full through the grace period (+ skew)', exp: at(HOUR_MS), decision: 'full', reason: 'valid', holdsUntil: at(HOUR_MS + GRACE_MS + SKEW_MS), endsWith: 'grace_end', status: 'ok' },
+    { name: 'inside the skew after exp: still valid, as the decision', exp: at(-SKEW_MS + 1), decision: 'full', reason: 'valid', holdsUntil: at(-SKEW_MS + 1 + GRACE_MS + SKEW_MS), endsWith: 'grace_end', status: 'ok' },
+    { name: 'after exp: full in the grace period until exp + grace (+ skew)', exp: at(-HOUR_MS), decision: 'full', reason: 'grace_period', holdsUntil: at(-HOUR_MS + GRACE_MS + SKEW_MS), endsWith: 'grace_end', status: 'note' },
+    { name: 'grace over: read-only until the check-in falls due', exp: at(-GRACE_MS - SKEW_MS), decision: 'read-only', reason: 'expired', holdsUntil: DUE, endsWith: 'check_in_due', status: 'note', readOnlyUntil: DUE },
+    { name: 'grace over, readOnlyHours 12: read-only until its end (+ skew)', exp: at(-GRACE_MS - SKEW_MS), readOnlyHours: 12, decision: 'read-only', reason: 'expired', holdsUntil: at(12 * HOUR_MS), endsWith: 'read_only_end', status: 'note', readOnlyUntil: at(12 * HOUR_MS - SKEW_MS) },
+    { name: 'read-only over (readOnlyHours 12): denied, expired', exp: at(-GRACE_MS - 12 * HOUR_MS - SKEW_MS), readOnlyHours: 12, decision: 'denied', reason: 'expired', holdsUntil: null, endsWith: 'online_check_in', status: 'problem', readOnlyUntil: at(-SKEW_MS) },
+    { name: 'readOnlyHours 0: denied right after the grace period', exp: at(-GRACE_MS - SKEW_MS), readOnlyHours: 0, decision: 'denied', reason: 'expired', holdsUntil: null, endsWith: 'online_check_in', status: 'problem', readOnlyUntil: at(-SKEW_MS) },
     { name: 'full, but the check-in falls due first', exp: at(30 * DAY_MS), decision: 'full', reason: 'valid', holdsUntil: DUE, endsWith: 'check_in_due', status: 'ok' },
-    { name: 'read-only, but the check-in falls due first', exp: at(-HOUR_MS), lastCheckIn: at(-7 * DAY_MS + HOUR_MS), decision: 'read-only', reason: 'grace_period', holdsUntil: at(HOUR_MS), endsWith: 'check_in_due', status: 'note' },
-    { name: 'no check-in recorded: bounded by the token only', exp: at(HOUR_MS), lastCheckIn: undefined, decision: 'full', reason: 'valid', holdsUntil: at(HOUR_MS + SKEW_MS), endsWith: 'token_expiry', status: 'note' },
+    { name: 'grace period, but the check-in falls due first', exp: at(-HOUR_MS), lastCheckIn: at(-7 * DAY_MS + HOUR_MS), decision: 'full', reason: 'grace_period', holdsUntil: at(HOUR_MS), endsWith: 'check_in_due', status: 'note', readOnlyUntil: at(HOUR_MS) },
+    { name: 'no check-in recorded: read-only unbounded after the grace period', exp: at(-GRACE_MS - SKEW_MS), lastCheckIn: undefined, decision: 'read-only', reason: 'expired', holdsUntil: null, endsWith: 'online_check_in', status: 'note', readOnlyUntil: null },
   ];
-  it.each(cases)('$name', ({ exp, decision, reason, holdsUntil, endsWith, status, ...rest }) => {
+  it.each(cases)('$name', ({ exp, decision, reason, holdsUntil, endsWith, status, readOnlyHours, fullUntil, readOnlyUntil, ...rest }) => {
     const lastCheckIn = 'lastCheckIn' in rest ? rest.lastCheckIn : at(-2 * DAY_MS);
-    const facts = checkAccount(input({ offlineExpiresAt: exp, lastCheckIn: lastCheckIn && { at: lastCheckIn, serverTime: null } }));
+    const withReadOnly = readOnlyHours === undefined ? policy : { ...policy, readOnlyHours };
+    const facts = checkAccount(input({ policy: withReadOnly, offlineExpiresAt: exp, lastCheckIn: lastCheckIn && { at: lastCheckIn, serverTime: null } }));
     expect(facts.status).toBe(status);
+    const due = lastCheckIn ? new Date(lastCheckIn.getTime() + 7 * DAY_MS) : undefined;
     expect(facts.offline).toEqual({
       decision,
       reason,
@@ -109,17 +117,19 @@ describe('checkAccount: the offline decision from the stored expiry of the last 
       holdsUntil: holdsUntil?.toISOString() ?? null,
       endsWith,
       tokenExpiresAt: exp.toISOString(),
-      readOnlyUntil: new Date(exp.getTime() + GRACE_MS).toISOString(),
+      fullUntil: (fullUntil ?? new Date(exp.getTime() + GRACE_MS)).toISOString(),
+      readOnlyUntil: readOnlyUntil === undefined ? (due?.toISOString() ?? null) : (readOnlyUntil?.toISOString() ?? null),
       basis: 'last_verified_token',
     });
-    if (decision === 'read-only') expect(facts.findings).toContainEqual(expect.objectContaining({ severity: 'note', code: 'grace_period' }));
+    if (decision === 'read-only') expect(facts.findings).toContainEqual(expect.objectContaining({ severity: 'note', code: 'read_only' }));
+    if (reason === 'grace_period') expect(facts.findings).toContainEqual(expect.objectContaining({ severity: 'note', code: 'grace_period' }));
     if (decision === 'denied') expect(facts.findings).toContainEqual(expect.objectContaining({ severity: 'problem', code: 'expired' }));
   });
 
   it('the token-independent rules still come first: clock, check-in, then expiry', () => {
     const rolledBack = checkClockTrust({ now: NOW, highWater: at(DAY_MS) }, policy);
     const exp = at(HOUR_MS);
-    const denied = { decision: 'denied', holdsUntil: null, tokenExpiresAt: null, readOnlyUntil: null, basis: null };
+    const denied = { decision: 'denied', holdsUntil: null, tokenExpiresAt: null, fullUntil: null, readOnlyUntil: null, basis: null };
     expect(checkAccount(input({ offlineExpiresAt: exp, clockTrust: rolledBack })).offline).toMatchObject({ ...denied, reason: 'clock_rollback' });
     expect(checkAccount(input({ offlineExpiresAt: exp, lastCheckIn: { at: at(-8 * DAY_MS), serverTime: null } })).offline).toMatchObject({ ...denied, reason: 'check_in_overdue' });
     expect(checkAccount(input({ offlineExpiresAt: exp, hasSealedSession: false })).offline).toMatchObject({ ...denied, reason: 'no_session' });
@@ -128,7 +138,7 @@ describe('checkAccount: the offline decision from the stored expiry of the last 
   it('says exactly what holds and until when', () => {
     const facts = checkAccount(input({ offlineExpiresAt: new Date('2026-06-01T18:00:00.000Z') }));
     expect(facts.offline.message).toBe(
-      'Full access: the cached token expires at 2026-06-01T18:00:00.000Z; this holds until 2026-06-01T18:05:00.000Z, then read-only for 24 h. ' +
+      'Full access: the cached token expires at 2026-06-01T18:00:00.000Z; this holds until 2026-06-02T18:05:00.000Z, then full access ends with the grace period. ' +
         'Based on the last verified token (its expiry, stored when it was sealed); its signature and claims are checked again at unlock.',
     );
   });

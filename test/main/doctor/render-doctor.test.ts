@@ -127,31 +127,32 @@ describe('durations', () => {
         { displayName: 'Expired', subject: 'expired', checkInAgeMs: 2 * DAY_MS, tokens: tokensExpiringAt(at(-2 * DAY_MS)) },
       ],
     });
+    const based = 'Based on the last verified token (its expiry, stored when it was sealed); its signature and claims are checked again at unlock.';
     expect(text).toContain(
       [
         '    offline now     FULL',
-        '    token expires   2026-06-01T15:00:00.000Z (in 3 h; read-only until 2026-06-02T15:00:00.000Z)',
-        '    holds until     2026-06-01T15:05:00.000Z (in 3 h 5 min; then read-only)',
+        '    token expires   2026-06-01T15:00:00.000Z (in 3 h; full access until 2026-06-02T15:00:00.000Z, read-only until 2026-06-06T12:00:00.000Z)',
+        '    holds until     2026-06-02T15:05:00.000Z (in 1 d 3 h; then full access ends with the grace period)',
         '    based on        the last verified token (signature re-checked at unlock)',
-        '    Full access: the cached token expires at 2026-06-01T15:00:00.000Z; this holds until 2026-06-01T15:05:00.000Z, then read-only for 24 h. Based on the last verified token (its expiry, stored when it was sealed); its signature and claims are checked again at unlock.',
+        `    Full access: the cached token expires at 2026-06-01T15:00:00.000Z; this holds until 2026-06-02T15:05:00.000Z, then full access ends with the grace period. ${based}`,
       ].join('\n'),
     );
     expect(text).toContain(
       [
-        '    offline now     READ-ONLY (grace period)',
-        '    token expires   2026-06-01T10:00:00.000Z (2 h ago; read-only until 2026-06-02T10:00:00.000Z)',
-        '    holds until     2026-06-02T10:05:00.000Z (in 22 h 5 min; then denied: the grace period ends)',
+        '    offline now     FULL (grace period)',
+        '    token expires   2026-06-01T10:00:00.000Z (2 h ago; full access until 2026-06-02T10:00:00.000Z, read-only until 2026-06-06T12:00:00.000Z)',
+        '    holds until     2026-06-02T10:05:00.000Z (in 22 h 5 min; then full access ends with the grace period)',
         '    based on        the last verified token (signature re-checked at unlock)',
-        '    NOTE grace_period: Read-only (grace period): the cached token expired at 2026-06-01T10:00:00.000Z; this holds until 2026-06-02T10:05:00.000Z, then denied (expired).',
+        `    NOTE grace_period: Full access (grace period): the cached token expired at 2026-06-01T10:00:00.000Z; this holds until 2026-06-02T10:05:00.000Z, then full access ends with the grace period. ${based}`,
       ].join('\n'),
     );
     expect(text).toContain(
       [
-        '    offline now     DENIED (expired)',
-        '    token expires   2026-05-30T12:00:00.000Z (2 d ago; read-only until 2026-05-31T12:00:00.000Z)',
-        '    holds until     an online check-in or sign-in',
+        '    offline now     READ-ONLY',
+        '    token expires   2026-05-30T12:00:00.000Z (2 d ago; full access until 2026-05-31T12:00:00.000Z, read-only until 2026-06-06T12:00:00.000Z)',
+        '    holds until     2026-06-06T12:00:00.000Z (in 5 d; then the check-in is overdue)',
         '    based on        the last verified token (signature re-checked at unlock)',
-        '    PROBLEM expired: The cached token expired at 2026-05-30T12:00:00.000Z and the 24 h grace period is over.',
+        '    NOTE read_only: Read-only: the cached token expired at 2026-05-30T12:00:00.000Z and the 24 h grace period is over; this holds until 2026-06-06T12:00:00.000Z, then the check-in is overdue.',
       ].join('\n'),
     );
   });

@@ -256,13 +256,14 @@ describe('runDoctor: the offline decision from the stored expiry of the last ver
     await seed({ accounts });
     const report = await runDoctor(deps());
     const offline = Object.fromEntries(report.accounts.accounts.map((a) => [a.displayName, a.offline]));
-    expect(offline.Full).toMatchObject({ decision: 'full', reason: 'valid', holdsUntil: at(3 * HOUR_MS + SKEW_MS).toISOString(), endsWith: 'token_expiry', tokenExpiresAt: at(3 * HOUR_MS).toISOString(), basis: 'last_verified_token' });
-    expect(offline.Grace).toMatchObject({ decision: 'read-only', reason: 'grace_period', holdsUntil: at(-2 * HOUR_MS + GRACE_MS + SKEW_MS).toISOString(), endsWith: 'grace_end', readOnlyUntil: at(-2 * HOUR_MS + GRACE_MS).toISOString() });
-    expect(offline.Expired).toMatchObject({ decision: 'denied', reason: 'expired', holdsUntil: null, endsWith: 'online_check_in', tokenExpiresAt: at(-2 * DAY_MS).toISOString() });
+    const due = at(5 * DAY_MS).toISOString();
+    expect(offline.Full).toMatchObject({ decision: 'full', reason: 'valid', holdsUntil: at(3 * HOUR_MS + GRACE_MS + SKEW_MS).toISOString(), endsWith: 'grace_end', tokenExpiresAt: at(3 * HOUR_MS).toISOString(), fullUntil: at(3 * HOUR_MS + GRACE_MS).toISOString(), basis: 'last_verified_token' });
+    expect(offline.Grace).toMatchObject({ decision: 'full', reason: 'grace_period', holdsUntil: at(-2 * HOUR_MS + GRACE_MS + SKEW_MS).toISOString(), endsWith: 'grace_end', fullUntil: at(-2 * HOUR_MS + GRACE_MS).toISOString(), readOnlyUntil: due });
+    expect(offline.Expired).toMatchObject({ decision: 'read-only', reason: 'expired', holdsUntil: due, endsWith: 'check_in_due', tokenExpiresAt: at(-2 * DAY_MS).toISOString(), readOnlyUntil: due });
     expect(offline['Due first']).toMatchObject({ decision: 'full', holdsUntil: at(DAY_MS).toISOString(), endsWith: 'check_in_due' });
-    expect(offline['No exp']).toMatchObject({ decision: 'depends_on_token', tokenExpiresAt: null, readOnlyUntil: null, basis: null });
-    expect(codes(report)).toEqual(['expired']);
-    expect(codes(report, 'notes')).toEqual(['grace_period']);
+    expect(offline['No exp']).toMatchObject({ decision: 'depends_on_token', tokenExpiresAt: null, fullUntil: null, readOnlyUntil: null, basis: null });
+    expect(codes(report)).toEqual([]);
+    expect(codes(report, 'notes').sort()).toEqual(['grace_period', 'read_only']);
   });
 
   it('sessions sealed before migration 5 (no column yet): depends on the cached token, and the file is left as it is', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FieldKeyError } from '../../../src/shared/errors';
-import { RETRY_MAX_MS, RETRY_MIN_MS, startRefreshTimer } from '../../../src/main/oauth/refresh-timer';
+import { RETRY_MAX_MS, RETRY_MIN_MS, startRefreshTimer, WALL_CLOCK_CHECK_MS } from '../../../src/main/oauth/refresh-timer';
 import type { SessionTokens } from '../../../src/main/secrets/session-tokens';
 
 const START = new Date('2026-06-02T10:00:00Z').getTime();
@@ -65,6 +65,20 @@ describe('refresh timer', () => {
     await vi.advanceTimersByTimeAsync(3_600_000);
     expect(stoppedWith).toEqual([revoked]);
     expect(refresher.calls).toHaveLength(1);
+  });
+
+  it('compares the wall clock again at least every few seconds: a clock jump past the due time refreshes at once', async () => {
+    const refresher = scripted([() => ({ accessToken: 'after-jump' })]);
+    const refreshed: string[] = [];
+    const timer = startRefreshTimer(refresher, { clock, onRefreshed: (t) => refreshed.push(t.accessToken!) });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(refresher.calls).toHaveLength(0);
+    // Suspend and resume: the wall clock is now 400 s past exp, while timers barely moved.
+    vi.setSystemTime(START + 900_000 + 400_000);
+    await vi.advanceTimersByTimeAsync(WALL_CLOCK_CHECK_MS);
+    expect(refresher.calls).toHaveLength(1);
+    expect(refreshed).toEqual(['after-jump']);
+    timer.stop();
   });
 
   it('stop() cancels the pending refresh', async () => {

@@ -209,7 +209,7 @@ describe('refresh', () => {
     expect(recorded.checkIns).toEqual([[accountIdFor(ISSUER, 'user-1'), START, new Date(SERVER_DATE)]]);
   });
 
-  it('refreshes only when the access token is due (expiry minus the margin)', async () => {
+  it('refreshes only when the access token is due (expiry minus the margin, for a session without receivedAt)', async () => {
     f.route(TOKEN_ENDPOINT, async () => json(await tokenBody(1)));
     expect(refresher.dueAt()).toEqual(new Date(START.getTime() + (900 - 60) * 1000));
     await refresher.ensureFresh();
@@ -217,6 +217,20 @@ describe('refresh', () => {
     clock.advance((900 - 60) * 1000);
     await refresher.ensureFresh();
     expect(f.calls).toHaveLength(1);
+  });
+
+  it('a refreshed token is due halfway through its lifetime, for the longest offline runway', async () => {
+    f.route(TOKEN_ENDPOINT, async () => json(await tokenBody(1)));
+    const tokens = await refresher.refresh();
+    expect(tokens.receivedAt).toBe(Math.floor(START.getTime() / 1000));
+    expect(tokens.expiresAt).toBe(Math.floor(START.getTime() / 1000) + 900);
+    expect(refresher.dueAt()).toEqual(new Date(START.getTime() + 450 * 1000));
+    clock.advance(449_000);
+    await refresher.ensureFresh();
+    expect(f.calls).toHaveLength(1);
+    clock.advance(1000);
+    await refresher.ensureFresh();
+    expect(f.calls).toHaveLength(2);
   });
 
   it('needs a refresh token', async () => {

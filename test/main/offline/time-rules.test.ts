@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClockReadings } from '../../../src/main/offline/decision';
-import { checkClockTrust, checkInDueAt, expiryStage, isCheckInOverdue } from '../../../src/main/offline/time-rules';
+import { checkClockTrust, checkInDueAt, isCheckInOverdue, offlineRunway, runwayStage, type RunwayStage } from '../../../src/main/offline/time-rules';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const at = (deltaMs: number) => new Date(NOW.getTime() + deltaMs);
@@ -40,18 +40,72 @@ describe('checkInDueAt and isCheckInOverdue', () => {
   });
 });
 
-describe('expiryStage: full until exp, read-only for the grace period, with the clock skew', () => {
-  const policy = { gracePeriodHours: 24, clockSkewSeconds: 300 };
+describe('runwayStage: full through the grace period, then read-only, then denied, each boundary with the skew', () => {
+  const HOUR = 3_600_000;
+  const DAY = 24 * HOUR;
+  const SKEW_MS = 300_000;
+  const exp = NOW.getTime();
+  const grace = exp + 24 * HOUR;
+  type Case = { name: string; nowMs: number; readOnlyHours?: number | null; due?: number; expected: RunwayStage };
+  const cases: Case[] = [
+    // valid -> grace_period at exp + skew
+    { name: 'before exp: valid', nowMs: exp - 1, expected: { tier: 'full', reason: 'valid', untilMs: exp + SKEW_MS } },
+    { name: 'exp + skew - 1 s: still valid', nowMs: exp + SKEW_MS - 1000, expected: { tier: 'full', reason: 'valid', untilMs: exp + SKEW_MS } },
+    { name: 'exp + skew: grace period, full access', nowMs: exp + SKEW_MS, expected: { tier: 'full', reason: 'grace_period', untilMs: grace + SKEW_MS } },
+    { name: 'exp + skew + 1 s: grace period', nowMs: exp + SKEW_MS + 1000, expected: { tier: 'full', reason: 'grace_period', untilMs: grace + SKEW_MS } },
+    // grace -> read-only at exp + grace + skew
+    { name: 'grace end + skew - 1 s: still full', nowMs: grace + SKEW_MS - 1000, expected: { tier: 'full', reason: 'grace_period', untilMs: grace + SKEW_MS } },
+    { name: 'grace end + skew: read-only, unbounded (readOnlyHours absent, no check-in known)', nowMs: grace + SKEW_MS, expected: { tier: 'read-only', reason: 'expired' } },
+    { name: 'grace end + skew + 1 s, readOnlyHours null', nowMs: grace + SKEW_MS + 1000, readOnlyHours: null, expected: { tier: 'read-only', reason: 'expired' } },
+    { name: 'read-only until the check-in falls due', nowMs: grace + DAY, due: exp + 7 * DAY, expected: { tier: 'read-only', reason: 'expired', untilMs: exp + 7 * DAY + 1 } },
+    // read-only -> denied at exp + grace + readOnlyHours + skew
+    { name: 'readOnlyHours 24: last second read-only', nowMs: grace + DAY + SKEW_MS - 1000, readOnlyHours: 24, expected: { tier: 'read-only', reason: 'expired', untilMs: grace + DAY + SKEW_MS } },
+    { name: 'readOnlyHours 24: denied at its end + skew', nowMs: grace + DAY + SKEW_MS, readOnlyHours: 24, expected: { tier: 'denied', reason: 'expired' } },
+    { name: 'readOnlyHours 24: denied 1 s later', nowMs: grace + DAY + SKEW_MS + 1000, readOnlyHours: 24, expected: { tier: 'denied', reason: 'expired' } },
+    { name: 'readOnlyHours 0: no read-only tier', nowMs: grace + SKEW_MS, readOnlyHours: 0, expected: { tier: 'denied', reason: 'expired' } },
+    { name: 'readOnlyHours 0: full until then', nowMs: grace + SKEW_MS - 1000, readOnlyHours: 0, expected: { tier: 'full', reason: 'grace_period', untilMs: grace + SKEW_MS } },
+    { name: 'readOnlyHours longer than the check-in: the check-in ends read-only', nowMs: grace + HOUR, readOnlyHours: 1000, due: grace + 2 * HOUR, expected: { tier: 'read-only', reason: 'expired', untilMs: grace + 2 * HOUR + 1 } },
+    // the check-in ends every tier
+    { name: 'check-in due: last ms still full', nowMs: exp - HOUR, due: exp - HOUR, expected: { tier: 'full', reason: 'valid', untilMs: exp - HOUR + 1 } },
+    { name: 'check-in overdue 1 ms later, even before exp', nowMs: exp - HOUR + 1, due: exp - HOUR, expected: { tier: 'denied', reason: 'check_in_overdue' } },
+    { name: 'check-in overdue during the grace period', nowMs: exp + 2 * HOUR, due: exp + HOUR, expected: { tier: 'denied', reason: 'check_in_overdue' } },
+    { name: 'check-in overdue during read-only', nowMs: grace + 2 * HOUR, due: grace + HOUR, readOnlyHours: 48, expected: { tier: 'denied', reason: 'check_in_overdue' } },
+  ];
+  it.each(cases)('$name', ({ nowMs, readOnlyHours, due, expected }) => {
+    const policy = { gracePeriodHours: 24, clockSkewSeconds: 300, readOnlyHours };
+    const runway = offlineRunway(exp, policy, due === undefined ? undefined : new Date(due));
+    expect(runwayStage(nowMs, runway, policy)).toEqual(expected);
+  });
+
+  it('skew 0: the grace period starts at exp and read-only at exp + grace', () => {
+    const policy = { gracePeriodHours: 24, clockSkewSeconds: 0, readOnlyHours: 24 };
+    const runway = offlineRunway(exp, policy);
+    expect(runwayStage(exp, runway, policy)).toMatchObject({ tier: 'full', reason: 'grace_period' });
+    expect(runwayStage(grace, runway, policy)).toMatchObject({ tier: 'read-only' });
+    expect(runwayStage(grace + DAY, runway, policy)).toEqual({ tier: 'denied', reason: 'expired' });
+  });
+
+  it('the strict profile (grace 0, read-only 24 h) is the read-only-after-exp behaviour', () => {
+    const policy = { gracePeriodHours: 0, clockSkewSeconds: 300, readOnlyHours: 24 };
+    const runway = offlineRunway(exp, policy);
+    expect(runwayStage(exp + SKEW_MS - 1, runway, policy)).toMatchObject({ tier: 'full', reason: 'valid' });
+    expect(runwayStage(exp + SKEW_MS, runway, policy)).toMatchObject({ tier: 'read-only', untilMs: exp + DAY + SKEW_MS });
+    expect(runwayStage(exp + DAY + SKEW_MS, runway, policy)).toEqual({ tier: 'denied', reason: 'expired' });
+  });
+});
+
+describe('offlineRunway: the nominal times (without the skew)', () => {
   const HOUR = 3_600_000;
   const exp = NOW.getTime();
-  const cases: { name: string; nowMs: number; expected: ReturnType<typeof expiryStage> }[] = [
-    { name: 'before exp', nowMs: exp - 1, expected: { stage: 'full', untilMs: exp + 300_000 } },
-    { name: 'last ms of the skew', nowMs: exp + 299_999, expected: { stage: 'full', untilMs: exp + 300_000 } },
-    { name: 'skew over: grace', nowMs: exp + 300_000, expected: { stage: 'read-only', untilMs: exp + 24 * HOUR + 300_000 } },
-    { name: 'last ms of grace + skew', nowMs: exp + 24 * HOUR + 299_999, expected: { stage: 'read-only', untilMs: exp + 24 * HOUR + 300_000 } },
-    { name: 'grace over', nowMs: exp + 24 * HOUR + 300_000, expected: { stage: 'expired' } },
-  ];
-  it.each(cases)('$name', ({ nowMs, expected }) => {
-    expect(expiryStage(nowMs, exp, policy)).toEqual(expected);
+  it('full until exp + grace; read-only unbounded without readOnlyHours and check-in', () => {
+    expect(offlineRunway(exp, { gracePeriodHours: 24, clockSkewSeconds: 300 })).toEqual({ expiresAtMs: exp, fullUntilMs: exp + 24 * HOUR });
+  });
+  it('read-only bounded by readOnlyHours', () => {
+    expect(offlineRunway(exp, { gracePeriodHours: 24, clockSkewSeconds: 300, readOnlyHours: 12 }).readOnlyUntilMs).toBe(exp + 36 * HOUR);
+  });
+  it('read-only bounded by the check-in, whichever is earlier', () => {
+    const due = new Date(exp + 30 * HOUR);
+    expect(offlineRunway(exp, { gracePeriodHours: 24, clockSkewSeconds: 300, readOnlyHours: 12 }, due)).toEqual({ expiresAtMs: exp, fullUntilMs: exp + 24 * HOUR, readOnlyUntilMs: exp + 30 * HOUR, checkInDueAtMs: exp + 30 * HOUR });
+    expect(offlineRunway(exp, { gracePeriodHours: 24, clockSkewSeconds: 300, readOnlyHours: null }, due).readOnlyUntilMs).toBe(exp + 30 * HOUR);
   });
 });

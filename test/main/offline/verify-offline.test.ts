@@ -101,7 +101,7 @@ function runCases(cases: Case[]): void {
   });
 }
 
-describe('every allowed algorithm: valid, grace period, expired', () => {
+describe('every allowed algorithm: valid, grace period, read-only, denied', () => {
   const cases: Case[] = ALGORITHMS.flatMap((alg): Case[] => [
     {
       name: `${alg} within exp`,
@@ -114,40 +114,60 @@ describe('every allowed algorithm: valid, grace period, expired', () => {
         kid: `key-${alg}`,
         alg,
         expiresAt: at(900_000),
-        readOnlyUntil: at(900_000 + 24 * HOUR_MS),
+        fullUntil: at(900_000 + 24 * HOUR_MS),
+        readOnlyUntil: at(6 * DAY_MS),
         checkInDueAt: at(6 * DAY_MS),
         claims: expect.objectContaining({ sub: 'tech-42', email: 'tech@example.com', iss: ISSUER }),
       },
     },
     {
-      name: `${alg} past exp, within grace`,
+      name: `${alg} past exp, within grace: full access`,
       token: () => sign(k.byAlg[alg], claims({ iat: NOW_S - 7200, exp: NOW_S - 3600 })),
-      decision: 'read-only',
+      decision: 'full',
       reason: 'grace_period',
-      expect: { sub: 'tech-42', expiresAt: at(-HOUR_MS), readOnlyUntil: at(23 * HOUR_MS), claims: expect.objectContaining({ sub: 'tech-42' }) },
+      expect: { sub: 'tech-42', expiresAt: at(-HOUR_MS), fullUntil: at(23 * HOUR_MS), readOnlyUntil: undefined, claims: expect.objectContaining({ sub: 'tech-42' }) },
+      says: /full access continues/,
     },
     {
-      name: `${alg} past exp + grace`,
+      name: `${alg} past exp + grace: read-only until the check-in`,
       token: () => sign(k.byAlg[alg], claims({ iat: NOW_S - 30 * 3600, exp: NOW_S - 25 * 3600 })),
+      clock: { lastCheckIn: at(-30 * HOUR_MS) },
+      decision: 'read-only',
       reason: 'expired',
-      expect: { sub: 'tech-42', expiresAt: at(-25 * HOUR_MS), readOnlyUntil: at(-HOUR_MS) },
+      expect: { sub: 'tech-42', expiresAt: at(-25 * HOUR_MS), fullUntil: at(-HOUR_MS), readOnlyUntil: at(7 * DAY_MS - 30 * HOUR_MS), claims: expect.objectContaining({ sub: 'tech-42' }) },
+      says: /read-only access until/,
+    },
+    {
+      name: `${alg} past exp + grace + readOnlyHours: denied`,
+      token: () => sign(k.byAlg[alg], claims({ iat: NOW_S - 60 * 3600, exp: NOW_S - 50 * 3600 })),
+      policy: { readOnlyHours: 24 },
+      reason: 'expired',
+      expect: { sub: 'tech-42', expiresAt: at(-50 * HOUR_MS), fullUntil: at(-26 * HOUR_MS), readOnlyUntil: at(-2 * HOUR_MS) },
     },
   ]);
   runCases(cases);
 });
 
-describe('exp, grace and skew boundaries', () => {
+describe('exp, grace, read-only and skew boundaries', () => {
   // exp = NOW, so `now` is moved around it.
   const expAtNow = () => sign(rs256(), claims({ iat: NOW_S - 600, exp: NOW_S }));
   const now = (offsetMs: number) => ({ now: at(offsetMs) });
+  const GRACE_END = 24 * HOUR_MS + SKEW_MS;
   runCases([
-    { name: 'just before exp + skew: full', token: expAtNow, clock: now(SKEW_MS - 1), decision: 'full', reason: 'valid' },
-    { name: 'at exp + skew: read-only', token: expAtNow, clock: now(SKEW_MS), decision: 'read-only', reason: 'grace_period' },
-    { name: 'just before exp + grace + skew: read-only', token: expAtNow, clock: now(24 * HOUR_MS + SKEW_MS - 1), decision: 'read-only', reason: 'grace_period' },
-    { name: 'at exp + grace + skew: expired', token: expAtNow, clock: now(24 * HOUR_MS + SKEW_MS), reason: 'expired' },
-    { name: 'grace period 0: expired right after exp + skew', token: expAtNow, policy: { gracePeriodHours: 0 }, clock: now(SKEW_MS), reason: 'expired' },
-    { name: 'grace period from policy (2 h)', token: expAtNow, policy: { gracePeriodHours: 2 }, clock: now(HOUR_MS), decision: 'read-only', reason: 'grace_period', expect: { readOnlyUntil: at(2 * HOUR_MS) } },
-    { name: 'skew 0: read-only at exp', token: expAtNow, policy: { clockSkewSeconds: 0 }, clock: now(0), decision: 'read-only', reason: 'grace_period' },
+    { name: 'just before exp + skew: full (valid)', token: expAtNow, clock: now(SKEW_MS - 1), decision: 'full', reason: 'valid' },
+    { name: 'at exp + skew: full (grace period)', token: expAtNow, clock: now(SKEW_MS), decision: 'full', reason: 'grace_period' },
+    { name: 'just before exp + grace + skew: full (grace period)', token: expAtNow, clock: now(GRACE_END - 1000), decision: 'full', reason: 'grace_period' },
+    { name: 'at exp + grace + skew: read-only', token: expAtNow, clock: now(GRACE_END), decision: 'read-only', reason: 'expired', expect: { readOnlyUntil: undefined } },
+    { name: 'read-only without readOnlyHours: still read-only 6 days later', token: expAtNow, clock: now(GRACE_END + 6 * DAY_MS), decision: 'read-only', reason: 'expired' },
+    { name: 'readOnlyHours 24: 1 s before its end + skew: read-only', token: expAtNow, policy: { readOnlyHours: 24 }, clock: now(GRACE_END + DAY_MS - 1000), decision: 'read-only', reason: 'expired', expect: { readOnlyUntil: at(48 * HOUR_MS) } },
+    { name: 'readOnlyHours 24: at its end + skew: denied', token: expAtNow, policy: { readOnlyHours: 24 }, clock: now(GRACE_END + DAY_MS), reason: 'expired' },
+    { name: 'readOnlyHours 0: denied right after the grace period', token: expAtNow, policy: { readOnlyHours: 0 }, clock: now(GRACE_END), reason: 'expired' },
+    { name: 'grace period 0: read-only right after exp + skew', token: expAtNow, policy: { gracePeriodHours: 0 }, clock: now(SKEW_MS), decision: 'read-only', reason: 'expired' },
+    { name: 'strict profile (grace 0, read-only 24 h): denied at exp + 24 h + skew', token: expAtNow, policy: { gracePeriodHours: 0, readOnlyHours: 24 }, clock: now(DAY_MS + SKEW_MS), reason: 'expired' },
+    { name: 'grace period from policy (2 h)', token: expAtNow, policy: { gracePeriodHours: 2 }, clock: now(HOUR_MS), decision: 'full', reason: 'grace_period', expect: { fullUntil: at(2 * HOUR_MS) } },
+    { name: 'skew 0: grace period at exp', token: expAtNow, policy: { clockSkewSeconds: 0 }, clock: now(0), decision: 'full', reason: 'grace_period' },
+    { name: 'check-in overdue during the grace period', token: expAtNow, clock: { now: at(2 * HOUR_MS), lastCheckIn: at(HOUR_MS - 7 * DAY_MS) }, reason: 'check_in_overdue' },
+    { name: 'check-in overdue during read-only', token: expAtNow, clock: { now: at(GRACE_END + HOUR_MS), lastCheckIn: at(GRACE_END - 7 * DAY_MS) }, reason: 'check_in_overdue' },
   ]);
 });
 

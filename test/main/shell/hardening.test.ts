@@ -104,22 +104,28 @@ describe('opening the sign-in page', () => {
 });
 
 describe('auto lock', () => {
-  it('locks on OS suspend and screen lock, and stops listening when stopped', () => {
+  it('locks on OS suspend and screen lock, decides again on resume and screen unlock, and stops listening when stopped', () => {
     const lock = vi.fn();
-    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => 15 });
+    const wake = vi.fn();
+    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => 15, wake });
     stub.powerMonitor.emit('suspend');
     stub.powerMonitor.emit('lock-screen');
+    stub.powerMonitor.emit('resume');
+    stub.powerMonitor.emit('unlock-screen');
     expect(lock.mock.calls).toEqual([['suspend'], ['lock-screen']]);
+    expect(wake.mock.calls).toEqual([['resume'], ['unlock-screen']]);
     stop();
     stub.powerMonitor.emit('suspend');
+    stub.powerMonitor.emit('resume');
     expect(lock).toHaveBeenCalledTimes(2);
+    expect(wake).toHaveBeenCalledTimes(2);
   });
 
   it("locks once the system is idle for the policy's minutes", () => {
     vi.useFakeTimers();
     const lock = vi.fn();
     let minutes: number | undefined = 15;
-    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => minutes });
+    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => minutes, wake: vi.fn() });
     stub.powerMonitor.getSystemIdleTime.mockReturnValue(14 * 60 + 59);
     vi.advanceTimersByTime(hardening.IDLE_CHECK_INTERVAL_MS);
     expect(lock).not.toHaveBeenCalled();

@@ -37,6 +37,7 @@ function authDouble(): AuthService & { push(state: AppState): void } {
     setPin: async () => undefined,
     unlock: async () => undefined,
     lock: () => undefined,
+    wake: () => undefined,
     signOut: async () => undefined,
     switchAccount: async () => undefined,
     retry: async () => undefined,

@@ -50,9 +50,11 @@ export function unlocked(overrides: Partial<UnlockedState> = {}): UnlockedState 
     access: 'full',
     accessReason: 'valid',
     accessMessage: 'The sign-in is valid. FieldKey refreshes it while you are online.',
-    fullAccessUntil: at(12 * 60_000),
-    readOnlyUntil: at(24 * HOUR + 12 * 60_000),
-    offlineUntil: at(24 * HOUR + 12 * 60_000),
+    decidedAt: at(0),
+    tokenExpiresAt: at(12 * 60_000),
+    fullAccessUntil: at(24 * HOUR + 12 * 60_000),
+    readOnlyUntil: at(7 * 24 * HOUR - 3 * 60_000),
+    offlineUntil: at(7 * 24 * HOUR - 3 * 60_000),
     lastCheckIn: at(-3 * 60_000),
     checkInDueAt: at(7 * 24 * HOUR - 3 * 60_000),
     roles: ['technician'],
@@ -63,15 +65,30 @@ export function unlocked(overrides: Partial<UnlockedState> = {}): UnlockedState 
   };
 }
 
+/** Offline in the grace period: the token expired 2 hours ago, full access goes on for 22 hours. */
+export function gracePeriod(): UnlockedState {
+  return unlocked({
+    accessReason: 'grace_period',
+    accessMessage: 'The sign-in has expired, and offline work goes on with full access through the grace period.',
+    tokenExpiresAt: at(-2 * HOUR),
+    fullAccessUntil: at(22 * HOUR),
+    lastCheckIn: at(-2 * HOUR - 10 * 60_000),
+    online: false,
+  });
+}
+
+/** Offline after the grace period: read-only until the check-in falls due. */
 export function readOnly(): UnlockedState {
   return unlocked({
     access: 'read-only',
-    accessReason: 'grace_period',
-    accessMessage: 'The sign-in expired 2 hours ago. Notes can be read until the grace period ends; connect to get full access again.',
+    accessReason: 'expired',
+    accessMessage: 'The grace period is over: notes can be read but not changed until FieldKey checks in again.',
+    tokenExpiresAt: at(-26 * HOUR),
     fullAccessUntil: at(-2 * HOUR),
-    readOnlyUntil: at(22 * HOUR),
-    offlineUntil: at(22 * HOUR),
-    lastCheckIn: at(-2 * HOUR - 10 * 60_000),
+    readOnlyUntil: at(5 * 24 * HOUR),
+    offlineUntil: at(5 * 24 * HOUR),
+    checkInDueAt: at(5 * 24 * HOUR),
+    lastCheckIn: at(-2 * 24 * HOUR),
     online: false,
   });
 }

@@ -69,6 +69,13 @@ export class AccountSession {
     return decided;
   }
 
+  /** Whether the access token is due for a refresh now (halfway through its lifetime). */
+  isDue(): boolean {
+    if (this.isLocked) return false;
+    const due = this.deps.refresher.dueAt();
+    return due === undefined || due.getTime() <= this.deps.clock.now().getTime();
+  }
+
   /** Refreshes now (shared with any refresh in flight). */
   refresh(): Promise<RefreshOutcome> {
     this.inFlight ??= this.refreshOnce().finally(() => {

@@ -14,7 +14,7 @@
 import { isFieldKeyError } from '../../../shared/errors';
 import { validateDetails, type AuditDetailsInput, type AuditEventType } from '../../audit/audit-events';
 import type { AuditLog } from '../../audit/audit-log';
-import type { DecisionReason } from '../../offline/decision';
+import type { OfflineDecision } from '../../offline/decision';
 import { checkClockTrust } from '../../offline/time-rules';
 import type { JwksSyncResult } from '../../oauth/jwks-sync';
 import { TokenEndpointError } from '../../oauth/token-endpoint';
@@ -63,13 +63,22 @@ export class AuthAudit {
     }
   }
 
-  /** Records a decision that entered grace, an overdue check-in or a clock rollback since `previous`. */
-  decision(accountId: string, previous: DecisionReason | undefined, decided: DecidedAccess, policy: Pick<Policy, 'clockSkewSeconds'>): void {
+  /**
+   * Records a decision that entered the grace period, read-only, or a denial (an overdue check-in, a
+   * clock rollback, or any other reason) since `previous` (decisionKey of the last one recorded).
+   */
+  decision(accountId: string, previous: string | undefined, decided: DecidedAccess, policy: Pick<Policy, 'clockSkewSeconds'>): void {
     const { decision, readings } = decided;
-    if (decision.reason === previous) return;
+    if (decisionKey(decision) === previous) return;
+    if (decision.decision === 'read-only') {
+      this.record('read_only_entered', accountId, { expiredAt: decision.expiresAt ?? null, graceEndedAt: decision.fullUntil ?? null, readOnlyUntil: decision.readOnlyUntil ?? null });
+      return;
+    }
     switch (decision.reason) {
+      case 'valid':
+        break;
       case 'grace_period':
-        this.record('grace_entered', accountId, { expiredAt: decision.expiresAt ?? null, graceEndsAt: decision.readOnlyUntil ?? null });
+        this.record('grace_entered', accountId, { expiredAt: decision.expiresAt ?? null, graceEndsAt: decision.fullUntil ?? null });
         break;
       case 'check_in_overdue':
         this.record('check_in_overdue', accountId, { lastCheckInAt: readings.lastCheckIn ?? null, dueAt: decision.checkInDueAt ?? null });
@@ -87,6 +96,7 @@ export class AuthAudit {
         break;
       }
       default:
+        this.record('access_denied', accountId, { reason: decision.reason, expiredAt: decision.expiresAt ?? null });
         break;
     }
   }
@@ -117,3 +127,7 @@ export class AuthAudit {
   }
 }
 
+/** A decision's tier and reason: decision events are recorded once per change of this key. */
+export function decisionKey(decision: Pick<OfflineDecision, 'decision' | 'reason'>): string {
+  return `${decision.decision}:${decision.reason}`;
+}

@@ -1,8 +1,9 @@
 /**
  * When to decide again: at the next boundary where the offline decision can change on its own
- * (full access ends at `exp` + skew, read-only ends at `exp` + grace + skew, the check-in falls
- * overdue just after its due time), and at least every `maxIntervalMs` (a clock that was moved, a
- * PIN wait that ended, the high-water mark kept current).
+ * (the grace period starts at `exp` + skew, full access ends at `exp` + grace + skew, a bounded
+ * read-only tier ends at its end + skew, the check-in falls overdue just after its due time), and
+ * at least every `maxIntervalMs` (a PIN wait that ended, the high-water mark kept current). A clock
+ * that jumps is caught sooner by wake-signals.ts.
  */
 import type { OfflineDecision } from '../../offline/decision';
 
@@ -11,13 +12,14 @@ export const DEFAULT_DECISION_INTERVAL_MS = 60_000;
 /** Milliseconds from `nowMs` to the next decision (at least 1, at most `maxIntervalMs`). */
 export function nextDecisionDelayMs(
   nowMs: number,
-  decision: Pick<OfflineDecision, 'expiresAt' | 'readOnlyUntil' | 'checkInDueAt'> | undefined,
+  decision: Pick<OfflineDecision, 'expiresAt' | 'fullUntil' | 'readOnlyUntil' | 'checkInDueAt'> | undefined,
   clockSkewSeconds: number,
   maxIntervalMs: number,
 ): number {
   const skewMs = clockSkewSeconds * 1000;
   const boundaries = [
     decision?.expiresAt && decision.expiresAt.getTime() + skewMs,
+    decision?.fullUntil && decision.fullUntil.getTime() + skewMs,
     decision?.readOnlyUntil && decision.readOnlyUntil.getTime() + skewMs,
     decision?.checkInDueAt && decision.checkInDueAt.getTime() + 1,
   ].filter((at): at is number => typeof at === 'number' && Number.isFinite(at) && at > nowMs);

@@ -19,6 +19,7 @@ export function misconfiguredService(state: AppState): AuthService {
     setPin: refuse,
     unlock: refuse,
     lock: () => undefined,
+    wake: () => undefined,
     signOut: refuse,
     switchAccount: refuse,
     retry: refuse,

@@ -1,9 +1,13 @@
 /**
  * Whether the IdP is reachable, and the moment it becomes reachable again. Node has no reliable
  * "network changed" event, so the watch probes the IdP cheaply (a GET of the discovery document):
- * while unreachable with a growing delay (`offlineMinMs` doubling up to `offlineMaxMs`), while
- * reachable every `onlineIntervalMs` to notice a drop. Other contacts (a refresh, a sign-in) report
- * their outcome, which updates the flag at once.
+ * while unreachable with a growing delay (`offlineMinMs` doubling up to `offlineMaxMs`, about 10 s,
+ * so full access returns within seconds of the network), while reachable every `onlineIntervalMs`
+ * to notice a drop. Other contacts (a refresh, a sign-in) report their outcome, which updates the
+ * flag at once; `checkNow()` probes at once (a resume, a network change, a user's intent).
+ *
+ * The schedule runs only while an account is unlocked (`setActive`): with everything locked there
+ * is nothing to refresh, so nothing is probed until an unlock, which probes at once.
  *
  * `onReconnect` fires when a probe finds the IdP after it was unreachable (or unknown, at start):
  * the moment to refresh at once, flush queued revocations and re-check the JWKS. `onChange` fires
@@ -20,8 +24,8 @@ export interface NetworkWatchOptions {
   onlineIntervalMs?: number;
 }
 
-export const OFFLINE_PROBE_MIN_MS = 5_000;
-export const OFFLINE_PROBE_MAX_MS = 2 * 60_000;
+export const OFFLINE_PROBE_MIN_MS = 2_000;
+export const OFFLINE_PROBE_MAX_MS = 8_000;
 export const ONLINE_PROBE_INTERVAL_MS = 60_000;
 
 export class NetworkWatch {
@@ -30,6 +34,8 @@ export class NetworkWatch {
   private probing: Promise<boolean> | undefined;
   private backoffMs: number;
   private stopped = false;
+  /** Whether the probe schedule runs (an account is unlocked). */
+  private active = true;
   private readonly minMs: number;
   private readonly maxMs: number;
   private readonly onlineMs: number;
@@ -48,6 +54,28 @@ export class NetworkWatch {
   /** Probes now, then on its schedule. */
   start(): void {
     void this.checkNow();
+  }
+
+  /**
+   * Runs the probe schedule (true) or pauses it (false). Becoming active while unreachable probes
+   * at once; while reachable it re-arms the drop check.
+   */
+  setActive(active: boolean): void {
+    if (active === this.active || this.stopped) return;
+    this.active = active;
+    if (!active) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    this.backoffMs = this.minMs;
+    if (this.reachable) this.arm(this.onlineMs);
+    else void this.checkNow();
+  }
+
+  /** A user's intent while unreachable: probe at once (shared with a probe in flight). */
+  nudge(): void {
+    if (!this.reachable && !this.stopped) void this.checkNow();
   }
 
   /** Probes now (Retry); resolves with the result. Concurrent calls share one probe. */
@@ -111,6 +139,7 @@ export class NetworkWatch {
   private arm(delayMs: number): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
+    if (!this.active) return;
     this.timer = setTimeout(() => void this.checkNow(), delayMs);
     this.timer.unref();
   }

@@ -36,8 +36,9 @@ export interface AccountFacts {
 
 export interface ActiveFacts {
   account: AccountView;
-  /** The latest offline decision of the unlocked account's cached token. */
+  /** The latest offline decision of the unlocked account's cached token, and when it was made. */
   decision: OfflineDecision;
+  decidedAt: Date;
   lastCheckIn: Date | undefined;
   online: boolean;
 }
@@ -93,10 +94,12 @@ function activeState(active: ActiveFacts, notice: Notice | null, canAddAccount: 
     account: active.account,
     access: decision.decision,
     accessReason: decision.reason,
-    accessMessage: decision.decision === 'full' ? FULL_MESSAGE : READ_ONLY_MESSAGE,
-    fullAccessUntil: iso(decision.expiresAt),
+    accessMessage: decision.decision === 'read-only' ? READ_ONLY_MESSAGE : decision.reason === 'grace_period' ? GRACE_MESSAGE : FULL_MESSAGE,
+    decidedAt: new Date(Math.floor(active.decidedAt.getTime() / MINUTE_MS) * MINUTE_MS).toISOString(),
+    tokenExpiresAt: iso(decision.expiresAt),
+    fullAccessUntil: iso(earliest(decision.fullUntil, decision.checkInDueAt)),
     readOnlyUntil: iso(readOnlyUntil),
-    offlineUntil: iso(earliest(readOnlyUntil, decision.checkInDueAt)),
+    offlineUntil: iso(readOnlyUntil ?? decision.checkInDueAt),
     lastCheckIn: iso(active.lastCheckIn),
     checkInDueAt: iso(decision.checkInDueAt),
     roles: rolesOf(decision),
@@ -107,13 +110,18 @@ function activeState(active: ActiveFacts, notice: Notice | null, canAddAccount: 
   return state;
 }
 
+/** `decidedAt` is kept to the minute: the state (and a push to the window) changes at most once a minute for it. */
+const MINUTE_MS = 60_000;
+
 const FULL_MESSAGE = 'The sign-in is valid. FieldKey refreshes it whenever it can reach the sign-in service.';
+const GRACE_MESSAGE =
+  'The sign-in has expired, and offline work goes on with full access through the grace period. Connect to the network to renew it.';
 const READ_ONLY_MESSAGE =
-  'The sign-in has expired. Notes can be read but not changed until the grace period ends; connect to the network to get full access again.';
+  'The grace period is over: notes can be read but not changed until FieldKey checks in again. Connect to the network to get full access again.';
 
 /** Words for the common reasons; the decision's own (exact, non-secret) message for the rest. */
 const DENIED_MESSAGES: Partial<Record<DecisionReason, string>> = {
-  expired: 'Offline access has ended: the sign-in expired and its grace period is over. Connect to the network so FieldKey can check in.',
+  expired: 'Offline access has ended: the sign-in expired, and its grace period and read-only period are over. Connect to the network so FieldKey can check in.',
   check_in_overdue: 'FieldKey must check in online regularly, and the check-in is overdue. Connect to the network to continue.',
   clock_rollback:
     "This laptop's clock reads earlier than a time FieldKey already saw, so offline access cannot be trusted. Correct the clock or connect to the network so FieldKey can check in.",

@@ -41,7 +41,7 @@ export async function collectFacts(sources: FactSources, memory: MemoryFacts): P
     ...(memory.signingIn ? { signingIn: memory.signingIn } : {}),
     ...(memory.pinSetup ? { pinSetup: memory.pinSetup } : {}),
     ...(active?.decided
-      ? { active: { account: active.account, decision: active.decided.decision, lastCheckIn: sources.times.lastCheckIn(active.accountId)?.at, online: memory.online } }
+      ? { active: { account: active.account, decision: active.decided.decision, decidedAt: active.decided.readings.now, lastCheckIn: sources.times.lastCheckIn(active.accountId)?.at, online: memory.online } }
       : {}),
     ...(memory.selectedAccountId !== undefined ? { selectedAccountId: memory.selectedAccountId } : {}),
     notice: memory.notice,

@@ -5,7 +5,7 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthAudit } from '../../../../src/main/app/auth/auth-audit';
+import { AuthAudit, decisionKey } from '../../../../src/main/app/auth/auth-audit';
 import type { DecidedAccess } from '../../../../src/main/app/auth/access-decision';
 import { auditEvents, AuditLog } from '../../../../src/main/audit/audit-log';
 import { verifyChain } from '../../../../src/main/audit/verify-chain';
@@ -31,39 +31,61 @@ afterEach(() => t.cleanup());
 const events = () => [...auditEvents(t.db)].map((e) => ({ type: e.type, account: e.account, details: e.details }));
 
 function decided(reason: DecisionReason, extra: Partial<OfflineDecision> = {}): DecidedAccess {
-  const decision = reason === 'valid' ? 'full' : reason === 'grace_period' ? 'read-only' : 'denied';
+  const decision = reason === 'valid' || reason === 'grace_period' ? 'full' : 'denied';
   return {
-    decision: { decision, reason, message: '', expiresAt: new Date('2026-06-01T11:00:00.000Z'), readOnlyUntil: new Date('2026-06-02T11:00:00.000Z'), ...extra },
+    decision: {
+      decision,
+      reason,
+      message: '',
+      expiresAt: new Date('2026-06-01T11:00:00.000Z'),
+      fullUntil: new Date('2026-06-02T11:00:00.000Z'),
+      readOnlyUntil: new Date('2026-06-08T11:00:00.000Z'),
+      ...extra,
+    },
     readings: { now: NOW, highWater: new Date('2026-06-01T14:00:00.000Z'), lastServerTime: new Date('2026-06-01T10:00:00.000Z'), lastCheckIn: new Date('2026-05-20T12:00:00.000Z') },
   };
 }
 
 describe('AuthAudit.decision', () => {
-  it.each<{ reason: DecisionReason; type: string | undefined; details?: Record<string, unknown> }>([
+  it.each<{ reason: DecisionReason; decision?: OfflineDecision['decision']; type: string | undefined; details?: Record<string, unknown> }>([
     { reason: 'valid', type: undefined },
-    { reason: 'expired', type: undefined },
     { reason: 'grace_period', type: 'grace_entered', details: { expiredAt: '2026-06-01T11:00:00.000Z', graceEndsAt: '2026-06-02T11:00:00.000Z' } },
+    {
+      reason: 'expired',
+      decision: 'read-only',
+      type: 'read_only_entered',
+      details: { expiredAt: '2026-06-01T11:00:00.000Z', graceEndedAt: '2026-06-02T11:00:00.000Z', readOnlyUntil: '2026-06-08T11:00:00.000Z' },
+    },
+    { reason: 'expired', type: 'access_denied', details: { reason: 'expired', expiredAt: '2026-06-01T11:00:00.000Z' } },
+    { reason: 'bad_signature', type: 'access_denied', details: { reason: 'bad_signature', expiredAt: '2026-06-01T11:00:00.000Z' } },
     { reason: 'check_in_overdue', type: 'check_in_overdue', details: { lastCheckInAt: '2026-05-20T12:00:00.000Z', dueAt: '2026-05-27T12:00:00.000Z' } },
     {
       reason: 'clock_rollback',
       type: 'clock_rollback',
       details: { localTime: NOW.toISOString(), highWater: '2026-06-01T14:00:00.000Z', lastServerTime: '2026-06-01T10:00:00.000Z', behindSeconds: 7200, skewSeconds: 300 },
     },
-  ])('$reason -> $type', ({ reason, type, details }) => {
-    audit.decision(ACCOUNT, undefined, decided(reason, { checkInDueAt: new Date('2026-05-27T12:00:00.000Z') }), { clockSkewSeconds: 300 });
+  ])('$decision $reason -> $type', ({ reason, decision, type, details }) => {
+    audit.decision(ACCOUNT, undefined, decided(reason, { checkInDueAt: new Date('2026-05-27T12:00:00.000Z'), ...(decision ? { decision } : {}) }), { clockSkewSeconds: 300 });
     expect(events()).toEqual(type ? [{ type, account: ACCOUNT, details }] : []);
   });
 
-  it('records a reason once while it lasts, and again after it changed', () => {
-    for (const [previous, reason] of [
-      [undefined, 'grace_period'],
-      ['grace_period', 'grace_period'],
-      ['grace_period', 'valid'],
-      ['valid', 'grace_period'],
+  it('records a tier and reason once while it lasts, and again after it changed', () => {
+    const readOnly = { decision: 'read-only' } as const;
+    let previous: string | undefined;
+    for (const [reason, extra] of [
+      ['grace_period', {}],
+      ['grace_period', {}],
+      ['expired', readOnly],
+      ['expired', readOnly],
+      ['expired', {}],
+      ['valid', {}],
+      ['grace_period', {}],
     ] as const) {
-      audit.decision(ACCOUNT, previous, decided(reason), { clockSkewSeconds: 300 });
+      const d = decided(reason, extra);
+      audit.decision(ACCOUNT, previous, d, { clockSkewSeconds: 300 });
+      previous = decisionKey(d.decision);
     }
-    expect(events().map((e) => e.type)).toEqual(['grace_entered', 'grace_entered']);
+    expect(events().map((e) => e.type)).toEqual(['grace_entered', 'read_only_entered', 'access_denied', 'grace_entered']);
   });
 });
 

@@ -86,4 +86,51 @@ describe('NetworkWatch', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(events).toEqual([]);
   });
+
+  it('pauses while everything is locked: no probe at all, then one at once when an account is unlocked', async () => {
+    startWatch();
+    await vi.advanceTimersByTimeAsync(0);
+    watch.setActive(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(probeTimes).toEqual([0]);
+    answers = [true];
+    watch.setActive(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(probeTimes).toEqual([0, 60_000]);
+    expect(events).toEqual(['online', 'reconnect']);
+  });
+
+  it('a nudge (a user intent while unreachable) probes at once; reachable, it does nothing', async () => {
+    startWatch();
+    await vi.advanceTimersByTimeAsync(500);
+    watch.nudge();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(probeTimes).toEqual([0, 500]);
+    answers = [true];
+    watch.nudge();
+    await vi.advanceTimersByTimeAsync(0);
+    watch.nudge();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(probeTimes).toEqual([0, 500, 500]);
+  });
+
+  it('with the default timing, after an outage of more than 5 minutes the IdP is found again within 10 s', async () => {
+    watch = new NetworkWatch({
+      probe: async () => {
+        probeTimes.push(Date.now());
+        return answers.shift() ?? false;
+      },
+      onReconnect: () => events.push('reconnect'),
+      onChange: (online) => events.push(online ? 'online' : 'offline'),
+    });
+    watch.start();
+    await vi.advanceTimersByTimeAsync(6 * 60_000);
+    const gaps = probeTimes.slice(1).map((t, i) => t - probeTimes[i]!);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(10_000);
+    answers = [true];
+    const back = Date.now();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(events).toEqual(['online', 'reconnect']);
+    expect(probeTimes.at(-1)! - back).toBeLessThanOrEqual(10_000);
+  });
 });

@@ -11,7 +11,8 @@ const SAM = { id: 'b'.repeat(43), displayName: 'Sam Supervisor', email: null };
 const RULES = { minLength: 6, maxLength: 64, text: 'Use at least 6 characters.' };
 const OK = { ok: true as const, pinRules: RULES, maxAccounts: 2 };
 const EXP = new Date('2026-06-01T12:15:00.000Z');
-const READ_ONLY_UNTIL = new Date('2026-06-02T12:15:00.000Z');
+const FULL_UNTIL = new Date('2026-06-02T12:15:00.000Z');
+const READ_ONLY_UNTIL = new Date('2026-06-08T12:00:00.000Z');
 const CHECK_IN_DUE = new Date('2026-06-08T12:00:00.000Z');
 const LAST_CHECK_IN = new Date('2026-06-01T12:00:00.000Z');
 const SECRET_CLAIM = 'eyJhbGciOiJSUzI1NiJ9.c2VjcmV0.c2ln';
@@ -23,6 +24,7 @@ function decision(overrides: Partial<OfflineDecision> = {}): OfflineDecision {
     message: 'Signed in offline as "tech-1" until ...',
     sub: 'tech-1',
     expiresAt: EXP,
+    fullUntil: FULL_UNTIL,
     readOnlyUntil: READ_ONLY_UNTIL,
     checkInDueAt: CHECK_IN_DUE,
     claims: { sub: 'tech-1', iat: LAST_CHECK_IN.getTime() / 1000, exp: EXP.getTime() / 1000, roles: ['technician', 42, 'supervisor'], raw: SECRET_CLAIM },
@@ -38,7 +40,8 @@ function facts(overrides: Partial<AuthFacts> = {}): AuthFacts {
   return { configuration: OK, accounts: [], notice: null, ...overrides };
 }
 
-const active = (d: Partial<OfflineDecision> = {}, online = true) => ({ account: TESS, decision: decision(d), lastCheckIn: LAST_CHECK_IN, online });
+const DECIDED_AT = new Date('2026-06-01T12:03:41.250Z');
+const active = (d: Partial<OfflineDecision> = {}, online = true) => ({ account: TESS, decision: decision(d), decidedAt: DECIDED_AT, lastCheckIn: LAST_CHECK_IN, online });
 const notice = { code: 'session_revoked', message: 'Sign in again; your notes are kept.' };
 
 const rows: { name: string; facts: AuthFacts; expected: Record<string, unknown> }[] = [
@@ -96,7 +99,9 @@ const rows: { name: string; facts: AuthFacts; expected: Record<string, unknown> 
       account: TESS,
       access: 'full',
       accessReason: 'valid',
-      fullAccessUntil: EXP.toISOString(),
+      decidedAt: '2026-06-01T12:03:00.000Z',
+      tokenExpiresAt: EXP.toISOString(),
+      fullAccessUntil: FULL_UNTIL.toISOString(),
       readOnlyUntil: READ_ONLY_UNTIL.toISOString(),
       offlineUntil: READ_ONLY_UNTIL.toISOString(),
       lastCheckIn: LAST_CHECK_IN.toISOString(),
@@ -108,14 +113,24 @@ const rows: { name: string; facts: AuthFacts; expected: Record<string, unknown> 
     },
   },
   {
-    name: 'read-only in the grace period, offline',
-    facts: facts({ accounts: [account(TESS)], active: active({ decision: 'read-only', reason: 'grace_period' }, false) }),
-    expected: { status: 'unlocked', access: 'read-only', accessReason: 'grace_period', online: false },
+    name: 'full access in the grace period, offline',
+    facts: facts({ accounts: [account(TESS)], active: active({ reason: 'grace_period' }, false) }),
+    expected: { status: 'unlocked', access: 'full', accessReason: 'grace_period', accessMessage: expect.stringMatching(/full access through the grace period/), online: false },
   },
   {
-    name: 'offline access ends at the check-in when it falls due before the grace period ends',
-    facts: facts({ accounts: [account(TESS)], active: active({ checkInDueAt: new Date('2026-06-02T00:00:00.000Z') }) }),
-    expected: { status: 'unlocked', offlineUntil: '2026-06-02T00:00:00.000Z', readOnlyUntil: READ_ONLY_UNTIL.toISOString() },
+    name: 'read-only after the grace period, offline',
+    facts: facts({ accounts: [account(TESS)], active: active({ decision: 'read-only', reason: 'expired' }, false) }),
+    expected: { status: 'unlocked', access: 'read-only', accessReason: 'expired', accessMessage: expect.stringMatching(/can be read but not changed/), online: false },
+  },
+  {
+    name: 'read-only with no bound but the next check-in',
+    facts: facts({ accounts: [account(TESS)], active: active({ decision: 'read-only', reason: 'expired', readOnlyUntil: undefined, checkInDueAt: undefined }) }),
+    expected: { status: 'unlocked', readOnlyUntil: null, offlineUntil: null, checkInDueAt: null },
+  },
+  {
+    name: 'full access ends at the check-in when it falls due before the grace period ends',
+    facts: facts({ accounts: [account(TESS)], active: active({ checkInDueAt: new Date('2026-06-02T00:00:00.000Z'), readOnlyUntil: new Date('2026-06-02T00:00:00.000Z') }) }),
+    expected: { status: 'unlocked', fullAccessUntil: '2026-06-02T00:00:00.000Z', offlineUntil: '2026-06-02T00:00:00.000Z' },
   },
   {
     name: 'a token without roles or iat',
@@ -124,7 +139,7 @@ const rows: { name: string; facts: AuthFacts; expected: Record<string, unknown> 
   },
   ...(
     [
-      ['expired', /grace period is over/],
+      ['expired', /grace period and read-only period are over/],
       ['check_in_overdue', /check-in is overdue/],
       ['clock_rollback', /clock reads earlier/],
       ['unknown_kid', /^The token names key/],
