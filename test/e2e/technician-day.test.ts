@@ -2,8 +2,9 @@
  * One technician's day, end to end in headless Chromium through the development web host, with the
  * demo IdP, the real keychain, a real SQLite file and the app's clock moved with libfaketime:
  * first sign-in, set PIN, lock and unlock, the IdP stopped and still unlocking, the clock past
- * `exp` (Read-only: reads work, writes refused by the main process), past the grace period
- * (Connection required), back online (Retry), and the clock moved backward (refused).
+ * `exp` (full access through the grace period: writes work), past the grace period (Read-only:
+ * reads work, writes refused by the main process), past the check-in (Connection required), back
+ * online (Retry), and the clock moved backward (refused).
  */
 import { describe, expect, it } from 'vitest';
 import { E2eEnvironment, ACCESS_TOKEN_TTL_SECONDS, useE2eEnvironment } from './helpers/e2e-environment';
@@ -67,13 +68,26 @@ describe("a technician's day", () => {
     await writeNote(page, 'Valve 12: flange leak', 'Written offline, within exp.');
   });
 
-  it('is Read-only past exp: reads work, the main process refuses writes', async () => {
+  it('keeps full access past exp, through the grace period: writes work offline', async () => {
     const page = env.page;
     env.setClock(`+${ACCESS_TOKEN_TTL_SECONDS + 300}`);
     await button(page, 'Lock').click();
     await unlock(page, PIN);
+    await waitForStatus(page, 'Full access (grace period)');
+    expect(await statusText(page)).toContain('offline');
+    const runway = await page.getByRole('region', { name: 'Offline runway' }).getByRole('listitem').allTextContents();
+    expect(runway).toEqual([expect.stringMatching(/^Full access \(grace period\) until /), expect.stringMatching(/^Read-only until /), expect.stringMatching(/^Then connection required/)]);
+    await writeNote(page, 'Hydrant 3: cap replaced', 'Written offline, past exp, in the grace period.');
+    await screenshot(page, 'home-grace-period');
+  });
+
+  it('is Read-only after the grace period: reads work, the main process refuses writes', async () => {
+    const page = env.page;
+    env.setClock('+25h');
+    await button(page, 'Lock').click();
+    await unlock(page, PIN);
     await waitForStatus(page, 'Read-only');
-    await waitForNotes(page, ['Valve 12: flange leak', 'Pump 4: seal replaced']);
+    await waitForNotes(page, ['Hydrant 3: cap replaced', 'Valve 12: flange leak', 'Pump 4: seal replaced']);
     await page.getByRole('button', { name: /Pump 4/ }).click();
     await expect.poll(() => field(page, 'Note text').inputValue()).toContain('torque 30 Nm');
     expect(await button(page, 'New note').isDisabled()).toBe(true);
@@ -85,13 +99,13 @@ describe("a technician's day", () => {
     expect(await callApi(page, 'getNote', 1)).toMatchObject({ ok: true, value: { title: 'Pump 4: seal replaced' } });
   });
 
-  it('requires a connection past the grace period', async () => {
+  it('requires a connection once the check-in is overdue', async () => {
     const page = env.page;
-    env.setClock('+25h');
+    env.setClock('+8d');
     await button(page, 'Lock').click();
     await unlock(page, PIN);
     await waitForStatus(page, 'Connection required');
-    expect(await page.locator('main').textContent()).toBeTruthy();
+    expect((await page.locator('main').textContent())?.toLowerCase()).toMatch(/check-in is overdue/);
     expect(await callApi(page, 'listNotes')).toMatchObject({ ok: false });
     await screenshot(page, 'connection-required');
   });
@@ -105,7 +119,7 @@ describe("a technician's day", () => {
     await waitForStatus(page, 'Full access', 30_000);
     await waitForStatus(page, 'online', 30_000);
     await waitForCheckInAfter(page, retriedAt);
-    await waitForNotes(page, ['Valve 12: flange leak', 'Pump 4: seal replaced']);
+    await waitForNotes(page, ['Hydrant 3: cap replaced', 'Valve 12: flange leak', 'Pump 4: seal replaced']);
   });
 
   it('refuses offline access when the clock is moved backward', async () => {

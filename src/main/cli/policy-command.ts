@@ -73,6 +73,7 @@ function summary(policy: Policy, sourceText: string, bundledJwksPath: string | u
     `client ${policy.clientId}`,
     `source ${sourceText}`,
     `grace ${policy.gracePeriodHours}h`,
+    `read-only ${policy.readOnlyHours === null ? 'until check-in' : `${policy.readOnlyHours}h`}`,
     `check-in ${policy.checkInIntervalDays}d`,
     `algorithms ${policy.allowedAlgorithms.join(',')}`,
     ...(bundledJwksPath ? [`bundled JWKS ${bundledJwksPath}`] : []),

@@ -35,7 +35,7 @@ export async function waitForStatus(page: Page, text: string, timeout = 20_000):
  * Presses a button that starts a browser sign-in ("Sign in", "Add account", "Forgot PIN?"), then
  * signs in as `username` on the IdP's page in the tab it opened, and closes that tab.
  */
-export async function signInWithBrowser(page: Page, idp: DemoIdp, buttonName: string, username: string, whileWaiting?: () => Promise<void>): Promise<void> {
+export async function signInWithBrowser(page: Page, idp: Pick<DemoIdp, 'users'>, buttonName: string, username: string, whileWaiting?: () => Promise<void>): Promise<void> {
   const user = idp.users.find((u) => u.username === username);
   if (!user) throw new Error(`no demo user ${username}`);
   // A fresh IdP session: the previous user's cookie must not sign this one in silently.

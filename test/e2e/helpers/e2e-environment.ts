@@ -20,12 +20,21 @@ import { WebHostProcess } from './web-host-process';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 600;
 
-export class E2eEnvironment {
+/** What the tests need of the IdP they sign in against. */
+export type E2eIdp = Pick<DemoIdp, 'issuer' | 'clientId' | 'port' | 'users' | 'stop'>;
+
+/** Starts the IdP on `port` (0: any), keeping its data in `dataDir`, given the app's clock file. */
+export type StartIdp<I extends E2eIdp> = (port: number, dataDir: string, clockFile: string) => Promise<I>;
+
+/** The default: the demo IdP in the test process, on real time, like a server. */
+const inProcessIdp: StartIdp<DemoIdp> = (port, dataDir) => startDemoIdp({ port, dataDir, accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS });
+
+export class E2eEnvironment<I extends E2eIdp = DemoIdp> {
   readonly dir = mkdtempSync(join(tmpdir(), 'fieldkey-e2e-'));
   readonly keychainService = `FieldKey-e2e-${process.pid}-${randomBytes(4).toString('hex')}`;
   readonly clockFile = join(this.dir, 'faketime');
   readonly dataDir = join(this.dir, 'data');
-  idp!: DemoIdp;
+  idp!: I;
   browser!: Browser;
   rendererDir!: string;
   host: WebHostProcess | undefined;
@@ -54,8 +63,10 @@ export class E2eEnvironment {
     writeFileSync(this.clockFile, `${offset}\n`);
   }
 
+  constructor(private readonly launchIdp: StartIdp<I> = inProcessIdp as unknown as StartIdp<I>) {}
+
   async startIdp(port = this.idp.port): Promise<void> {
-    this.idp = await startDemoIdp({ port, dataDir: join(this.dir, 'idp'), accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS });
+    this.idp = await this.launchIdp(port, join(this.dir, 'idp'), this.clockFile);
   }
 
   async stopIdp(): Promise<void> {
@@ -105,7 +116,7 @@ export interface E2eHooksOptions {
  * A test file's hooks around `env`: start it (then `prepare`) before all tests, print the web
  * host's output when a test fails, stop it after all.
  */
-export function useE2eEnvironment(env: E2eEnvironment, options: E2eHooksOptions = {}): void {
+export function useE2eEnvironment<I extends E2eIdp>(env: E2eEnvironment<I>, options: E2eHooksOptions = {}): void {
   beforeAll(async () => {
     await env.start(options.policy);
     await options.prepare?.();

@@ -24,7 +24,7 @@ describe('fieldkey policy check FILE', () => {
     const result = await run(['check', file]);
     expect(result).toEqual({
       code: 0,
-      stdout: `policy OK: issuer acme.com, client e9fdb985-9173-4e01-9d73-ac2d60d1dc8e, source file ${file}, grace 24h, check-in 7d, algorithms RS256,ES256\n`,
+      stdout: `policy OK: issuer acme.com, client e9fdb985-9173-4e01-9d73-ac2d60d1dc8e, source file ${file}, grace 24h, read-only until check-in, check-in 7d, algorithms RS256,ES256\n`,
       stderr: '',
     });
   });
@@ -71,7 +71,7 @@ describe('fieldkey policy check (search order)', () => {
     const file = join(fixtures, 'valid-full.json');
     const result = await run(['check'], { FIELDKEY_POLICY: file });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`policy OK: issuer https://auth.acme.com, client fieldkey-desktop, source FIELDKEY_POLICY ${file}, grace 12h, check-in 3d, algorithms ES256,EdDSA\n`);
+    expect(result.stdout).toBe(`policy OK: issuer https://auth.acme.com, client fieldkey-desktop, source FIELDKEY_POLICY ${file}, grace 12h, read-only until check-in, check-in 3d, algorithms ES256,EdDSA\n`);
   });
 
   it('exits 2 when FIELDKEY_POLICY is invalid', async () => {
@@ -85,7 +85,7 @@ describe('fieldkey policy check (search order)', () => {
     const result = await run(['check'], {}, command);
     expect(result).toEqual({
       code: 0,
-      stdout: 'policy OK: issuer http://127.0.0.1:9011, client fieldkey-desktop, source built-in demo policy (demo IdP at http://127.0.0.1:9011), grace 24h, check-in 7d, algorithms RS256,PS256,ES256,ES384,EdDSA\n',
+      stdout: 'policy OK: issuer http://127.0.0.1:9011, client fieldkey-desktop, source built-in demo policy (demo IdP at http://127.0.0.1:9011), grace 24h, read-only until check-in, check-in 7d, algorithms RS256,PS256,ES256,ES384,EdDSA\n',
       stderr: 'note: no policy is configured on this machine; this is the built-in demo policy, for development only.\n',
     });
   });
