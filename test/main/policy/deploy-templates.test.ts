@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, parse } from 'plist';
 import { describe, expect, it } from 'vitest';
-import { REGISTRY_VALUES, type RegistryValueKind } from '../../../src/main/policy/windows-registry-policy';
+import { REGISTRY_VALUES, registryToDocument, type RegistryValue, type RegistryValueKind } from '../../../src/main/policy/windows-registry-policy';
 import { MANAGED_PREFERENCES_DOMAIN, parseManagedPlist } from '../../../src/main/policy/macos-managed-policy';
 import { validatePolicyDocument } from '../../../src/main/policy/parse-policy';
 import { POLICY_SCHEMA } from '../../../src/main/policy/policy-schema';
@@ -83,12 +83,23 @@ describe('deploy/windows/FieldKey.admx', () => {
     }
   });
 
-  it('uses the schema ranges for every number', () => {
+  it('offers no number outside the schema range, and up to the schema maximum', () => {
     for (const value of values.filter((v) => v.kind === 'number')) {
       const mapping = REGISTRY_VALUES.find((m) => m.key === value.key && m.name === value.name)!;
-      const schema = fieldSchema(mapping.field);
-      expect([value.name, Number(value.element.minValue), Number(value.element.maxValue)]).toEqual([value.name, schema.minimum, schema.maximum]);
+      const schema = fieldSchema(mapping.field) as { minimum: number; maximum: number };
+      const [min, max] = [Number(value.element.minValue), Number(value.element.maxValue)];
+      expect([value.name, min >= schema.minimum, max]).toEqual([value.name, true, schema.maximum]);
     }
+  });
+
+  it('asks for a PIN of at least 6 digits', () => {
+    expect(values.find((v) => v.name === 'MinLength')?.element.minValue).toBe('6');
+  });
+
+  it('writes each registry value from one policy only, so two policies can never leave it half set', () => {
+    const writers = new Map<string, Set<string>>();
+    for (const value of values) writers.set(id(value.key, value.name), (writers.get(id(value.key, value.name)) ?? new Set()).add(value.policy));
+    expect([...writers].filter(([, policies]) => policies.size > 1)).toEqual([]);
   });
 
   it('offers only values the schema allows for enums and fixed values', () => {
@@ -98,7 +109,7 @@ describe('deploy/windows/FieldKey.admx', () => {
       for (const v of value.enumValues ?? [value.fixedValue!]) expect(allowed).toContain(v);
     }
     expect(values.find((v) => v.name === 'OfflineToken')?.enumValues).toEqual(['access', 'id']);
-    expect(values.filter((v) => v.name === 'Mode').map((v) => v.fixedValue)).toEqual(['fixed-port', 'custom-scheme']);
+    expect(values.filter((v) => v.name === 'Mode').map((v) => v.enumValues)).toEqual([['loopback', 'fixed-port', 'custom-scheme']]);
   });
 
   it('has unique policy names, and unique element ids within each policy', () => {
@@ -134,9 +145,55 @@ describe('deploy/windows/en-US/FieldKey.adml', () => {
     }
   });
 
+  it('offers a default within the range of each number box', () => {
+    const elements = new Map(admxValues().filter((v) => v.kind === 'number').map((v) => [v.element.id!, v.element]));
+    for (const m of adml.matchAll(/<decimalTextBox refId="([^"]+)" defaultValue="(\d+)"/g)) {
+      const element = elements.get(m[1]!)!;
+      expect([m[1], Number(m[2]) >= Number(element.minValue) && Number(m[2]) <= Number(element.maxValue)]).toEqual([m[1], true]);
+    }
+  });
+
   it('states the same defaults in its presentations as the schema', () => {
     const defaults = Object.fromEntries([...adml.matchAll(/<decimalTextBox refId="([^"]+)" defaultValue="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])]));
     expect(defaults).toMatchObject({ GracePeriodHours: 24, CheckInIntervalDays: 7, JwksRefreshDays: 7, ClockSkewSeconds: 300, MinLength: 6, MaxAttempts: 5, MemoryKiB: 65536, Iterations: 3, Parallelism: 1, IdleLockMinutes: 15, MaxAccounts: 5, AuditRetentionDays: 365, AuditRetentionRows: 100000 });
+  });
+});
+
+describe('the Redirect policy, as Group Policy writes it', () => {
+  const presentationDefaults = Object.fromEntries([...adml.matchAll(/<decimalTextBox refId="([^"]+)" defaultValue="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])]));
+  const signIn: RegistryValue[] = [
+    { key: '', name: 'Issuer', type: 'REG_SZ', data: 'https://auth.acme.com' },
+    { key: '', name: 'ClientId', type: 'REG_SZ', data: 'fieldkey' },
+  ];
+
+  /** The values the enabled policy writes: the chosen drop-down item, every number box at its default, text boxes as typed. */
+  function enabled(policy: string, mode: string, typed: Record<string, string>): RegistryValue[] {
+    return admxValues()
+      .filter((v) => v.policy === policy)
+      .map((v): RegistryValue => {
+        if (v.enumValues) return { key: v.key, name: v.name, type: 'REG_SZ', data: mode };
+        if (v.kind === 'number') return { key: v.key, name: v.name, type: 'REG_DWORD', data: presentationDefaults[v.element.id!]! };
+        return { key: v.key, name: v.name, type: 'REG_SZ', data: typed[v.element.id!] ?? '' };
+      });
+  }
+
+  it.each([
+    ['loopback', {}, { mode: 'loopback' }],
+    ['loopback', { Uri: 'com.acme.fieldkey:/callback' }, { mode: 'loopback' }],
+    ['fixed-port', {}, { mode: 'fixed-port', port: 49152 }],
+    ['fixed-port', { Uri: 'com.acme.fieldkey:/callback' }, { mode: 'fixed-port', port: 49152 }],
+    ['custom-scheme', { Uri: 'com.acme.fieldkey:/callback' }, { mode: 'custom-scheme', uri: 'com.acme.fieldkey:/callback' }],
+  ])('mode %s with the boxes %j gives a valid policy', (mode, typed, redirect) => {
+    const values = enabled('Redirect', mode, typed);
+    expect(values.map((v) => v.name)).toEqual(['Mode', 'Port', 'Uri']);
+    const { document, problems } = registryToDocument([...signIn, ...values]);
+    expect(problems).toEqual([]);
+    expect(validatePolicyDocument(document, 'Redirect policy').redirect).toEqual(redirect);
+  });
+
+  it('custom-scheme with the URI box left empty is refused by name, not silently changed', () => {
+    const { document } = registryToDocument([...signIn, ...enabled('Redirect', 'custom-scheme', {})]);
+    expect(() => validatePolicyDocument(document, 'Redirect policy')).toThrow('redirect.uri: is required when redirect.mode is "custom-scheme"');
   });
 });
 
