@@ -1,8 +1,8 @@
 /**
  * The fleet templates in deploy/ must say what FieldKey reads: the ADMX writes exactly the registry
  * values windows-registry-policy.ts maps (names, subkeys, types, ranges, enum values), its ADML
- * defines every string and presentation it references, and the example macOS profile's payload is
- * a valid policy.
+ * defines every string and presentation it references, no two policies write the same value, and the
+ * example macOS profile holds every policy field, as a valid payload and valid commented alternatives.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { REGISTRY_VALUES, registryToDocument, type RegistryValue, type RegistryV
 import { MANAGED_PREFERENCES_DOMAIN, parseManagedPlist } from '../../../src/main/policy/macos-managed-policy';
 import { validatePolicyDocument } from '../../../src/main/policy/parse-policy';
 import { POLICY_SCHEMA } from '../../../src/main/policy/policy-schema';
+import { policyFieldPaths, settingPaths } from '../../helpers/policy-fields';
 
 const root = join(import.meta.dirname, '../../..');
 const admx = readFileSync(join(root, 'deploy/windows/FieldKey.admx'), 'utf8');
@@ -209,9 +210,34 @@ describe('deploy/macos/com.fieldkey.app.mobileconfig', () => {
     expect(new Set(uuids).size).toBe(2);
   });
 
+  /** The payload's settings, as FieldKey reads them once macOS has written them to Managed Preferences. */
+  const settings = (payload: Record<string, unknown>): Record<string, unknown> => parseManagedPlist(build(payload as Parameters<typeof build>[0]))!;
+  /** Each XML comment in the payload that holds settings, parsed as a dictionary. */
+  const alternatives = (): Record<string, unknown>[] => {
+    const payloadText = mobileconfig.slice(mobileconfig.indexOf('<key>PayloadContent</key>'), mobileconfig.lastIndexOf('<key>PayloadType</key>'));
+    return [...payloadText.matchAll(/<!--([\s\S]*?)-->/g)]
+      .map((m) => m[1]!.slice(m[1]!.indexOf('<key>')))
+      .filter((fragment) => fragment.startsWith('<key>'))
+      .map((fragment) => parse(`<plist version="1.0"><dict>${fragment}</dict></plist>`) as Record<string, unknown>);
+  };
+
   it('carries a payload that validates against the policy schema', () => {
-    const document = parseManagedPlist(build(payloads[0] as Parameters<typeof build>[0]));
-    const policy = validatePolicyDocument(document, 'mobileconfig payload');
-    expect(policy).toMatchObject({ issuer: 'acme.com', clientId: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', pin: { minLength: 6, maxAttempts: 5 } });
+    const policy = validatePolicyDocument(settings(payloads[0]!), 'mobileconfig payload');
+    expect(policy).toMatchObject({ issuer: 'acme.com', clientId: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', redirect: { mode: 'loopback' }, readOnlyHours: null, pin: { minLength: 6, maxAttempts: 5 } });
+  });
+
+  it('holds every policy field, in the payload or in a commented alternative', () => {
+    const present = new Set([settings(payloads[0]!), ...alternatives()].flatMap((s) => settingPaths(s)));
+    expect(policyFieldPaths().filter((field) => !present.has(field))).toEqual([]);
+    expect([...present].filter((path) => !policyFieldPaths().includes(path))).toEqual([]);
+  });
+
+  it('gives a valid policy for each commented alternative, uncommented in place of the active entry', () => {
+    const found = alternatives();
+    expect(found.map((a) => Object.keys(a).join())).toEqual(['endpoints', 'redirect', 'redirect', 'readOnlyHours', 'argon2']);
+    for (const alternative of found) {
+      const policy = validatePolicyDocument({ ...settings(payloads[0]!), ...alternative }, 'mobileconfig alternative') as unknown as Record<string, unknown>;
+      for (const [key, value] of Object.entries(alternative)) expect(policy[key]).toEqual(value);
+    }
   });
 });
