@@ -15,7 +15,7 @@ describe('parseManagedPlist', () => {
     expect(document).toEqual({
       issuer: 'acme.com',
       clientId: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e',
-      discoveryUrl: 'https://auth.acme.com/.well-known/openid-configuration/30663132-6464-6665-3032-326466613934',
+      discoveryUrl: 'https://auth.acme.com/30663132-6464-6665-3032-326466613934/.well-known/openid-configuration',
       allowedAlgorithms: ['RS256', 'ES256'],
       gracePeriodHours: 12,
       pin: { minLength: 8 },

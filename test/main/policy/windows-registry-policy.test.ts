@@ -21,7 +21,7 @@ describe('parseRegQueryOutput', () => {
     expect(parseRegQueryOutput(fixture('fusionauth-fleet.txt'))).toEqual([
       { key: '', name: 'Issuer', type: 'REG_SZ', data: 'acme.com' },
       { key: '', name: 'ClientId', type: 'REG_SZ', data: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e' },
-      { key: '', name: 'DiscoveryUrl', type: 'REG_SZ', data: 'https://auth.acme.com/.well-known/openid-configuration/30663132-6464-6665-3032-326466613934' },
+      { key: '', name: 'DiscoveryUrl', type: 'REG_SZ', data: 'https://auth.acme.com/30663132-6464-6665-3032-326466613934/.well-known/openid-configuration' },
       { key: '', name: 'AllowedAlgorithms', type: 'REG_MULTI_SZ', data: ['RS256', 'ES256'] },
       { key: '', name: 'RequiredClaims', type: 'REG_SZ', data: 'roles, email' },
       { key: '', name: 'GracePeriodHours', type: 'REG_DWORD', data: 12 },
@@ -63,7 +63,7 @@ describe('registryToDocument', () => {
     expect(document).toEqual({
       issuer: 'acme.com',
       clientId: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e',
-      discoveryUrl: 'https://auth.acme.com/.well-known/openid-configuration/30663132-6464-6665-3032-326466613934',
+      discoveryUrl: 'https://auth.acme.com/30663132-6464-6665-3032-326466613934/.well-known/openid-configuration',
       allowedAlgorithms: ['RS256', 'ES256'],
       requiredClaims: ['roles', 'email'],
       gracePeriodHours: 12,
