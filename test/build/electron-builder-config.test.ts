@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { AppInfo, Packager } from 'app-builder-lib';
 import { getFileMatchers } from 'app-builder-lib/out/fileMatcher.js';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
+import { resolveFunction } from 'app-builder-lib/out/util/resolve.js';
 import { DebugLogger } from 'builder-util';
 import { parse as parsePlist } from 'plist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ type Configuration = Awaited<ReturnType<typeof getConfig>>;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const configFile = join(root, 'electron-builder.yml');
 const configText = readFileSync(configFile, 'utf8');
+const releaseConfigFile = join(root, 'electron-builder.release.yml');
 
 /** Loads a config file exactly as `electron-builder --config FILE` does (YAML parsing, `extends`). */
 function load(file: string): Promise<Configuration> {
@@ -40,8 +42,10 @@ function fileStat(): Stats {
 }
 
 let config: Configuration;
+let release: Configuration;
 beforeAll(async () => {
   config = await load(configFile);
+  release = await load(releaseConfigFile);
 });
 
 describe('electron-builder.yml against electron-builder’s own validation', () => {
@@ -78,6 +82,28 @@ describe('electron-builder.yml against electron-builder’s own validation', () 
       const broken = await load(file);
       await expect(validate(broken)).rejects.toThrow(error);
     });
+  });
+});
+
+describe('electron-builder.release.yml (release builds)', () => {
+  it('loads through `extends` and passes electron-builder’s own validation', async () => {
+    expect(release.extends).toBe('./electron-builder.yml');
+    await expect(validate(release)).resolves.toBeUndefined();
+  });
+
+  it('is the base config plus a build that fails unsigned and the Windows sign hook, nothing else', () => {
+    const { forceCodeSigning, extends: _parent, win, ...rest } = release;
+    const { signtoolOptions, ...winRest } = win ?? {};
+    expect(forceCodeSigning).toBe(true);
+    expect(config.forceCodeSigning ?? false).toBe(false);
+    expect(signtoolOptions).toEqual({ sign: './scripts/sign-windows.mjs', signingHashAlgorithms: ['sha256'] });
+    expect({ ...rest, win: winRest }).toEqual({ ...config, win: config.win });
+  });
+
+  it('names a sign hook that electron-builder resolves to a function inside the project', async () => {
+    const hook: unknown = await resolveFunction('module', release.win?.signtoolOptions?.sign as string, 'sign', root);
+    expect(hook).toBeTypeOf('function');
+    expect(existsSync(join(root, release.win?.signtoolOptions?.sign as string))).toBe(true);
   });
 });
 
@@ -127,7 +153,10 @@ describe('security settings', () => {
     }
   });
 
-  it('reads no signing secret from the file: no signing keys in the config, no key material in the text', () => {
+  it.each([
+    ['electron-builder.yml', () => config, configText],
+    ['electron-builder.release.yml', () => release, readFileSync(releaseConfigFile, 'utf8')],
+  ])('%s reads no signing secret from the file: no signing keys in the config, no key material in the text', (_file, loaded, text) => {
     const offending: string[] = [];
     const walk = (value: unknown, path: string): void => {
       if (value === null || typeof value !== 'object') return;
@@ -136,10 +165,10 @@ describe('security settings', () => {
         walk(child, `${path}.${key}`);
       }
     };
-    walk(config, 'configuration');
+    walk(loaded(), 'configuration');
     expect(offending).toEqual([]);
-    expect(configText).not.toMatch(/-----BEGIN/);
-    expect(configText).not.toMatch(/[A-Za-z0-9+/]{64,}/);
+    expect(text).not.toMatch(/-----BEGIN/);
+    expect(text).not.toMatch(/[A-Za-z0-9+/]{64,}/);
   });
 
   it('publishes nowhere: no auto-update feed', () => {

@@ -3,7 +3,8 @@
  * macOS writes to `/Library/Managed Preferences/com.fieldkey.app.plist` (binary or XML). Keys and
  * nesting are those of the JSON policy (`issuer`, `pin` dict with `minLength`...); integers are
  * `<integer>`, lists `<array>` of `<string>`. Keys starting with `Payload` (profile bookkeeping)
- * are ignored.
+ * are ignored. A property list has no null: a key left out takes its default, which for
+ * `readOnlyHours` is null (read-only until the check-in falls due).
  */
 import { parse, type PlistValue } from 'plist';
 import { DOCUMENT_FIELD, PolicyInvalidError } from './policy-errors';

@@ -10,6 +10,12 @@
  * An empty REG_SZ or REG_MULTI_SZ counts as not set (Group Policy may write optional text boxes
  * left blank). Values whose name is in parentheses (reg.exe's localized "(Default)") are ignored;
  * any other name FieldKey does not know is an error, like an unknown key in the JSON file.
+ * A value left out means the field's default; `ReadOnlyHours` left out is the schema's null (read-only
+ * until the check-in falls due), since the registry has no null.
+ *
+ * `Redirect` is one ADMX policy (a mode drop-down with a port box and a URI box), which writes every
+ * box whatever the mode: `Port` is read only with `Mode` fixed-port and `Uri` only with custom-scheme,
+ * so the box the chosen mode does not use can never make the policy invalid.
  */
 import { win32 } from 'node:path';
 import { PolicyInvalidError, policyUnreadable, type PolicyProblem } from './policy-errors';
@@ -47,6 +53,7 @@ export const REGISTRY_VALUES: readonly RegistryValueMapping[] = Object.freeze([
   top('AllowedAlgorithms', 'allowedAlgorithms', 'list'),
   top('RequiredClaims', 'requiredClaims', 'list'),
   top('GracePeriodHours', 'gracePeriodHours', 'number'),
+  top('ReadOnlyHours', 'readOnlyHours', 'number'),
   top('CheckInIntervalDays', 'checkInIntervalDays', 'number'),
   top('JwksRefreshDays', 'jwksRefreshDays', 'number'),
   top('ClockSkewSeconds', 'clockSkewSeconds', 'number'),
@@ -152,7 +159,17 @@ export function registryToDocument(values: readonly RegistryValue[]): { document
     if (second === undefined) document[first] = converted.value;
     else document[first] = { ...(document[first] as object | undefined), [second]: converted.value };
   }
+  if (document.redirect !== undefined) document.redirect = redirectForMode(document.redirect as Record<string, unknown>);
   return { document: Object.keys(document).length > 0 || problems.length > 0 ? document : null, problems };
+}
+
+/** The members of a given redirect mode use; without a mode, all of them (the schema then says mode is required). */
+const REDIRECT_MEMBERS: Readonly<Record<string, readonly string[]>> = { loopback: ['mode'], 'fixed-port': ['mode', 'port'], 'custom-scheme': ['mode', 'uri'] };
+
+function redirectForMode(redirect: Record<string, unknown>): Record<string, unknown> {
+  const members = typeof redirect.mode === 'string' ? REDIRECT_MEMBERS[redirect.mode] : undefined;
+  if (!members) return redirect;
+  return Object.fromEntries(Object.entries(redirect).filter(([member]) => members.includes(member)));
 }
 
 function convert(mapping: RegistryValueMapping, value: RegistryValue): { value: unknown } | { problem: string } {

@@ -15,7 +15,7 @@ describe('parseManagedPlist', () => {
     expect(document).toEqual({
       issuer: 'acme.com',
       clientId: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e',
-      discoveryUrl: 'https://auth.acme.com/.well-known/openid-configuration/30663132-6464-6665-3032-326466613934',
+      discoveryUrl: 'https://auth.acme.com/30663132-6464-6665-3032-326466613934/.well-known/openid-configuration',
       allowedAlgorithms: ['RS256', 'ES256'],
       gracePeriodHours: 12,
       pin: { minLength: 8 },
@@ -77,5 +77,24 @@ describe('macosManagedPolicySource', () => {
   it('fails closed when the plist cannot be read', async () => {
     const fs = fakePolicyFs({ [MANAGED_PLIST_PATH]: { content: '', error: 'EACCES' } });
     await expect(macosManagedPolicySource({ fs }).read()).rejects.toMatchObject({ code: 'policy_unreadable', message: expect.stringContaining('permission denied') });
+  });
+});
+
+describe('readOnlyHours from a managed plist', () => {
+  const plist = (extra: string): string =>
+    `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>issuer</key><string>https://auth.acme.com</string><key>clientId</key><string>fieldkey</string>${extra}</dict></plist>`;
+
+  it.each([
+    ['the strict profile', '<key>gracePeriodHours</key><integer>0</integer><key>readOnlyHours</key><integer>24</integer>', { gracePeriodHours: 0, readOnlyHours: 24 }],
+    ['no read-only tier', '<key>readOnlyHours</key><integer>0</integer>', { gracePeriodHours: 24, readOnlyHours: 0 }],
+    ['the key left out (until the check-in)', '', { gracePeriodHours: 24, readOnlyHours: null }],
+  ])('reads %s', (_name, extra, expected) => {
+    expect(validatePolicyDocument(parseManagedPlist(plist(extra)), MANAGED_PLIST_PATH)).toMatchObject(expected);
+  });
+
+  it('refuses a string where the hours belong', () => {
+    expect(policyProblems(parseManagedPlist(plist('<key>readOnlyHours</key><string>24</string>')))).toEqual([
+      { field: 'readOnlyHours', reason: 'must be a whole number of hours from 0 to 2160, or null (read-only until the check-in falls due) (got "24")' },
+    ]);
   });
 });

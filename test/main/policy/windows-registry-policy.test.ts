@@ -21,10 +21,11 @@ describe('parseRegQueryOutput', () => {
     expect(parseRegQueryOutput(fixture('fusionauth-fleet.txt'))).toEqual([
       { key: '', name: 'Issuer', type: 'REG_SZ', data: 'acme.com' },
       { key: '', name: 'ClientId', type: 'REG_SZ', data: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e' },
-      { key: '', name: 'DiscoveryUrl', type: 'REG_SZ', data: 'https://auth.acme.com/.well-known/openid-configuration/30663132-6464-6665-3032-326466613934' },
+      { key: '', name: 'DiscoveryUrl', type: 'REG_SZ', data: 'https://auth.acme.com/30663132-6464-6665-3032-326466613934/.well-known/openid-configuration' },
       { key: '', name: 'AllowedAlgorithms', type: 'REG_MULTI_SZ', data: ['RS256', 'ES256'] },
       { key: '', name: 'RequiredClaims', type: 'REG_SZ', data: 'roles, email' },
       { key: '', name: 'GracePeriodHours', type: 'REG_DWORD', data: 12 },
+      { key: '', name: 'ReadOnlyHours', type: 'REG_DWORD', data: 24 },
       { key: '', name: 'CheckInIntervalDays', type: 'REG_DWORD', data: 3 },
       { key: '', name: 'MaxAccounts', type: 'REG_DWORD', data: 2 },
       { key: 'Pin', name: 'MinLength', type: 'REG_DWORD', data: 8 },
@@ -62,16 +63,49 @@ describe('registryToDocument', () => {
     expect(document).toEqual({
       issuer: 'acme.com',
       clientId: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e',
-      discoveryUrl: 'https://auth.acme.com/.well-known/openid-configuration/30663132-6464-6665-3032-326466613934',
+      discoveryUrl: 'https://auth.acme.com/30663132-6464-6665-3032-326466613934/.well-known/openid-configuration',
       allowedAlgorithms: ['RS256', 'ES256'],
       requiredClaims: ['roles', 'email'],
       gracePeriodHours: 12,
+      readOnlyHours: 24,
       checkInIntervalDays: 3,
       maxAccounts: 2,
       pin: { minLength: 8 },
       redirect: { mode: 'fixed-port', port: 9000 },
     });
-    expect(validatePolicyDocument(document, REGISTRY_KEY)).toMatchObject({ audience: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', pin: { minLength: 8, maxAttempts: 5 } });
+    expect(validatePolicyDocument(document, REGISTRY_KEY)).toMatchObject({ audience: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', readOnlyHours: 24, pin: { minLength: 8, maxAttempts: 5 } });
+  });
+
+  it('reads ReadOnlyHours 0 as no read-only tier, and its absence as read-only until the check-in', () => {
+    const signIn = `${REGISTRY_KEY}\r\n    Issuer    REG_SZ    https://auth.acme.com\r\n    ClientId    REG_SZ    c\r\n`;
+    const none = registryToDocument(parseRegQueryOutput(`${signIn}    GracePeriodHours    REG_DWORD    0x0\r\n    ReadOnlyHours    REG_DWORD    0x0\r\n`));
+    expect(validatePolicyDocument(none.document, REGISTRY_KEY)).toMatchObject({ gracePeriodHours: 0, readOnlyHours: 0 });
+    expect(validatePolicyDocument(registryToDocument(parseRegQueryOutput(signIn)).document, REGISTRY_KEY).readOnlyHours).toBeNull();
+    expect(registryToDocument([{ key: '', name: 'ReadOnlyHours', type: 'REG_SZ', data: '24' }]).problems).toEqual([
+      { field: 'readOnlyHours', reason: 'must be a REG_DWORD (got REG_SZ) (registry value ReadOnlyHours)' },
+    ]);
+    const tooLong = registryToDocument(parseRegQueryOutput(`${signIn}    ReadOnlyHours    REG_DWORD    0x871\r\n`));
+    expect(() => validatePolicyDocument(tooLong.document, REGISTRY_KEY)).toThrow(/readOnlyHours: must be a whole number of hours from 0 to 2160/);
+  });
+
+  it.each([
+    ['loopback', { mode: 'loopback' }],
+    ['fixed-port', { mode: 'fixed-port', port: 49152 }],
+    ['custom-scheme', { mode: 'custom-scheme', uri: 'com.acme.fieldkey:/callback' }],
+  ])('reads only the Redirect values mode %s uses (the ADMX policy writes all three)', (mode, redirect) => {
+    const { document, problems } = registryToDocument(parseRegQueryOutput(fixture('redirect-policy.txt').replace('custom-scheme', mode)));
+    expect(problems).toEqual([]);
+    expect(validatePolicyDocument(document, REGISTRY_KEY).redirect).toEqual(redirect);
+  });
+
+  it('still refuses Redirect values without a mode', () => {
+    const { document } = registryToDocument([
+      { key: '', name: 'Issuer', type: 'REG_SZ', data: 'https://auth.acme.com' },
+      { key: '', name: 'ClientId', type: 'REG_SZ', data: 'c' },
+      { key: 'Redirect', name: 'Port', type: 'REG_DWORD', data: 9000 },
+    ]);
+    expect(document).toMatchObject({ redirect: { port: 9000 } });
+    expect(() => validatePolicyDocument(document, REGISTRY_KEY)).toThrow(/redirect/);
   });
 
   it('matches names case-insensitively, like the registry', () => {
