@@ -10,9 +10,9 @@ import { ensurePrivateDir, loadOrCreateCookieKeys, writePrivateFile } from './pr
 import { API_RESOURCE, CLIENT_ID, CLIENT_NAME, REDIRECT_URI, providerConfiguration } from './provider-config';
 import { SigningKeyStore, type SigningAlg } from './signing-keys';
 import { openOidcStore } from './sqlite-adapter';
-import { DEMO_USERS, type DemoUser } from './users';
+import { DEMO_USERS, RoleAssignments, findUserByUsername, type DemoUser } from './users';
 
-export { ADMIN_ROTATE_PATH } from './admin';
+export { ADMIN_ROTATE_PATH, adminUserRolesPath } from './admin';
 export { API_RESOURCE, CLIENT_ID, REDIRECT_URI } from './provider-config';
 export { SIGNING_ALGS, isSigningAlg, type SigningAlg } from './signing-keys';
 export { DEMO_USERS, type DemoUser } from './users';
@@ -63,6 +63,13 @@ export interface DemoIdp {
   rotateSigningKey(alg?: SigningAlg): Promise<{ kid: string; alg: SigningAlg }>;
   /** Delete every session, grant and token of a user (by username): their refresh tokens stop working. */
   revokeUser(username: string): number;
+  /** A user's roles now (the defaults in `users` until `setUserRoles` changes them). */
+  userRoles(username: string): readonly string[];
+  /**
+   * Replace a user's roles until the IdP stops (`PUT /admin/users/<username>/roles` does the same).
+   * Tokens issued from now on (sign-in, refresh) carry them; tokens already issued keep theirs.
+   */
+  setUserRoles(username: string, roles: readonly string[]): readonly string[];
   /** Close the listener and every open connection, then the store. Idempotent. */
   stop(): Promise<void>;
 }
@@ -85,6 +92,12 @@ async function listen(server: ReturnType<typeof createServer>, port: number): Pr
   return (server.address() as AddressInfo).port;
 }
 
+function demoUser(username: string): DemoUser {
+  const user = findUserByUsername(username);
+  if (!user) throw new Error(`no demo user ${JSON.stringify(username)}`);
+  return user;
+}
+
 export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   const dataDir = resolve(options.dataDir);
   const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
@@ -100,6 +113,13 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   const store = openOidcStore(join(dataDir, 'idp.sqlite'));
   const adminSecret = randomBytes(32).toString('base64url');
   const adminSecretFile = join(dataDir, 'admin-secret');
+  const roles = new RoleAssignments();
+  const rolesOf = (user: DemoUser): readonly string[] => roles.rolesOf(user);
+  const setRoles = (user: DemoUser, next: readonly string[]): readonly string[] => {
+    const assigned = roles.set(user, next);
+    log(`roles of ${user.username} set to [${assigned.join(', ')}]`);
+    return assigned;
+  };
   writePrivateFile(adminSecretFile, `${adminSecret}\n`);
 
   let current: { provider: Provider; handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> } | undefined;
@@ -111,7 +131,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   const buildProvider = (): void => {
     const provider = new Provider(
       issuer,
-      providerConfiguration({ alg, accessTokenTtlSeconds, keys: keys.privateKeys, cookieKeys, store }),
+      providerConfiguration({ alg, accessTokenTtlSeconds, keys: keys.privateKeys, cookieKeys, store, rolesOf }),
     );
     provider.proxy = false;
     provider.on('server_error', (_ctx: unknown, error: unknown) => {
@@ -153,7 +173,18 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
         log,
       });
     } else if (url.pathname.startsWith('/admin/')) {
-      handling = handleAdmin(req, res, url, { secret: adminSecret, rotate: rotateSigningKey });
+      handling = handleAdmin(req, res, url, {
+        secret: adminSecret,
+        rotate: rotateSigningKey,
+        rolesOf: (username) => {
+          const user = findUserByUsername(username);
+          return user ? rolesOf(user) : undefined;
+        },
+        setRoles: (username, next) => {
+          const user = findUserByUsername(username);
+          return user ? setRoles(user, next) : undefined;
+        },
+      });
     } else {
       handling = active.handler(req, res);
     }
@@ -220,10 +251,10 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
     publicJwks: () => ({ keys: keys.publicKeys }),
     rotateSigningKey,
     revokeUser(username) {
-      const user = DEMO_USERS.find((candidate) => candidate.username === username);
-      if (!user) throw new Error(`no demo user ${JSON.stringify(username)}`);
-      return store.deleteAccount(user.sub);
+      return store.deleteAccount(demoUser(username).sub);
     },
+    userRoles: (username) => rolesOf(demoUser(username)),
+    setUserRoles: (username, next) => setRoles(demoUser(username), next),
     stop,
   };
 }
