@@ -7,6 +7,7 @@
  */
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import { trackConnections } from '../idp/connections';
 import { ensurePrivateDir } from '../idp/private-files';
 import {
   createAccessTokenVerifier,
@@ -167,10 +168,12 @@ export async function startFieldApi(options: FieldApiOptions): Promise<FieldApi>
 
   const app = Fastify({
     logger: false,
-    forceCloseConnections: true,
+    // Device ids may be up to 128 characters: let the schema, not the router, refuse longer ones.
+    routerOptions: { maxParamLength: 256 },
     // Refuse what the schema does not allow instead of quietly repairing it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
+  const connections = trackConnections(app.server);
   const callers = new WeakMap<FastifyRequest, VerifiedAccessToken>();
 
   const refuseToken = (reply: FastifyReply, message: string): FastifyReply =>
@@ -267,7 +270,12 @@ export async function startFieldApi(options: FieldApiOptions): Promise<FieldApi>
     audience,
     writeRole,
     stop() {
-      stopped ??= app.close().then(() => store.close());
+      stopped ??= (async () => {
+        const closed = app.close();
+        await connections.closeAll();
+        await closed;
+        store.close();
+      })();
       return stopped;
     },
   };

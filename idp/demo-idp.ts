@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import Provider from 'oidc-provider';
 import { handleAdmin } from './admin';
+import { trackConnections } from './connections';
 import { handleInteraction } from './interactions';
 import { ensurePrivateDir, loadOrCreateCookieKeys, writePrivateFile } from './private-files';
 import { API_RESOURCE, CLIENT_ID, CLIENT_NAME, REDIRECT_URI, providerConfiguration } from './provider-config';
@@ -195,11 +196,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
     });
   });
 
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  const connections = trackConnections(server);
 
   let port: number;
   try {
@@ -221,18 +218,9 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
       clearInterval(sweeper);
       await rotation;
       const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-      // Wait until every connection's handle is really closed, then one more turn of the event loop:
-      // an in-process client (a test) then sees its keep-alive sockets end before stop() resolves,
-      // instead of sending its next request on a socket this server already dropped.
-      await Promise.all(
-        [...sockets].map((socket) => new Promise<void>((resolveSocket) => {
-          socket.once('close', () => resolveSocket());
-          socket.destroy();
-        })),
-      );
+      await connections.closeAll();
       await closed;
       store.close();
-      await new Promise<void>((resolveTick) => setImmediate(resolveTick));
     })();
     return stopped;
   };
