@@ -173,6 +173,8 @@ export async function startFieldApi(options: FieldApiOptions): Promise<FieldApi>
     // Refuse what the schema does not allow instead of quietly repairing it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
+  // JSON only: a text/plain body is an unsupported media type, not a string to validate.
+  app.removeContentTypeParser('text/plain');
   const connections = trackConnections(app.server);
   const callers = new WeakMap<FastifyRequest, VerifiedAccessToken>();
 

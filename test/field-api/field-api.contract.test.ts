@@ -230,6 +230,14 @@ describe('PUT /v1/notes/{id}', () => {
     }
   });
 
+  it('answers 415 to a body that is not JSON by its content type, and 413 to a body over 1 MiB', async () => {
+    const headers = { 'idempotency-key': randomUUID(), 'if-none-match': '*', 'content-type': 'text/plain' };
+    const typed = await client.call('putNote', 'PUT', `/v1/notes/${randomUUID()}`, { token: tech1.access_token, headers, body: 'title=t' });
+    expect([typed.status, typed.body.error]).toEqual([415, 'unsupported_media_type']);
+    const huge = await client.putNote(tech1.access_token, randomUUID(), { title: 't', text: 'x'.repeat(1024 * 1024) }, { key: randomUUID(), ifNoneMatch: '*' });
+    expect([huge.status, huge.body.error]).toEqual([413, 'body_too_large']);
+  });
+
   it('accepts the limits exactly: a 200-character title and a 20,000-character text', async () => {
     const answer = await client.putNote(tech1.access_token, randomUUID(), { title: 't'.repeat(200), text: 'x'.repeat(20_000) }, { key: randomUUID(), ifNoneMatch: '*' });
     expect(answer.status).toBe(201);
