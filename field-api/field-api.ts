@@ -68,7 +68,8 @@ function sendError(reply: FastifyReply, status: number, error: string, message: 
   return reply.code(status).send({ error, message, ...extra });
 }
 
-function quoted(value: string): string {
+/** Text safe inside a quoted header parameter (our own messages; nothing from the request). */
+function quotable(value: string): string {
   return value.replace(/["\\]/g, '');
 }
 
@@ -180,36 +181,33 @@ export async function startFieldApi(options: FieldApiOptions): Promise<FieldApi>
 
   const refuseToken = (reply: FastifyReply, message: string): FastifyReply =>
     reply
-      .header('WWW-Authenticate', `Bearer realm="${REALM}", error="invalid_token", error_description="${quoted(message)}"`)
+      .header('WWW-Authenticate', `Bearer realm="${REALM}", error="invalid_token", error_description="${quotable(message)}"`)
       .code(401)
       .send({ error: 'invalid_token', message });
 
-  const authenticate = (operationId: string) => async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  // An onRequest hook: it answers (and returns the reply, which ends the request there) or lets
+  // the request on to validation and the handler with the verified caller.
+  const authenticate = (operationId: string) => async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
-    if (!match?.[1]) {
-      await refuseToken(reply, 'no bearer token');
-      return;
-    }
+    if (!match?.[1]) return refuseToken(reply, 'no bearer token');
     let caller: VerifiedAccessToken;
     try {
       caller = await verifier.verify(match[1]);
     } catch (error) {
       if (error instanceof InvalidTokenError) {
         if (options.logRequests) log(`refused a token: ${error.message}`);
-        await refuseToken(reply, error.message);
-        return;
+        return refuseToken(reply, error.message);
       }
       const message = error instanceof VerificationUnavailableError ? error.message : 'the token could not be checked';
       log(`token check unavailable: ${message}`);
-      await reply.header('Retry-After', '5').code(503).send({ error: 'token_verification_unavailable', message });
-      return;
+      return reply.header('Retry-After', '5').code(503).send({ error: 'token_verification_unavailable', message });
     }
     if (NEEDS_WRITE_ROLE.has(operationId) && !caller.roles.includes(writeRole)) {
-      await sendError(reply, 403, 'insufficient_role', `changing notes needs the ${writeRole} role`);
-      return;
+      return sendError(reply, 403, 'insufficient_role', `changing notes needs the ${writeRole} role`);
     }
     callers.set(request, caller);
+    return undefined;
   };
 
   app.addHook('onRequest', async (_request, reply) => {
