@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminUserRolesPath, startDemoIdp, type DemoIdp, type DemoUser, type SigningAlg } from '../../idp/demo-idp';
 import { BrowserSignInError, launchChromium, signInThroughBrowser } from '../helpers/browser-sign-in';
+import { demoAuthorizationUrl, pkcePair, postForm } from '../helpers/demo-idp-tokens';
 
 /**
  * The demo IdP for real: oidc-provider on 127.0.0.1 with its SQLite store in a temp dir, headless
@@ -62,36 +63,8 @@ async function jwksKeySet() {
   return createLocalJWKSet((await response.json()) as { keys: [] });
 }
 
-function pkcePair(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
 function authorizationUrl(params: Record<string, string | undefined>): string {
-  const url = new URL(`${idp.issuer}/auth`);
-  const all: Record<string, string | undefined> = {
-    client_id: idp.clientId,
-    response_type: 'code',
-    redirect_uri: redirectUri,
-    scope: SCOPE,
-    prompt: 'consent',
-    state: randomBytes(16).toString('base64url'),
-    nonce: randomBytes(16).toString('base64url'),
-    code_challenge_method: 'S256',
-    ...params,
-  };
-  for (const [key, value] of Object.entries(all)) if (value !== undefined) url.searchParams.set(key, value);
-  return url.href;
-}
-
-async function postForm(url: string, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return demoAuthorizationUrl(idp, redirectUri, { scope: SCOPE, ...params });
 }
 
 /** A full sign-in in Chromium; returns the tokens and what the redirect carried. */
