@@ -7,9 +7,10 @@ import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 
-// Native modules are rebuilt for Electron and unpacked at packaging; the demo IdP's provider is
-// development-only (loaded by a dynamic import that packaged builds never reach).
-const external = ['better-sqlite3', 'keytar', '@node-rs/argon2', 'oidc-provider'];
+// Native modules are rebuilt for Electron and unpacked at packaging; the demo IdP's provider and
+// the demo Field API's server are development-only (loaded by a dynamic import that packaged builds
+// never reach).
+const external = ['better-sqlite3', 'keytar', '@node-rs/argon2', 'oidc-provider', 'fastify'];
 
 export default defineConfig({
   main: {

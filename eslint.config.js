@@ -35,7 +35,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', setTimeout: 'readonly', console: 'readonly' } },
   },
   {
-    files: ['test/**', 'bench/**', 'scripts/**', 'idp/**'],
+    files: ['test/**', 'bench/**', 'scripts/**', 'idp/**', 'field-api/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
 );

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   ADMIN_ROTATE_PATH,
+  adminUserRolesPath,
   DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
   DEFAULT_PORT,
   SIGNING_ALGS,
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
       `  users         ${idp.users.map((user) => `${user.username}/${user.password} [${user.roles.join(', ')}]`).join('  ')}`,
       `  rotate key    kill -USR2 ${process.pid}   or`,
       `                curl -X POST -H "Authorization: Bearer $(cat ${idp.adminSecretFile})" ${idp.issuer}${ADMIN_ROTATE_PATH}`,
+      `  set roles     curl -X PUT -H "Authorization: Bearer $(cat ${idp.adminSecretFile})" -d '{"roles":[]}' ${idp.issuer}${adminUserRolesPath('tech1')}`,
       '',
     ].join('\n'),
   );

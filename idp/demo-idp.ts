@@ -1,18 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import Provider from 'oidc-provider';
 import { handleAdmin } from './admin';
+import { trackConnections } from './connections';
 import { handleInteraction } from './interactions';
 import { ensurePrivateDir, loadOrCreateCookieKeys, writePrivateFile } from './private-files';
 import { API_RESOURCE, CLIENT_ID, CLIENT_NAME, REDIRECT_URI, providerConfiguration } from './provider-config';
 import { SigningKeyStore, type SigningAlg } from './signing-keys';
 import { openOidcStore } from './sqlite-adapter';
-import { DEMO_USERS, type DemoUser } from './users';
+import { DEMO_USERS, RoleAssignments, findUserByUsername, type DemoUser } from './users';
 
-export { ADMIN_ROTATE_PATH } from './admin';
+export { ADMIN_ROTATE_PATH, adminUserRolesPath } from './admin';
 export { API_RESOURCE, CLIENT_ID, REDIRECT_URI } from './provider-config';
 export { SIGNING_ALGS, isSigningAlg, type SigningAlg } from './signing-keys';
 export { DEMO_USERS, type DemoUser } from './users';
@@ -63,6 +64,13 @@ export interface DemoIdp {
   rotateSigningKey(alg?: SigningAlg): Promise<{ kid: string; alg: SigningAlg }>;
   /** Delete every session, grant and token of a user (by username): their refresh tokens stop working. */
   revokeUser(username: string): number;
+  /** A user's roles now (the defaults in `users` until `setUserRoles` changes them). */
+  userRoles(username: string): readonly string[];
+  /**
+   * Replace a user's roles until the IdP stops (`PUT /admin/users/<username>/roles` does the same).
+   * Tokens issued from now on (sign-in, refresh) carry them; tokens already issued keep theirs.
+   */
+  setUserRoles(username: string, roles: readonly string[]): readonly string[];
   /** Close the listener and every open connection, then the store. Idempotent. */
   stop(): Promise<void>;
 }
@@ -85,6 +93,12 @@ async function listen(server: ReturnType<typeof createServer>, port: number): Pr
   return (server.address() as AddressInfo).port;
 }
 
+function demoUser(username: string): DemoUser {
+  const user = findUserByUsername(username);
+  if (!user) throw new Error(`no demo user ${JSON.stringify(username)}`);
+  return user;
+}
+
 export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   const dataDir = resolve(options.dataDir);
   const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
@@ -100,6 +114,13 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   const store = openOidcStore(join(dataDir, 'idp.sqlite'));
   const adminSecret = randomBytes(32).toString('base64url');
   const adminSecretFile = join(dataDir, 'admin-secret');
+  const roles = new RoleAssignments();
+  const rolesOf = (user: DemoUser): readonly string[] => roles.rolesOf(user);
+  const setRoles = (user: DemoUser, next: readonly string[]): readonly string[] => {
+    const assigned = roles.set(user, next);
+    log(`roles of ${user.username} set to [${assigned.join(', ')}]`);
+    return assigned;
+  };
   writePrivateFile(adminSecretFile, `${adminSecret}\n`);
 
   let current: { provider: Provider; handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> } | undefined;
@@ -111,7 +132,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   const buildProvider = (): void => {
     const provider = new Provider(
       issuer,
-      providerConfiguration({ alg, accessTokenTtlSeconds, keys: keys.privateKeys, cookieKeys, store }),
+      providerConfiguration({ alg, accessTokenTtlSeconds, keys: keys.privateKeys, cookieKeys, store, rolesOf }),
     );
     provider.proxy = false;
     provider.on('server_error', (_ctx: unknown, error: unknown) => {
@@ -153,7 +174,18 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
         log,
       });
     } else if (url.pathname.startsWith('/admin/')) {
-      handling = handleAdmin(req, res, url, { secret: adminSecret, rotate: rotateSigningKey });
+      handling = handleAdmin(req, res, url, {
+        secret: adminSecret,
+        rotate: rotateSigningKey,
+        rolesOf: (username) => {
+          const user = findUserByUsername(username);
+          return user ? rolesOf(user) : undefined;
+        },
+        setRoles: (username, next) => {
+          const user = findUserByUsername(username);
+          return user ? setRoles(user, next) : undefined;
+        },
+      });
     } else {
       handling = active.handler(req, res);
     }
@@ -164,11 +196,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
     });
   });
 
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  const connections = trackConnections(server);
 
   let port: number;
   try {
@@ -190,18 +218,9 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
       clearInterval(sweeper);
       await rotation;
       const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-      // Wait until every connection's handle is really closed, then one more turn of the event loop:
-      // an in-process client (a test) then sees its keep-alive sockets end before stop() resolves,
-      // instead of sending its next request on a socket this server already dropped.
-      await Promise.all(
-        [...sockets].map((socket) => new Promise<void>((resolveSocket) => {
-          socket.once('close', () => resolveSocket());
-          socket.destroy();
-        })),
-      );
+      await connections.closeAll();
       await closed;
       store.close();
-      await new Promise<void>((resolveTick) => setImmediate(resolveTick));
     })();
     return stopped;
   };
@@ -220,10 +239,10 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
     publicJwks: () => ({ keys: keys.publicKeys }),
     rotateSigningKey,
     revokeUser(username) {
-      const user = DEMO_USERS.find((candidate) => candidate.username === username);
-      if (!user) throw new Error(`no demo user ${JSON.stringify(username)}`);
-      return store.deleteAccount(user.sub);
+      return store.deleteAccount(demoUser(username).sub);
     },
+    userRoles: (username) => rolesOf(demoUser(username)),
+    setUserRoles: (username, next) => setRoles(demoUser(username), next),
     stop,
   };
 }

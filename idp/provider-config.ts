@@ -2,7 +2,7 @@ import { errors, type Configuration, type ErrorOut, type KoaContextWithOIDC } fr
 import { escapeHtml } from './login-page';
 import type { PrivateSigningJwk, SigningAlg } from './signing-keys';
 import type { OidcStore } from './sqlite-adapter';
-import { findUserBySub, userClaims } from './users';
+import { findUserBySub, userClaims, type DemoUser } from './users';
 
 /** The one client the demo IdP knows: FieldKey's desktop app, a public native client. */
 export const CLIENT_ID = 'fieldkey-desktop';
@@ -26,6 +26,8 @@ export interface ProviderSettings {
   keys: PrivateSigningJwk[];
   cookieKeys: string[];
   store: OidcStore;
+  /** A user's roles now (an admin may change them while the IdP runs). */
+  rolesOf(user: DemoUser): readonly string[];
 }
 
 async function renderError(ctx: KoaContextWithOIDC, out: ErrorOut): Promise<void> {
@@ -83,12 +85,12 @@ export function providerConfiguration(settings: ProviderSettings): Configuration
     async findAccount(_ctx, sub) {
       const user = findUserBySub(sub);
       if (!user) return undefined;
-      return { accountId: user.sub, claims: async () => userClaims(user) };
+      return { accountId: user.sub, claims: async () => userClaims(user, settings.rolesOf(user)) };
     },
     async extraTokenClaims(_ctx, token) {
       if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
       const user = findUserBySub(token.accountId);
-      return user ? { roles: [...user.roles] } : undefined;
+      return user ? { roles: [...settings.rolesOf(user)] } : undefined;
     },
     interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError,

@@ -68,8 +68,47 @@ export function checkCredentials(username: string, password: string): DemoUser |
   return found;
 }
 
+/** A role name as an admin may set it: letters, digits and `_ . : -`, at most 64 characters. */
+const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+export const MAX_ROLES = 32;
+
+/** Whether `value` is a list of distinct role names (possibly empty: a user may have no role at all). */
+export function isRoleList(value: unknown): value is string[] {
+  return (
+    Array.isArray(value) &&
+    value.length <= MAX_ROLES &&
+    value.every((role) => typeof role === 'string' && ROLE_NAME.test(role)) &&
+    new Set(value).size === value.length
+  );
+}
+
+/**
+ * Each user's roles for one run of the IdP: the defaults above until an admin changes them (the
+ * change lasts until the IdP stops). Like FusionAuth's application roles, a change reaches the
+ * tokens issued after it (the next sign-in or refresh); tokens already issued keep their roles
+ * until they expire.
+ */
+export class RoleAssignments {
+  private readonly bySub = new Map<string, readonly string[]>();
+
+  rolesOf(user: DemoUser): readonly string[] {
+    return this.bySub.get(user.sub) ?? user.roles;
+  }
+
+  set(user: DemoUser, roles: readonly string[]): readonly string[] {
+    if (!isRoleList(roles)) throw new Error(`roles must be at most ${MAX_ROLES} distinct names of letters, digits and _ . : -`);
+    const assigned = Object.freeze([...roles]);
+    this.bySub.set(user.sub, assigned);
+    return assigned;
+  }
+}
+
+export function findUserByUsername(username: string): DemoUser | undefined {
+  return DEMO_USERS.find((user) => user.username === username);
+}
+
 /** The OpenID Connect claims of a user (the `claims` configuration decides which a token gets). */
-export function userClaims(user: DemoUser): Record<string, unknown> {
+export function userClaims(user: DemoUser, roles: readonly string[] = user.roles): Record<string, unknown> {
   return {
     sub: user.sub,
     name: user.name,
@@ -78,6 +117,6 @@ export function userClaims(user: DemoUser): Record<string, unknown> {
     preferred_username: user.username,
     email: user.email,
     email_verified: true,
-    roles: [...user.roles],
+    roles: [...roles],
   };
 }

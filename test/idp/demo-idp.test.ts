@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoIdp, type DemoIdp, type DemoUser, type SigningAlg } from '../../idp/demo-idp';
+import { adminUserRolesPath, startDemoIdp, type DemoIdp, type DemoUser, type SigningAlg } from '../../idp/demo-idp';
 import { BrowserSignInError, launchChromium, signInThroughBrowser } from '../helpers/browser-sign-in';
+import { demoAuthorizationUrl, pkcePair, postForm } from '../helpers/demo-idp-tokens';
 
 /**
  * The demo IdP for real: oidc-provider on 127.0.0.1 with its SQLite store in a temp dir, headless
@@ -62,36 +63,8 @@ async function jwksKeySet() {
   return createLocalJWKSet((await response.json()) as { keys: [] });
 }
 
-function pkcePair(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
 function authorizationUrl(params: Record<string, string | undefined>): string {
-  const url = new URL(`${idp.issuer}/auth`);
-  const all: Record<string, string | undefined> = {
-    client_id: idp.clientId,
-    response_type: 'code',
-    redirect_uri: redirectUri,
-    scope: SCOPE,
-    prompt: 'consent',
-    state: randomBytes(16).toString('base64url'),
-    nonce: randomBytes(16).toString('base64url'),
-    code_challenge_method: 'S256',
-    ...params,
-  };
-  for (const [key, value] of Object.entries(all)) if (value !== undefined) url.searchParams.set(key, value);
-  return url.href;
-}
-
-async function postForm(url: string, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return demoAuthorizationUrl(idp, redirectUri, { scope: SCOPE, ...params });
 }
 
 /** A full sign-in in Chromium; returns the tokens and what the redirect carried. */
@@ -382,5 +355,63 @@ describe('signing key rotation', () => {
     expect(body.kid).not.toBe(before);
     expect(idp.currentKid('ES256')).toBe(body.kid);
     expect(decodeProtectedHeader((await signIn('tech1')).tokens.access_token).kid).toBe(body.kid);
+  });
+});
+
+describe('roles changed at run time', () => {
+  const rolesUrl = (username: string): string => `${idp.issuer}${adminUserRolesPath(username)}`;
+  const adminSecret = (): string => readFileSync(idp.adminSecretFile, 'utf8').trim();
+
+  async function putRoles(username: string, body: string, secret = adminSecret()): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(rolesUrl(username), {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('gives the default users the technician role, except admin', () => {
+    expect(idp.users.filter((u) => u.roles.includes('technician')).map((u) => u.username)).toEqual(['tech1', 'tech2']);
+    expect(idp.userRoles('admin')).toEqual(['admin']);
+  });
+
+  it('puts the new roles in tokens issued after the change; tokens issued before keep theirs', async () => {
+    const { tokens } = await signIn('tech1');
+    const changed = await putRoles('tech1', JSON.stringify({ roles: ['viewer'] }));
+    expect(changed).toEqual({ status: 200, body: { username: 'tech1', roles: ['viewer'] } });
+    expect(idp.userRoles('tech1')).toEqual(['viewer']);
+
+    const refreshed = await refresh(tokens.refresh_token ?? '');
+    expect(refreshed.status).toBe(200);
+    expect((await verify(refreshed.body.access_token as string, 'at+jwt')).payload.roles).toEqual(['viewer']);
+    expect((await verify(refreshed.body.id_token as string)).payload.roles).toEqual(['viewer']);
+    expect((await verify(tokens.access_token, 'at+jwt')).payload.roles).toEqual(['technician']);
+
+    const read = await fetch(rolesUrl('tech1'), { headers: { authorization: `Bearer ${adminSecret()}` } });
+    expect(await read.json()).toEqual({ username: 'tech1', roles: ['viewer'] });
+
+    expect(idp.setUserRoles('tech1', [])).toEqual([]);
+    const emptied = await refresh(refreshed.body.refresh_token as string);
+    expect((await verify(emptied.body.access_token as string, 'at+jwt')).payload.roles).toEqual([]);
+
+    expect(idp.setUserRoles('tech1', ['technician'])).toEqual(['technician']);
+    const restored = await refresh(emptied.body.refresh_token as string);
+    expect((await verify(restored.body.access_token as string, 'at+jwt')).payload.roles).toEqual(['technician']);
+  });
+
+  it('refuses a role change without the secret, for an unknown user or with a bad role list', async () => {
+    expect((await putRoles('tech2', '{"roles":[]}', 'wrong')).status).toBe(401);
+    expect((await fetch(rolesUrl('tech2'))).status).toBe(401);
+    expect((await fetch(rolesUrl('tech2'), { method: 'POST', headers: { authorization: `Bearer ${adminSecret()}` } })).status).toBe(405);
+    expect(await putRoles('nobody', '{"roles":[]}')).toEqual({ status: 404, body: { error: 'unknown_user' } });
+    for (const body of ['{"roles":"technician"}', '{"roles":["a","a"]}', '{"roles":["has space"]}', '{}', 'not json']) {
+      const refused = await putRoles('tech2', body);
+      expect(refused.status, body).toBe(400);
+      expect(['invalid_roles', 'invalid_json'], body).toContain(refused.body.error);
+    }
+    expect(() => idp.setUserRoles('tech2', ['ok', 'ok'])).toThrow(/distinct names/);
+    expect(() => idp.setUserRoles('nobody', [])).toThrow(/no demo user/);
+    expect(idp.userRoles('tech2')).toEqual(['technician', 'supervisor']);
   });
 });
