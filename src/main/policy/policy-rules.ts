@@ -52,7 +52,7 @@ export function ruleProblems(document: Record<string, unknown>, faulty: Readonly
     } else if (document.discoveryUrl === undefined && document.endpoints === undefined) {
       problems.push({
         field: 'discoveryUrl',
-        reason: `is required when the issuer is not a URL (${quoteValue(issuer)}): FieldKey cannot derive the discovery document from it. FusionAuth: https://<your host>/.well-known/openid-configuration/<tenantId>`,
+        reason: `is required when the issuer is not a URL (${quoteValue(issuer)}): FieldKey cannot derive the discovery document from it. FusionAuth: https://<your host>/<tenantId>/.well-known/openid-configuration`,
       });
     }
   }

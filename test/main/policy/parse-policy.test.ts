@@ -89,7 +89,7 @@ describe('policy validation: one problem per bad field, with the reason', () => 
     ['http token endpoint', { endpoints: { authorization: 'https://a/a', token: 'http://auth.acme.com/token', jwks: 'https://a/j' } }, 'endpoints.token', /plain http:\/\//],
     ['http revocation endpoint', { endpoints: { authorization: 'https://a/a', token: 'https://a/t', jwks: 'https://a/j', revocation: 'http://10.0.0.1/r' } }, 'endpoints.revocation', /plain http:\/\/ on "10.0.0.1"/],
     ['endpoints without jwks', { endpoints: { authorization: 'https://a/a', token: 'https://a/t' } }, 'endpoints.jwks', /required when endpoints is given/],
-    ['non-URL issuer without discovery', { issuer: 'acme.com' }, 'discoveryUrl', /required when the issuer is not a URL \("acme.com"\).*openid-configuration\/<tenantId>/],
+    ['non-URL issuer without discovery', { issuer: 'acme.com' }, 'discoveryUrl', /required when the issuer is not a URL \("acme.com"\).*<tenantId>\/\.well-known\/openid-configuration/],
     // algorithms
     ['HS256', { allowedAlgorithms: ['RS256', 'HS256'] }, 'allowedAlgorithms[1]', /HS256 is HMAC.*cannot be verified offline/],
     ['hs512 in lower case', { allowedAlgorithms: ['hs512'] }, 'allowedAlgorithms[0]', /HMAC.*cannot be verified offline/],
@@ -141,7 +141,7 @@ describe('policy validation: one problem per bad field, with the reason', () => 
     ['loopback http issuer (127.0.0.1)', { ...BASE, issuer: 'http://127.0.0.1:9011' }],
     ['loopback http issuer ([::1])', { ...BASE, issuer: 'http://[::1]:9011/realm' }],
     ['loopback http issuer (localhost)', { ...BASE, issuer: 'http://localhost:9011' }],
-    ['bare FusionAuth issuer with discovery', { ...BASE, issuer: 'acme.com', discoveryUrl: 'https://auth.acme.com/.well-known/openid-configuration/30663132' }],
+    ['bare FusionAuth issuer with discovery', { ...BASE, issuer: 'acme.com', discoveryUrl: 'https://auth.acme.com/30663132/.well-known/openid-configuration' }],
     ['bare issuer with explicit endpoints', { ...BASE, issuer: 'acme.com', endpoints: { authorization: 'https://a/a', token: 'https://a/t', jwks: 'https://a/j' } }],
     ['grace exactly the check-in interval', { ...BASE, gracePeriodHours: 24, checkInIntervalDays: 1 }],
     ['grace zero', { ...BASE, gracePeriodHours: 0 }],
