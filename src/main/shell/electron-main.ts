@@ -71,7 +71,12 @@ export async function runElectronMain(): Promise<void> {
   const win = new BrowserWindow(mainWindowOptions({ preloadPath: PRELOAD_PATH, production: app.isPackaged }));
   opened.window = win;
   const unbridge = bridgeIpc(runtime, win);
-  const stopAutoLock = installAutoLock({ lock: (reason) => runtime.lock(reason), idleLockMinutes: () => runtime.idleLockMinutes() });
+  const stopAutoLock = installAutoLock({
+    lock: (reason) => runtime.lock(reason),
+    idleLockMinutes: () => runtime.idleLockMinutes(),
+    log,
+    platform,
+  });
   win.once('ready-to-show', () => win.show());
 
   let quitting = false;

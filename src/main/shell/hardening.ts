@@ -1,12 +1,14 @@
 /**
  * Electron hardening (DESIGN.md section 6): no navigation, no new windows, no web views, no
  * permissions, one instance, the system browser only for the sign-in URL, and locking on OS suspend,
- * OS screen lock and the policy's idle minutes.
+ * OS screen lock and the policy's idle minutes. Electron reports the screen lock on macOS and
+ * Windows only; on Linux the session's D-Bus signals (linux-screen-lock.ts) take its place.
  */
 import { app, powerMonitor, shell, type Session, type WebContents } from './electron-api';
 import { FieldKeyError } from '../../shared/errors';
 import type { OpenSignInPage } from '../app/app-handlers';
 import type { LockReason } from '../app/auth-service-port';
+import { watchLinuxScreenLock } from './linux-screen-lock';
 import { isSignInUrl } from './sign-in-url';
 
 /** Every web contents the app creates: nothing navigates away, opens windows or attaches web views. */
@@ -59,20 +61,26 @@ export function idleLimitReached(idleSeconds: number, idleLockMinutes: number | 
 export interface AutoLockOptions {
   lock: (reason: LockReason) => void;
   idleLockMinutes: () => number | undefined;
+  /** The main process's log (a Linux session without a bus is reported there). */
+  log: (line: string) => void;
+  /** Default: process.platform. */
+  platform?: NodeJS.Platform;
 }
 
 /** Locks on OS suspend, OS screen lock, and system idle past the policy's minutes. Returns a stop function. */
-export function installAutoLock({ lock, idleLockMinutes }: AutoLockOptions): () => void {
+export function installAutoLock({ lock, idleLockMinutes, log, platform = process.platform }: AutoLockOptions): () => void {
   const onSuspend = (): void => lock('suspend');
   const onLockScreen = (): void => lock('lock-screen');
   powerMonitor.on('suspend', onSuspend);
   powerMonitor.on('lock-screen', onLockScreen);
+  const linuxScreenLock = platform === 'linux' ? watchLinuxScreenLock({ onLock: onLockScreen, log }) : undefined;
   const timer = setInterval(() => {
     if (idleLimitReached(powerMonitor.getSystemIdleTime(), idleLockMinutes())) lock('idle');
   }, IDLE_CHECK_INTERVAL_MS);
   timer.unref?.();
   return () => {
     clearInterval(timer);
+    linuxScreenLock?.stop();
     powerMonitor.off('suspend', onSuspend);
     powerMonitor.off('lock-screen', onLockScreen);
   };

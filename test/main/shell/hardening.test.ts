@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Session, WebContents } from 'electron';
 import { FieldKeyError } from '../../../src/shared/errors';
@@ -106,7 +108,7 @@ describe('opening the sign-in page', () => {
 describe('auto lock', () => {
   it('locks on OS suspend and screen lock, and stops listening when stopped', () => {
     const lock = vi.fn();
-    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => 15 });
+    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => 15, log: vi.fn(), platform: 'darwin' });
     stub.powerMonitor.emit('suspend');
     stub.powerMonitor.emit('lock-screen');
     expect(lock.mock.calls).toEqual([['suspend'], ['lock-screen']]);
@@ -119,7 +121,7 @@ describe('auto lock', () => {
     vi.useFakeTimers();
     const lock = vi.fn();
     let minutes: number | undefined = 15;
-    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => minutes });
+    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => minutes, log: vi.fn(), platform: 'win32' });
     stub.powerMonitor.getSystemIdleTime.mockReturnValue(14 * 60 + 59);
     vi.advanceTimersByTime(hardening.IDLE_CHECK_INTERVAL_MS);
     expect(lock).not.toHaveBeenCalled();
@@ -131,6 +133,28 @@ describe('auto lock', () => {
     vi.advanceTimersByTime(hardening.IDLE_CHECK_INTERVAL_MS);
     expect(lock).not.toHaveBeenCalled();
     stop();
+  });
+
+  it("on Linux locks with the lock-screen reason when the session's screen saver activates (real session bus)", async () => {
+    const lock = vi.fn();
+    const log = vi.fn();
+    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => 15, log, platform: 'linux' });
+    const emit = (): Promise<unknown> =>
+      promisify(execFile)('gdbus', ['emit', '--session', '--object-path', '/org/gnome/ScreenSaver', '--signal', 'org.gnome.ScreenSaver.ActiveChanged', 'true']);
+    try {
+      // The watcher starts in the background: emit until it has heard one.
+      await vi.waitFor(async () => {
+        await emit();
+        expect(lock).toHaveBeenCalledWith('lock-screen');
+      });
+      expect(new Set(lock.mock.calls.map(([reason]) => reason))).toEqual(new Set(['lock-screen']));
+    } finally {
+      stop();
+    }
+    const heard = lock.mock.calls.length;
+    await emit();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(lock).toHaveBeenCalledTimes(heard);
   });
 
   it.each([
