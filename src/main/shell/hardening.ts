@@ -1,13 +1,16 @@
 /**
  * Electron hardening (DESIGN.md section 6): no navigation, no new windows, no web views, no
  * permissions, one instance, the system browser only for the sign-in URL, and locking on OS suspend,
- * OS screen lock and the policy's idle minutes. Electron reports the screen lock on macOS and
- * Windows only; on Linux the session's D-Bus signals (linux-screen-lock.ts) take its place.
+ * OS screen lock and the policy's idle minutes, and no crash reporter. Electron reports the screen
+ * lock on macOS and Windows only; on Linux the session's D-Bus signals (linux-screen-lock.ts) take
+ * its place.
  */
 import { app, powerMonitor, shell, type Session, type WebContents } from './electron-api';
-import { FieldKeyError } from '../../shared/errors';
+import { join } from 'node:path';
+import { FieldKeyError, isFieldKeyError } from '../../shared/errors';
 import type { OpenSignInPage } from '../app/app-handlers';
 import type { LockReason } from '../app/auth-service-port';
+import { ensurePrivateDirectory } from '../storage/private-files';
 import { watchLinuxScreenLock } from './linux-screen-lock';
 import { isSignInUrl } from './sign-in-url';
 
@@ -40,6 +43,28 @@ export function claimSingleInstance(focus: () => void): boolean {
   if (!app.requestSingleInstanceLock()) return false;
   app.on('second-instance', () => focus());
   return true;
+}
+
+/** The folder inside the data folder that Chromium is told to keep crash dumps in. */
+export const CRASH_DUMPS_FOLDER = 'crash-dumps';
+
+/**
+ * No crash reports leave the laptop: FieldKey never calls `crashReporter.start` (the shell's
+ * Electron module does not even export it), so Crashpad neither collects nor uploads. Should
+ * Chromium write a dump anyway, it goes to a 0700 folder inside the private data folder instead of
+ * the default under the user-data folder. Call before the app is ready. A folder that cannot be
+ * made private is logged and left alone: with no crash reporter there is still nothing to upload.
+ */
+export function keepCrashDumpsPrivate(dataDirectory: string, log: (line: string) => void): void {
+  const dir = join(dataDirectory, CRASH_DUMPS_FOLDER);
+  try {
+    ensurePrivateDirectory(dataDirectory);
+    ensurePrivateDirectory(dir);
+  } catch (error) {
+    log(`crash dumps folder ${dir} could not be made private (${isFieldKeyError(error) ? error.code : (error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return;
+  }
+  app.setPath('crashDumps', dir);
 }
 
 /** Opens the sign-in page in the system browser, and nothing else. */

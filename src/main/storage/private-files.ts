@@ -30,13 +30,17 @@ export function usesFileModes(platform: NodeJS.Platform = process.platform): boo
  * then narrows the directory to 0700 and the database, `-wal` and `-shm` files that exist to 0600.
  */
 export function prepareDatabaseFiles(file: string, platform: NodeJS.Platform = process.platform): void {
-  const dir = dirname(file);
-  mkdirSync(dirname(dir), { recursive: true });
-  createIfMissing(() => mkdirSync(dir, { mode: PRIVATE_DIRECTORY_MODE }));
+  ensurePrivateDirectory(dirname(file), platform);
   if (!usesFileModes(platform)) return;
-  narrow(dir, PRIVATE_DIRECTORY_MODE);
   createIfMissing(() => closeSync(openSync(file, 'wx', PRIVATE_FILE_MODE)));
   narrowDatabaseFiles(file, platform);
+}
+
+/** Creates `dir` if missing (its parents with the usual modes) and narrows it to 0700 (no-op on Windows). */
+export function ensurePrivateDirectory(dir: string, platform: NodeJS.Platform = process.platform): void {
+  mkdirSync(dirname(dir), { recursive: true });
+  createIfMissing(() => mkdirSync(dir, { mode: PRIVATE_DIRECTORY_MODE }));
+  if (usesFileModes(platform)) narrow(dir, PRIVATE_DIRECTORY_MODE);
 }
 
 /** Narrows the database, `-wal` and `-shm` files that exist to 0600 (no-op on Windows). */

@@ -75,7 +75,7 @@ describe('Linux screen lock on a real session bus', () => {
     expect(onLock).toHaveBeenCalledTimes(1);
   });
 
-  it('stops cleanly: no lock after stop, no log line', async () => {
+  it('stops cleanly: no lock and no new log line after stop', async () => {
     const { onLock, log, watch } = await watching();
     watch.stop();
     watch.stop();
