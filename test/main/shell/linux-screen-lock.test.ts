@@ -97,6 +97,19 @@ describe('Linux screen lock on a real session bus', () => {
     }
   });
 
+  it('with a logind session but no system bus: logs that once, and still locks from the session bus', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fieldkey-nosystembus-'));
+    try {
+      const env = { ...process.env, XDG_SESSION_ID: '2', DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${join(dir, 'no-such-bus')}` };
+      const { onLock, log } = await watching(env);
+      expect(log.mock.calls).toEqual([[expect.stringMatching(/^Linux screen lock: not watching the system bus \(Failed to open connection to system bus/)]]);
+      await emitActiveChanged('org.freedesktop.ScreenSaver', true);
+      await vi.waitFor(() => expect(onLock).toHaveBeenCalledTimes(1));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('logs one line when dbus-monitor is not installed', async () => {
     const { onLock, log } = await watching(sessionOnlyEnv({ PATH: '/nonexistent' }));
     await vi.waitFor(() => expect(log).toHaveBeenCalledWith(expect.stringContaining('dbus-monitor is not installed')));
