@@ -18,7 +18,7 @@
  *    depends on the cached token, until the check-in falls due (the earliest end doctor can know).
  */
 import type { Account } from '../accounts/account-store';
-import { attemptStatus, type AttemptState } from '../secrets/attempt-counter';
+import { attemptStatus, wallClockWaitMs, type AttemptState } from '../secrets/attempt-counter';
 import { checkInDueAt, isCheckInOverdue, offlineRunway, runwayStage, type ClockTrust } from '../offline/time-rules';
 import type { Policy } from '../policy/policy-types';
 import type { CheckIn } from '../storage/time-records';
@@ -176,6 +176,8 @@ export const THEN_WORDS: Record<NonNullable<OfflineOutlook['endsWith']>, string>
 };
 
 function attemptsFacts(state: AttemptState, mirrorRead: boolean, maxAttempts: number, now: Date): UnlockAttemptsFacts {
-  const status = attemptStatus(state, maxAttempts, now.getTime());
+  // The app measures its waits on its own monotonic clock; from outside, the stored wall-clock
+  // instant of the last attempt is the best estimate.
+  const status = attemptStatus(state, maxAttempts, now.getTime(), wallClockWaitMs(state, now.getTime()));
   return { failures: status.failures, attemptsLeft: status.attemptsLeft, retryAt: iso(status.retryAt), lockedOut: status.lockedOut, keychainMirrorRead: mirrorRead };
 }

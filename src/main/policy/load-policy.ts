@@ -9,8 +9,8 @@
  * 2. The machine-wide file: `%ProgramData%\FieldKey\policy.json`,
  *    `/Library/Application Support/FieldKey/policy.json`, `/etc/fieldkey/policy.json`. Like a fleet
  *    policy it locks the settings: a machine IT manages is never steered by a user's environment.
- * 3. `FIELDKEY_POLICY` (a path), for development, tests and unmanaged machines (unless
- *    `honorEnvPolicy` is false).
+ * 3. `FIELDKEY_POLICY` (a path), for development and tests (unless `honorEnvPolicy` is false). A
+ *    packaged app never sees it: the Electron shell removes it from the environment it hands on.
  * 4. The built-in demo policy (the local demo IdP), unless `allowDemo` is false (a packaged app:
  *    `policy_missing`, shown as "misconfigured").
  *

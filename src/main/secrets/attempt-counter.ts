@@ -12,6 +12,14 @@
  * Delays: none for the first three failures; after the n-th failure (n >= 3) the next attempt waits
  * 30 s * 2^(n - 3) from the start of the failed attempt (30 s, 60 s, 2 min, ...; at most 1 h).
  * When the failures reach the policy maximum the vault wipes the session and the device key.
+ *
+ * The wait is measured on the monotonic clock (`UnlockWaits`), never on the wall clock: setting the
+ * laptop's clock forward during a wait does not end it (and setting it back does not lengthen it).
+ * The monotonic clock restarts with FieldKey, so across a restart nothing can tell how much of a
+ * wait passed while FieldKey was not running: for a count a run did not make itself (so one made
+ * before it started), the whole wait for that count is owed from the start of the run. A restart
+ * therefore never shortens a wait; at worst it repeats one (at most an hour). Time asleep does not
+ * count either.
  */
 import { FieldKeyError } from '../../shared/errors';
 import type { Database } from '../storage/database';
@@ -42,12 +50,50 @@ export function unlockDelayMs(failures: number): number {
   return Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (failures - FREE_FAILURES));
 }
 
-export function attemptStatus(state: AttemptState, maxAttempts: number, nowMs: number): AttemptStatus {
+/**
+ * The status for `state`, `waitMs` being what is left of the wait (from `UnlockWaits`, or
+ * `wallClockWaitMs` where only stored data is known); `retryAt` is that much after `nowMs`.
+ */
+export function attemptStatus(state: AttemptState, maxAttempts: number, nowMs: number, waitMs: number): AttemptStatus {
   const attemptsLeft = Math.max(0, maxAttempts - state.failures);
-  const retryMs = state.lastAttemptMs + unlockDelayMs(state.failures);
   const status: AttemptStatus = { failures: state.failures, attemptsLeft, lockedOut: attemptsLeft === 0 };
-  if (attemptsLeft > 0 && unlockDelayMs(state.failures) > 0 && nowMs < retryMs) status.retryAt = new Date(retryMs);
+  if (attemptsLeft > 0 && waitMs > 0) status.retryAt = new Date(nowMs + waitMs);
   return status;
+}
+
+/**
+ * The wait left by the stored wall-clock instant of the last attempt. Only for reports about a
+ * FieldKey that is not this process (`fieldkey doctor`): an unlock never relies on it.
+ */
+export function wallClockWaitMs(state: AttemptState, nowMs: number): number {
+  return Math.max(0, state.lastAttemptMs + unlockDelayMs(state.failures) - nowMs);
+}
+
+/**
+ * The waits of one run, per account, on the monotonic clock: from when the attempt that brought the
+ * count to its value started or, for a count this run did not make, from the start of the run.
+ */
+export class UnlockWaits {
+  private readonly started = new Map<string, { failures: number; atMs: number }>();
+  private readonly runStartMs: number;
+
+  constructor(private readonly monotonicNowMs: () => number) {
+    this.runStartMs = monotonicNowMs();
+  }
+
+  /** This run counted the attempt that brought `failures` about; it started at `atMs` (monotonic). */
+  counted(accountId: string, failures: number, atMs: number): void {
+    this.started.set(accountId, { failures, atMs });
+  }
+
+  /** What is left of the wait owed after `failures` failures (0: the next attempt may start). */
+  remainingMs(accountId: string, failures: number): number {
+    const delay = unlockDelayMs(failures);
+    if (delay === 0) return 0;
+    const start = this.started.get(accountId);
+    const atMs = start?.failures === failures ? start.atMs : this.runStartMs;
+    return Math.max(0, atMs + delay - this.monotonicNowMs());
+  }
 }
 
 /** An unlock refusal the lock screen explains: attempts left and, if any, when to try again. */

@@ -1,14 +1,20 @@
 /**
- * PIN rules (DESIGN.md section 3). A PIN is any string of printable characters (digits are the
- * usual case, letters are allowed) with at least the policy's minimum length, counted in Unicode
- * code points, and at most MAX_PIN_LENGTH.
+ * PIN rules (DESIGN.md section 3). A PIN is any string of printable characters without whitespace
+ * (digits are the usual case, letters and punctuation are allowed) with at least the policy's
+ * minimum length, counted in Unicode code points, and at most MAX_PIN_LENGTH.
+ *
+ * Whitespace (a space, a tab, a no-break or ideographic space: anything Unicode calls white space)
+ * is refused in a new PIN with `pin_whitespace`: a space is easy to type by mistake, invisible in a
+ * masked field, and would otherwise pad a short PIN up to the minimum length. The rules apply when
+ * a PIN is chosen or changed, never at unlock: a PIN an older FieldKey accepted with a space in it
+ * still unlocks its sealed session, and is refused only as a new PIN.
  *
  * Trivial PINs are refused: one repeated character (000000, aaaaaa); ascending or descending runs
  * (123456, 987654, abcdef; for all-digit PINs also wrapping past 9 or 0: 890123, 210987); a block
  * repeated (121212, 123123, 4545); runs of repeated characters (112233, 111222, 998877); and a short
  * blocklist of keypad patterns and well-known PINs.
  *
- * Comparison is exact, as typed: no trimming, no case folding; spaces count. The only
+ * Comparison is exact, as typed: no trimming, no case folding. The only
  * normalization is Unicode NFC (canonically equivalent input, e.g. a precomposed and a decomposed
  * accent, gives the same PIN); digits and ASCII are never changed by it. The same `normalizePin` is
  * applied before checking the rules and before the PIN reaches Argon2id.
@@ -35,12 +41,15 @@ export function normalizePin(pin: string): string {
 
 export function pinRulesText(rules: PinRules): string {
   return (
-    `Use at least ${minimum(rules)} characters (digits are fine). Avoid repeated or sequential digits ` +
+    `Use at least ${minimum(rules)} characters (digits are fine) and no spaces. Avoid repeated or sequential digits ` +
     '(such as 111111, 123456 or 121212) and common patterns.'
   );
 }
 
-/** Throws `pin_invalid`, `pin_too_short`, `pin_too_long` or `pin_trivial` when the PIN is not acceptable. */
+/**
+ * Throws `pin_invalid`, `pin_whitespace`, `pin_too_short`, `pin_too_long` or `pin_trivial` when a
+ * new PIN is not acceptable. Only for choosing or changing a PIN: unlocking never checks the rules.
+ */
 export function assertPinAllowed(pin: unknown, rules: PinRules): asserts pin is string {
   const problem = pinProblem(pin, rules);
   if (problem) throw new FieldKeyError(problem.code, problem.message);
@@ -50,6 +59,7 @@ export function pinProblem(pin: unknown, rules: PinRules): { code: string; messa
   if (typeof pin !== 'string') return { code: 'pin_invalid', message: 'The PIN must be text.' };
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(pin)) return { code: 'pin_invalid', message: 'The PIN contains characters that cannot be typed.' };
+  if (/\s/u.test(pin)) return { code: 'pin_whitespace', message: 'The PIN must not contain spaces. Choose a PIN without spaces.' };
   const chars = [...normalizePin(pin)];
   if (chars.length < minimum(rules)) return { code: 'pin_too_short', message: `The PIN must have at least ${minimum(rules)} characters.` };
   if (chars.length > MAX_PIN_LENGTH) return { code: 'pin_too_long', message: `The PIN must have at most ${MAX_PIN_LENGTH} characters.` };

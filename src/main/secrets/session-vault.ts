@@ -39,11 +39,11 @@
 import { FieldKeyError } from '../../shared/errors';
 import type { Account, AccountIdentity } from '../accounts/account-store';
 import { AccountStore } from '../accounts/account-store';
-import type { Clock } from '../clock';
+import { monotonicMs, type Clock } from '../clock';
 import type { Policy } from '../policy/policy-types';
 import type { Database } from '../storage/database';
 import { isWeaker, type Argon2Params, type Argon2ParamsSource } from './argon2-params';
-import { AttemptCounter, attemptStatus, UnlockError, type AttemptState, type AttemptStatus } from './attempt-counter';
+import { AttemptCounter, attemptStatus, UnlockError, UnlockWaits, type AttemptState, type AttemptStatus } from './attempt-counter';
 import { offlineExpiresAt } from './offline-expiry';
 import { assertPinAllowed } from './pin-policy';
 import { attemptsEntry, deviceKeyEntry, type SecretStore } from './secret-store';
@@ -96,6 +96,7 @@ export class SessionVault {
   private readonly accounts: AccountStore;
   private readonly sessions: SealedSessionStore;
   private readonly attempts: AttemptCounter;
+  private readonly waits: UnlockWaits;
   private readonly open = new Map<string, UnlockedSession>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly lockEpochs = new Map<string, number>();
@@ -109,6 +110,7 @@ export class SessionVault {
     this.accounts = new AccountStore(options.db, options.clock);
     this.sessions = new SealedSessionStore(options.db);
     this.attempts = new AttemptCounter(options.db, options.secrets);
+    this.waits = new UnlockWaits(() => monotonicMs(options.clock));
   }
 
   // ---- accounts ----
@@ -200,9 +202,7 @@ export class SessionVault {
   /** Attempts used and left, and the time the next attempt is allowed, for the lock screen. */
   async attemptStatus(accountId: string): Promise<AttemptStatus> {
     this.requireAccount(accountId);
-    return this.serialize(accountId, async () =>
-      attemptStatus(await this.attempts.read(accountId), this.maxAttempts(), this.clock.now().getTime()),
-    );
+    return this.serialize(accountId, async () => this.status(accountId, await this.attempts.read(accountId)));
   }
 
   /**
@@ -272,6 +272,11 @@ export class SessionVault {
 
   // ---- internals ----
 
+  /** Attempts left and the wait still owed (monotonic, see attempt-counter.ts), dated on the wall clock. */
+  private status(accountId: string, state: AttemptState): AttemptStatus {
+    return attemptStatus(state, this.maxAttempts(), this.clock.now().getTime(), this.waits.remainingMs(accountId, state.failures));
+  }
+
   private async unlockKeys(
     accountId: string,
     pin: string,
@@ -281,7 +286,8 @@ export class SessionVault {
     const max = this.maxAttempts();
     const [storedKey, known] = await Promise.all([this.secrets.get(deviceKeyEntry(accountId)), this.attempts.read(accountId)]);
     const now = this.clock.now().getTime();
-    const before = attemptStatus(known, max, now);
+    const startedMono = monotonicMs(this.clock);
+    const before = this.status(accountId, known);
     if (before.lockedOut) {
       await this.wipe(accountId);
       throw new UnlockError('locked_out', 'Too many wrong PINs: this account was locked. Sign in online to use it again.', 0);
@@ -317,9 +323,10 @@ export class SessionVault {
       if (!rowMacValid(envelope, deviceKey, accountId)) throw tampered();
 
       const { keys, counted } = await this.countThenDerive(accountId, known, now, pin, deviceKey, envelope);
+      this.waits.counted(accountId, counted.failures, startedMono);
       if (!pinMatches(keys, envelope)) {
         keys.destroy();
-        const after = attemptStatus(counted, max, now);
+        const after = this.status(accountId, counted);
         if (after.lockedOut) {
           // The row goes first, which alone makes the tokens unreadable; if the keychain fails to
           // delete the device key now, the next attempt (locked_out) deletes it.

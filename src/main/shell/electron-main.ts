@@ -7,32 +7,48 @@ import { app, BrowserWindow, session } from './electron-api';
 import { fileURLToPath } from 'node:url';
 import { main as runCli } from '../cli/index';
 import { systemClock } from '../clock';
+import { dataDir } from '../environment';
 import { createAuthServiceWith } from '../app/auth-service';
 import { startAppRuntime } from '../app/app-runtime';
 import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
 import { APP_ORIGIN } from '../app/ipc-sender';
 import { cliArguments } from '../app/launch-mode';
 import { APP_URL, registerAppScheme, serveAppProtocol } from './app-protocol';
-import { claimSingleInstance, denyPermissions, hardenAllWebContents, installAutoLock, openSignInPageExternally } from './hardening';
+import { claimSingleInstance, denyPermissions, hardenAllWebContents, installAutoLock, keepCrashDumpsPrivate, openSignInPageExternally } from './hardening';
 import { bridgeIpc } from './ipc-bridge';
+import { launchEnvironment, refusedLaunchMessage, refusedLaunchSwitch } from './launch-switches';
 import { mainWindowOptions } from './window-options';
 
 /** Built layout (electron-vite): out/main/index.js, out/preload/index.cjs, out/renderer/. */
 const PRELOAD_PATH = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 
+/** Exit code of a launch refused for a debugging switch. */
+export const EXIT_REFUSED_SWITCH = 1;
+
 function log(line: string): void {
   process.stderr.write(`[fieldkey] ${line}\n`);
 }
 
 export async function runElectronMain(): Promise<void> {
+  const platform = process.platform;
+  // Before anything else, the command line too: no debugger may attach to a packaged FieldKey.
+  // Development builds keep them (electron-vite dev --inspect).
+  const refused = app.isPackaged ? refusedLaunchSwitch(process.argv, process.env, platform) : undefined;
+  if (refused) {
+    log(refusedLaunchMessage(refused));
+    app.exit(EXIT_REFUSED_SWITCH);
+    return;
+  }
+  const env = launchEnvironment(process.env, app.isPackaged);
   const cli = cliArguments(process.argv, process.defaultApp === true);
   if (cli) {
-    const code = await runCli(cli, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    const code = await runCli(cli, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env });
     app.exit(code);
     return;
   }
 
+  keepCrashDumpsPrivate(dataDir(env, platform), log);
   registerAppScheme();
   app.enableSandbox();
   const opened: { window?: BrowserWindow } = {};
@@ -53,8 +69,6 @@ export async function runElectronMain(): Promise<void> {
   denyPermissions(session.defaultSession);
   serveAppProtocol(session.defaultSession, RENDERER_DIR);
 
-  const env = process.env;
-  const platform = process.platform;
   const demoIdp = app.isPackaged ? undefined : await startDemoIdpForDemoPolicy({ env, platform, log });
   const runtime = await startAppRuntime({
     env,
@@ -71,7 +85,13 @@ export async function runElectronMain(): Promise<void> {
   const win = new BrowserWindow(mainWindowOptions({ preloadPath: PRELOAD_PATH, production: app.isPackaged }));
   opened.window = win;
   const unbridge = bridgeIpc(runtime, win);
-  const stopAutoLock = installAutoLock({ lock: (reason) => runtime.lock(reason), idleLockMinutes: () => runtime.idleLockMinutes(), wake: (reason) => runtime.wake(reason) });
+  const stopAutoLock = installAutoLock({
+    lock: (reason) => runtime.lock(reason),
+    idleLockMinutes: () => runtime.idleLockMinutes(),
+    wake: (reason) => runtime.wake(reason),
+    log,
+    platform,
+  });
   win.once('ready-to-show', () => win.show());
 
   let quitting = false;

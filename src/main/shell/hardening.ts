@@ -1,12 +1,17 @@
 /**
  * Electron hardening (DESIGN.md section 6): no navigation, no new windows, no web views, no
  * permissions, one instance, the system browser only for the sign-in URL, and locking on OS suspend,
- * OS screen lock and the policy's idle minutes.
+ * OS screen lock and the policy's idle minutes, and no crash reporter. Electron reports the screen
+ * lock on macOS and Windows only; on Linux the session's D-Bus signals (linux-screen-lock.ts) take
+ * its place.
  */
 import { app, powerMonitor, shell, type Session, type WebContents } from './electron-api';
-import { FieldKeyError } from '../../shared/errors';
+import { join } from 'node:path';
+import { FieldKeyError, isFieldKeyError } from '../../shared/errors';
 import type { OpenSignInPage } from '../app/app-handlers';
 import type { LockReason, WakeReason } from '../app/auth-service-port';
+import { ensurePrivateDirectory } from '../storage/private-files';
+import { watchLinuxScreenLock } from './linux-screen-lock';
 import { isSignInUrl } from './sign-in-url';
 
 /** Every web contents the app creates: nothing navigates away, opens windows or attaches web views. */
@@ -40,6 +45,28 @@ export function claimSingleInstance(focus: () => void): boolean {
   return true;
 }
 
+/** The folder inside the data folder that Chromium is told to keep crash dumps in. */
+export const CRASH_DUMPS_FOLDER = 'crash-dumps';
+
+/**
+ * No crash reports leave the laptop: FieldKey never calls `crashReporter.start` (the shell's
+ * Electron module does not even export it), so Crashpad neither collects nor uploads. Should
+ * Chromium write a dump anyway, it goes to a 0700 folder inside the private data folder instead of
+ * the default under the user-data folder. Call before the app is ready. A folder that cannot be
+ * made private is logged and left alone: with no crash reporter there is still nothing to upload.
+ */
+export function keepCrashDumpsPrivate(dataDirectory: string, log: (line: string) => void): void {
+  const dir = join(dataDirectory, CRASH_DUMPS_FOLDER);
+  try {
+    ensurePrivateDirectory(dataDirectory);
+    ensurePrivateDirectory(dir);
+  } catch (error) {
+    log(`crash dumps folder ${dir} could not be made private (${isFieldKeyError(error) ? error.code : (error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return;
+  }
+  app.setPath('crashDumps', dir);
+}
+
 /** Opens the sign-in page in the system browser, and nothing else. */
 export const openSignInPageExternally: OpenSignInPage = async ({ authorizationUrl, authorizationEndpoint }) => {
   if (!isSignInUrl(authorizationUrl, authorizationEndpoint)) {
@@ -60,13 +87,18 @@ export interface AutoLockOptions {
   lock: (reason: LockReason) => void;
   idleLockMinutes: () => number | undefined;
   wake: (reason: WakeReason) => void;
+  /** The main process's log (a Linux session without a bus is reported there). */
+  log: (line: string) => void;
+  /** Default: process.platform. */
+  platform?: NodeJS.Platform;
 }
 
 /**
- * Locks on OS suspend, OS screen lock, and system idle past the policy's minutes; derives the state
- * again at once on resume and screen unlock (`wake`). Returns a stop function.
+ * Locks on OS suspend, OS screen lock (on Linux, the session's lock signals over D-Bus too), and
+ * system idle past the policy's minutes; derives the state again at once on resume and screen
+ * unlock (`wake`). Returns a stop function.
  */
-export function installAutoLock({ lock, idleLockMinutes, wake }: AutoLockOptions): () => void {
+export function installAutoLock({ lock, idleLockMinutes, wake, log, platform = process.platform }: AutoLockOptions): () => void {
   const onSuspend = (): void => lock('suspend');
   const onLockScreen = (): void => lock('lock-screen');
   const onResume = (): void => wake('resume');
@@ -75,12 +107,14 @@ export function installAutoLock({ lock, idleLockMinutes, wake }: AutoLockOptions
   powerMonitor.on('lock-screen', onLockScreen);
   powerMonitor.on('resume', onResume);
   powerMonitor.on('unlock-screen', onUnlockScreen);
+  const linuxScreenLock = platform === 'linux' ? watchLinuxScreenLock({ onLock: onLockScreen, log }) : undefined;
   const timer = setInterval(() => {
     if (idleLimitReached(powerMonitor.getSystemIdleTime(), idleLockMinutes())) lock('idle');
   }, IDLE_CHECK_INTERVAL_MS);
   timer.unref?.();
   return () => {
     clearInterval(timer);
+    linuxScreenLock?.stop();
     powerMonitor.off('suspend', onSuspend);
     powerMonitor.off('lock-screen', onLockScreen);
     powerMonitor.off('resume', onResume);

@@ -1,13 +1,15 @@
 /**
  * The one module that imports better-sqlite3. Opens the FieldKey database (WAL), runs the numbered
  * migrations in one transaction with `PRAGMA user_version`, and refuses a database newer than the
- * code. Repositories receive the `Database` handle and use prepared statements only.
+ * code. Repositories receive the `Database` handle and use prepared statements only. A writable
+ * open first makes the data directory and the database files private to this OS user
+ * (private-files.ts); a read-only open (doctor, audit export) creates nothing, and any `-shm` file
+ * SQLite adds then takes the database file's mode.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { FieldKeyError } from '../../shared/errors';
 import { migrations } from './migrations';
+import { prepareDatabaseFiles } from './private-files';
 
 export type Database = BetterSqlite3.Database;
 
@@ -17,7 +19,7 @@ export interface OpenDatabaseOptions {
 }
 
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database {
-  if (!options.readonly && file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (!options.readonly && file !== ':memory:') prepareDatabaseFiles(file);
   let db: Database;
   try {
     db = new BetterSqlite3(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });

@@ -47,7 +47,7 @@ describe('fieldkey policy check FILE', () => {
     expect(lines.slice(1)).toEqual([
       expect.stringMatching(/^ {2}issuer: uses plain http:\/\/ on "auth\.acme\.com"/),
       expect.stringMatching(/^ {2}gracePeriodHour: unknown key.*did you mean "gracePeriodHours"/),
-      expect.stringMatching(/^ {2}pin\.minLength: must be at least 4 \(got 2\)$/),
+      expect.stringMatching(/^ {2}pin\.minLength: must be at least 6 \(got 2\)$/),
       expect.stringMatching(/^ {2}allowedAlgorithms\[1\]: HS256 is HMAC.*cannot be verified offline/),
       expect.stringMatching(/^ {2}redirect\.port: is required when redirect\.mode is "fixed-port"$/),
     ]);

@@ -58,6 +58,13 @@ describe('docs/policy.md', () => {
     for (const [key, schema] of Object.entries(properties.pin!.properties!)) {
       expect(byField.get(`pin.${key}`)).toBe(`${schema.minimum} to ${schema.maximum}`);
     }
+    // No policy can allow PINs shorter than six characters.
+    expect(byField.get('pin.minLength')).toBe('6 to 64');
+  });
+
+  it('states the whitespace rule next to pin.minLength', () => {
+    const row = fields.find((r) => unquote(r[0]!) === 'pin.minLength')!;
+    expect(row.join(' | ')).toMatch(/whitespace is refused \(`pin_whitespace`\)/);
   });
 
   it('lists the registry mapping the reader uses', () => {

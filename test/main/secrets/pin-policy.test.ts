@@ -13,7 +13,16 @@ describe('PIN policy', () => {
     ['124578', undefined],
     ['112244', undefined],
     ['tr4ctor!', undefined],
-    ['caf\u00e9 24', undefined],
+    ['caf\u00e9-24', undefined],
+    // whitespace anywhere, of any kind, is refused (and never pads a short PIN to the minimum)
+    ['caf\u00e9 24', 'pin_whitespace'],
+    ['48291 ', 'pin_whitespace'],
+    [' 482915', 'pin_whitespace'],
+    ['4829 15', 'pin_whitespace'],
+    ['4829\u00a015', 'pin_whitespace'],
+    ['4829\u300015', 'pin_whitespace'],
+    ['4829\u200a15', 'pin_whitespace'],
+    ['      ', 'pin_whitespace'],
     // too short (code points, not UTF-16 units)
     ['', 'pin_too_short'],
     ['48291', 'pin_too_short'],
@@ -80,7 +89,13 @@ describe('PIN policy', () => {
     expect(() => assertPinAllowed('482915', rules)).not.toThrow();
   });
 
+  it('says why a PIN with a space is refused, without repeating the PIN', () => {
+    const problem = pinProblem('tr4ctor 91', rules);
+    expect(problem).toEqual({ code: 'pin_whitespace', message: 'The PIN must not contain spaces. Choose a PIN without spaces.' });
+  });
+
   it('describes the rules for the PIN screen', () => {
     expect(pinRulesText({ minLength: 8 })).toContain('at least 8');
+    expect(pinRulesText({ minLength: 8 })).toContain('no spaces');
   });
 });

@@ -10,15 +10,53 @@ export function electronStub() {
   const app = Object.assign(new EventEmitter(), {
     requestSingleInstanceLock: vi.fn(() => true),
     isPackaged: false,
+    enableSandbox: vi.fn(),
+    whenReady: vi.fn(async () => undefined),
+    setPath: vi.fn(),
+    exit: vi.fn(),
+    quit: vi.fn(),
   });
   const powerMonitor = Object.assign(new EventEmitter(), { getSystemIdleTime: vi.fn(() => 0) });
+  const windows: FakeWindow[] = [];
   return {
     app,
     powerMonitor,
     shell: { openExternal: vi.fn(async () => undefined) },
     protocol: { registerSchemesAsPrivileged: vi.fn() },
     ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: vi.fn(),
+        setPermissionCheckHandler: vi.fn(),
+        setDevicePermissionHandler: vi.fn(),
+        setDisplayMediaRequestHandler: vi.fn(),
+        protocol: { handle: vi.fn() },
+      },
+    },
+    /** Every window the code under test opened. */
+    windows,
+    BrowserWindow: class extends FakeWindow {
+      constructor(options: unknown) {
+        super(options);
+        windows.push(this);
+      }
+    },
+    /** Present so a test can prove nothing starts it (the shell's electron-api does not export it). */
+    crashReporter: { start: vi.fn() },
   };
+}
+
+/** A BrowserWindow with the parts the shell touches. */
+export class FakeWindow extends EventEmitter {
+  readonly webContents = { send: vi.fn() };
+  readonly loadURL = vi.fn(async (_url: string) => undefined);
+  readonly show = vi.fn();
+  constructor(readonly options: unknown) {
+    super();
+  }
+  isDestroyed(): boolean {
+    return false;
+  }
 }
 
 /** A WebContents with the parts hardening touches. */

@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { usePrivateSessionBus } from '../../helpers/private-session-bus';
 import type { Session, WebContents } from 'electron';
 import { FieldKeyError } from '../../../src/shared/errors';
 import { electronStub, fakeWebContents, preventable } from './electron-stub';
@@ -107,7 +110,7 @@ describe('auto lock', () => {
   it('locks on OS suspend and screen lock, decides again on resume and screen unlock, and stops listening when stopped', () => {
     const lock = vi.fn();
     const wake = vi.fn();
-    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => 15, wake });
+    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => 15, wake, log: vi.fn(), platform: 'darwin' });
     stub.powerMonitor.emit('suspend');
     stub.powerMonitor.emit('lock-screen');
     stub.powerMonitor.emit('resume');
@@ -125,7 +128,7 @@ describe('auto lock', () => {
     vi.useFakeTimers();
     const lock = vi.fn();
     let minutes: number | undefined = 15;
-    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => minutes, wake: vi.fn() });
+    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => minutes, wake: vi.fn(), log: vi.fn(), platform: 'win32' });
     stub.powerMonitor.getSystemIdleTime.mockReturnValue(14 * 60 + 59);
     vi.advanceTimersByTime(hardening.IDLE_CHECK_INTERVAL_MS);
     expect(lock).not.toHaveBeenCalled();
@@ -137,6 +140,30 @@ describe('auto lock', () => {
     vi.advanceTimersByTime(hardening.IDLE_CHECK_INTERVAL_MS);
     expect(lock).not.toHaveBeenCalled();
     stop();
+  });
+
+  it("on Linux locks with the lock-screen reason when the session's screen saver activates (real session bus)", async () => {
+    const bus = await usePrivateSessionBus(); // this file's own: its signals reach no other test file
+    onTestFinished(() => bus.stop());
+    const lock = vi.fn();
+    const log = vi.fn();
+    const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => 15, wake: vi.fn(), log, platform: 'linux' });
+    const emit = (): Promise<unknown> =>
+      promisify(execFile)('gdbus', ['emit', '--session', '--object-path', '/org/gnome/ScreenSaver', '--signal', 'org.gnome.ScreenSaver.ActiveChanged', 'true']);
+    try {
+      // The watcher starts in the background: emit until it has heard one.
+      await vi.waitFor(async () => {
+        await emit();
+        expect(lock).toHaveBeenCalledWith('lock-screen');
+      });
+      expect(new Set(lock.mock.calls.map(([reason]) => reason))).toEqual(new Set(['lock-screen']));
+    } finally {
+      stop();
+    }
+    const heard = lock.mock.calls.length;
+    await emit();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(lock).toHaveBeenCalledTimes(heard);
   });
 
   it.each([
