@@ -27,7 +27,7 @@
  * refresh in flight (if any) has sealed its rotated refresh token, which is already spent at the IdP.
  */
 import type { AccountView, AppState, Notice, SignInPurpose } from '../../shared/app-state';
-import { FieldKeyError, isFieldKeyError } from '../../shared/errors';
+import { FieldKeyError, isFieldKeyError, isNoConnection } from '../../shared/errors';
 import type { Account } from '../accounts/account-store';
 import { AuditLog } from '../audit/audit-log';
 import { keychainService } from '../environment';
@@ -454,7 +454,7 @@ class ComposedAuthService implements AuthService {
     return this.serial(async () => {
       if (this.signingIn !== signingIn) return;
       this.signingIn = undefined;
-      if (isFieldKeyError(error, 'offline') || isFieldKeyError(error, 'idp_unavailable')) this.watch.report(false);
+      if (isNoConnection(error)) this.watch.report(false);
       if (!isFieldKeyError(error, 'sign_in_cancelled')) {
         this.deps.log(`sign-in failed: ${errorCode(error)}`);
         this.notice = errorNotice(error, 'sign_in_failed');

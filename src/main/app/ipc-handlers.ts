@@ -9,7 +9,7 @@
  *     generic message (its details stay in the main process).
  * It never throws.
  */
-import { FieldKeyError, toErrorData } from '../../shared/errors';
+import { FieldKeyError, toErrorData, type ErrorCode } from '../../shared/errors';
 import { methodForChannel, type InvokeMethod, type MainHandlers, type Result } from '../../shared/ipc-contract';
 import { validateArguments } from './ipc-arguments';
 import { isTrustedSender, type SenderInfo } from './ipc-sender';
@@ -26,7 +26,7 @@ export interface IpcDispatcher {
   handle(channel: string, sender: SenderInfo, args: readonly unknown[]): Promise<Result<unknown>>;
 }
 
-function failure(code: string, message: string): Result<never> {
+function failure(code: ErrorCode, message: string): Result<never> {
   return { ok: false, error: { code, message } };
 }
 

@@ -6,7 +6,7 @@
  * (`pkce_unsupported`). A good document is cached in SQLite so an offline start still knows the
  * endpoints; the cached copy is validated again when loaded (the policy may have changed since).
  */
-import { FieldKeyError } from '../../shared/errors';
+import { FieldKeyError, isNoConnection } from '../../shared/errors';
 import { isUrlIssuer, urlProblem } from '../policy/policy-rules';
 import type { Policy } from '../policy/policy-types';
 import { isPlainObject, readJsonObject, send, unavailable, type HttpOptions } from './http-client';
@@ -57,7 +57,7 @@ export async function discover(deps: DiscoveryDeps, { allowCache = true }: { all
   try {
     document = await fetchDocument(deps.http, url);
   } catch (error) {
-    if (allowCache && error instanceof FieldKeyError && (error.code === 'offline' || error.code === 'idp_unavailable')) {
+    if (allowCache && isNoConnection(error)) {
       const cached = cachedMetadata(deps);
       if (cached) return cached;
     }

@@ -12,7 +12,7 @@
  * Concurrent requests for a fetch share one request.
  */
 import { readFile } from 'node:fs/promises';
-import { FieldKeyError } from '../../shared/errors';
+import { FieldKeyError, isNoConnection } from '../../shared/errors';
 import type { Clock } from '../clock';
 import { classifyKey, keysFromJwks, type CachedKey } from '../offline/cached-keys';
 import type { Policy } from '../policy/policy-types';
@@ -137,7 +137,7 @@ export class JwksSync {
     try {
       url = await this.deps.jwksUri();
     } catch (error) {
-      if (!(error instanceof FieldKeyError && (error.code === 'offline' || error.code === 'idp_unavailable'))) throw error;
+      if (!isNoConnection(error)) throw error;
       store.recordFetch(issuer, { outcome: 'network_error', detail: error.message });
       return { outcome: 'network_error', detail: error.message };
     }

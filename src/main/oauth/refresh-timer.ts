@@ -9,7 +9,8 @@
  */
 import type { Clock } from '../clock';
 import type { SessionTokens } from '../secrets/session-tokens';
-import { isOfflineError, type Refresher } from './refresh';
+import { isNoConnection } from '../../shared/errors';
+import type { Refresher } from './refresh';
 
 export const RETRY_MIN_MS = 30_000;
 export const RETRY_MAX_MS = 5 * 60_000;
@@ -58,7 +59,7 @@ export function startRefreshTimer(refresher: Pick<Refresher, 'dueAt' | 'refresh'
       armForDue();
     } catch (error) {
       if (stopped) return;
-      if (isOfflineError(error)) {
+      if (isNoConnection(error)) {
         options.onOffline?.(error);
         arm(retryMs);
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);

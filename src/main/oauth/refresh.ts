@@ -15,7 +15,7 @@
  * - Every success records the server time and an online check-in (online-check-in.ts).
  */
 import { decodeJwt } from 'jose';
-import { FieldKeyError, isFieldKeyError } from '../../shared/errors';
+import { FieldKeyError } from '../../shared/errors';
 import type { Clock } from '../clock';
 import type { Policy } from '../policy/policy-types';
 import type { SessionTokens } from '../secrets/session-tokens';
@@ -173,7 +173,3 @@ function safeDecode(token: string): ReturnType<typeof decodeJwt> | undefined {
   }
 }
 
-/** True for the errors that mean "no connection to the IdP right now" (keep everything, stay offline). */
-export function isOfflineError(error: unknown): boolean {
-  return isFieldKeyError(error, 'offline') || isFieldKeyError(error, 'idp_unavailable');
-}

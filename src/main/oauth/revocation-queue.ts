@@ -14,7 +14,7 @@
  * the refresh token has expired at any sensible IdP and the entry is dropped.
  */
 import { randomBytes } from 'node:crypto';
-import { FieldKeyError, isFieldKeyError } from '../../shared/errors';
+import { FieldKeyError, isNoConnection } from '../../shared/errors';
 import type { Clock } from '../clock';
 import type { SecretStore } from '../secrets/secret-store';
 
@@ -103,7 +103,7 @@ export class RevocationQueue {
           await this.secrets.delete(item.entry);
           result.sent++;
         } catch (error) {
-          if (isFieldKeyError(error, 'offline') || isFieldKeyError(error, 'idp_unavailable')) {
+          if (isNoConnection(error)) {
             connected = false;
             result.kept++;
           } else {

@@ -10,7 +10,7 @@
  * If the keychain cannot take the queue entry, the revocation is tried directly and the session is
  * wiped anyway.
  */
-import { isFieldKeyError } from '../../shared/errors';
+import { isFieldKeyError, isNoConnection } from '../../shared/errors';
 import type { Policy } from '../policy/policy-types';
 import type { ProviderMetadata } from './discovery';
 import type { HttpOptions } from './http-client';
@@ -59,7 +59,7 @@ export async function flushRevocations(deps: SignOutDeps): Promise<FlushResult> 
   try {
     endpoint = (await deps.metadata()).revocationEndpoint;
   } catch (error) {
-    if (isFieldKeyError(error, 'offline') || isFieldKeyError(error, 'idp_unavailable')) return { sent: 0, dropped: 0, kept: (await deps.queue.pending()).length };
+    if (isNoConnection(error)) return { sent: 0, dropped: 0, kept: (await deps.queue.pending()).length };
     throw error;
   }
   return deps.queue.flush(deps.policy, async (item) => {

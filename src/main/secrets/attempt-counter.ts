@@ -21,7 +21,7 @@
  * therefore never shortens a wait; at worst it repeats one (at most an hour). Time asleep does not
  * count either.
  */
-import { FieldKeyError } from '../../shared/errors';
+import { FieldKeyError, type ErrorCode } from '../../shared/errors';
 import type { Database } from '../storage/database';
 import { attemptsEntry, type SecretStore } from './secret-store';
 
@@ -101,7 +101,7 @@ export class UnlockError extends FieldKeyError {
   readonly attemptsLeft: number;
   readonly retryAt?: Date;
 
-  constructor(code: string, message: string, attemptsLeft: number, retryAt?: Date) {
+  constructor(code: ErrorCode, message: string, attemptsLeft: number, retryAt?: Date) {
     super(code, message);
     this.attemptsLeft = attemptsLeft;
     if (retryAt) this.retryAt = retryAt;

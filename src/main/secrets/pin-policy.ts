@@ -19,7 +19,7 @@
  * accent, gives the same PIN); digits and ASCII are never changed by it. The same `normalizePin` is
  * applied before checking the rules and before the PIN reaches Argon2id.
  */
-import { FieldKeyError } from '../../shared/errors';
+import { FieldKeyError, type ErrorCode } from '../../shared/errors';
 
 export const MAX_PIN_LENGTH = 64;
 
@@ -55,7 +55,7 @@ export function assertPinAllowed(pin: unknown, rules: PinRules): asserts pin is 
   if (problem) throw new FieldKeyError(problem.code, problem.message);
 }
 
-export function pinProblem(pin: unknown, rules: PinRules): { code: string; message: string } | undefined {
+export function pinProblem(pin: unknown, rules: PinRules): { code: ErrorCode; message: string } | undefined {
   if (typeof pin !== 'string') return { code: 'pin_invalid', message: 'The PIN must be text.' };
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(pin)) return { code: 'pin_invalid', message: 'The PIN contains characters that cannot be typed.' };

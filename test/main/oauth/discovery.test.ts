@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFieldKeyError } from '../../../src/shared/errors';
+import { isFieldKeyError, type ErrorCode } from '../../../src/shared/errors';
 import { cachedMetadata, discover, discoveryUrlFor, type DiscoveryCache } from '../../../src/main/oauth/discovery';
 import { withDefaults, type PolicyDocument } from '../../../src/main/policy/policy-defaults';
 import { fakeFetch, json, networkDown } from './fake-fetch';
@@ -73,7 +73,7 @@ describe('discovery', () => {
   ])('refuses a document with %s and caches nothing', async (_name, overrides, code) => {
     const f = fakeFetch({ [WELL_KNOWN]: () => json(document(overrides)) });
     const cache = memoryCache();
-    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).rejects.toSatisfy((e) => isFieldKeyError(e, code));
+    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).rejects.toSatisfy((e) => isFieldKeyError(e, code as ErrorCode));
     expect(cache.saved.size).toBe(0);
   });
 
@@ -95,7 +95,7 @@ describe('discovery', () => {
   ])('uses the cached document when %s, and fails with the cause when there is none', async (_name, handler, code) => {
     const f = fakeFetch({ [WELL_KNOWN]: handler });
     const cache = memoryCache();
-    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).rejects.toSatisfy((e) => isFieldKeyError(e, code));
+    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).rejects.toSatisfy((e) => isFieldKeyError(e, code as ErrorCode));
     cache.save(ISSUER, document());
     await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).resolves.toMatchObject({ source: 'cache', tokenEndpoint: `${ISSUER}/token` });
   });

@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isFieldKeyError } from '../../../src/shared/errors';
+import { isFieldKeyError, type ErrorCode } from '../../../src/shared/errors';
 import { accountIdFor } from '../../../src/main/accounts/account-id';
 import type { ProviderMetadata } from '../../../src/main/oauth/discovery';
 import type { SigningKeys } from '../../../src/main/oauth/id-token';
@@ -157,7 +157,7 @@ describe('refresh', () => {
   ])('refuses a refreshed ID token with %s but keeps the rotated refresh token', async (_name, id, code) => {
     const before = session.tokens();
     f.route(TOKEN_ENDPOINT, async () => json(await tokenBody(1, { id })));
-    await expect(refresher.refresh()).rejects.toSatisfy((e) => isFieldKeyError(e, code));
+    await expect(refresher.refresh()).rejects.toSatisfy((e) => isFieldKeyError(e, code as ErrorCode));
     expect(session.tokens()).toEqual({ ...before, refreshToken: 'rt-1' });
     expect(recorded.checkIns).toHaveLength(0);
   });
@@ -193,7 +193,7 @@ describe('refresh', () => {
   ])('keeps everything on %s (not a revocation)', async (_name, handler, code) => {
     const before = session.tokens();
     f.route(TOKEN_ENDPOINT, handler);
-    await expect(refresher.refresh()).rejects.toSatisfy((e) => isFieldKeyError(e, code));
+    await expect(refresher.refresh()).rejects.toSatisfy((e) => isFieldKeyError(e, code as ErrorCode));
     expect(wipes).toBe(0);
     expect(session.sealed).toHaveLength(0);
     expect(session.tokens()).toEqual(before);

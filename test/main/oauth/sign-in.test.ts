@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isFieldKeyError } from '../../../src/shared/errors';
+import { isFieldKeyError, type ErrorCode } from '../../../src/shared/errors';
 import { accountIdFor } from '../../../src/main/accounts/account-id';
 import { JwksSync } from '../../../src/main/oauth/jwks-sync';
 import type { TimeRecorder } from '../../../src/main/oauth/online-check-in';
@@ -153,7 +153,7 @@ describe('sign-in', () => {
     ['pkce_unsupported', { ...DISCOVERY, code_challenge_methods_supported: ['plain'] }],
   ])('aborts with %s before opening the browser', async (code, document) => {
     f.route(WELL_KNOWN, () => json(document));
-    await expect(startSignIn(deps()).result).rejects.toSatisfy((e) => isFieldKeyError(e, code));
+    await expect(startSignIn(deps()).result).rejects.toSatisfy((e) => isFieldKeyError(e, code as ErrorCode));
     expect(opened).toHaveLength(0);
   });
 
@@ -192,7 +192,7 @@ describe('sign-in', () => {
     ['an opaque access token', { body: { access_token: 'opaque-token' } }, 'offline_token_unverifiable'],
   ])('refuses %s and records nothing', async (_name, extra, code) => {
     tokenEndpoint(extra);
-    await expect(startSignIn(deps()).result).rejects.toSatisfy((e) => isFieldKeyError(e, code));
+    await expect(startSignIn(deps()).result).rejects.toSatisfy((e) => isFieldKeyError(e, code as ErrorCode));
     expect(recorded).toEqual({ serverTimes: 0, checkIns: [] });
   });
 

@@ -11,9 +11,9 @@
  * already spent at the IdP).
  */
 import type { AccountView } from '../../../shared/app-state';
-import { FieldKeyError } from '../../../shared/errors';
+import { FieldKeyError, isNoConnection } from '../../../shared/errors';
 import type { Clock } from '../../clock';
-import { isOfflineError, type Refresher } from '../../oauth/refresh';
+import type { Refresher } from '../../oauth/refresh';
 import { startRefreshTimer, type RefreshTimer } from '../../oauth/refresh-timer';
 import type { SessionTokens } from '../../secrets/session-tokens';
 import type { UnlockedSession } from '../../secrets/unlocked-session';
@@ -130,7 +130,7 @@ export class AccountSession {
       const tokens = await this.deps.refresher.refresh();
       outcome = { ok: true, tokens, rotated: tokens.refreshToken !== before };
     } catch (error) {
-      outcome = { ok: false, error, offline: isOfflineError(error), revoked: error instanceof FieldKeyError && error.code === 'session_revoked' };
+      outcome = { ok: false, error, offline: isNoConnection(error), revoked: error instanceof FieldKeyError && error.code === 'session_revoked' };
     }
     await this.deps.onRefreshed(this, outcome);
     return outcome;

@@ -8,7 +8,7 @@
  * is written before that, so a crash in between loses only the sign-in.
  */
 import type { SignInStarted } from '../auth-service-port';
-import { FieldKeyError, isFieldKeyError } from '../../../shared/errors';
+import { FieldKeyError, isNoConnection } from '../../../shared/errors';
 import { cachedMetadata } from '../../oauth/discovery';
 import type { RefusalReason } from '../../oauth/loopback-redirect';
 import { startSignIn, type SignInResult } from '../../oauth/sign-in';
@@ -63,7 +63,7 @@ function authorizationEndpointOf(idp: IdpClient, authorizationUrl: string): stri
 
 /** "No connection" while starting is `idp_unreachable`, said in words the technician can act on. */
 export function unreachable(error: unknown): unknown {
-  if (isFieldKeyError(error, 'offline') || isFieldKeyError(error, 'idp_unavailable')) {
+  if (isNoConnection(error)) {
     return new FieldKeyError('idp_unreachable', 'FieldKey cannot reach the sign-in service. Check the network connection and try again.', { cause: error });
   }
   return error;
