@@ -8,7 +8,7 @@
  *
  * The first line of output ends with the URL to open, including this run's secret.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,11 +17,11 @@ import { dataDir, keychainService } from '../environment';
 import { createAuthService } from '../app/auth-service';
 import { startAppRuntime } from '../app/app-runtime';
 import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
+import { bundlePageBridge } from './page-bridge-bundle';
 import { createWebSignInOpener, listenOnLoopback, originOfServer, startWebHost } from './web-host';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEFAULT_RENDERER_DIR = join(ROOT, 'out', 'renderer');
-const BRIDGE_FILE = fileURLToPath(new URL('./web-bridge.js', import.meta.url));
 
 function fail(message: string): never {
   process.stderr.write(`fieldkey web host: ${message}\n`);
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     openSignInPage,
     allowedOrigins: [origin],
   });
-  const host = startWebHost({ runtime, calls, server, rendererDir, bridgeSource: readFileSync(BRIDGE_FILE, 'utf8') });
+  const host = startWebHost({ runtime, calls, server, rendererDir, bridgeSource: await bundlePageBridge() });
 
   // First line: the URL with its secret, last. Tests and people read it from there.
   process.stdout.write(`FieldKey development web host (a development tool, not the app): open ${host.url}\n`);

@@ -23,7 +23,6 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FieldKeyError } from '../../shared/errors';
-import { INVOKE_METHODS } from '../../shared/ipc-contract';
 import type { OpenSignInPage } from '../app/app-handlers';
 import type { AppRuntime } from '../app/app-runtime';
 import { contentTypeFor, rendererHeaders, resolveAppPath } from '../app/renderer-files';
@@ -70,7 +69,7 @@ export interface WebHostOptions {
   server: Server;
   /** Default: 32 random bytes, base64url. */
   secret?: string;
-  /** The page-side bridge source (web-bridge.js). */
+  /** The page-side bridge, bundled for the browser (page-bridge-bundle.ts). */
   bridgeSource: string;
 }
 
@@ -106,7 +105,7 @@ export function startWebHost(options: WebHostOptions): WebHost {
   const host = `${LOOPBACK_HOST}:${port}`;
   const secret = options.secret ?? randomBytes(32).toString('base64url');
   const secretBytes = Buffer.from(secret, 'utf8');
-  const bridge = options.bridgeSource.replace('/*FIELDKEY_METHODS*/ []', JSON.stringify(INVOKE_METHODS));
+  const bridge = options.bridgeSource;
   const streams = new Set<ServerResponse>();
 
   const secretMatches = (value: string | string[] | undefined): boolean => {

@@ -3,7 +3,7 @@
  * composed one is exercised by the end-to-end tests): its guards (Host, Origin, fetch metadata,
  * secret), the dispatcher behind it, the state stream, the sign-in URL hand-off and static files.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { INVOKE_METHODS } from '../../../src/shared/ipc-contract';
 import { startAppRuntime, type AppRuntime } from '../../../src/main/app/app-runtime';
 import type { AuthService } from '../../../src/main/app/auth-service-port';
 import { fixedClock } from '../../../src/main/clock';
+import { bundlePageBridge } from '../../../src/main/webhost/page-bridge-bundle';
 import { createWebSignInOpener, listenOnLoopback, originOfServer, startWebHost, type WebHost } from '../../../src/main/webhost/web-host';
 
 const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstu';
@@ -95,7 +96,7 @@ describe('development web host', () => {
       openSignInPage,
       allowedOrigins: [originOfServer(server)],
     });
-    host = startWebHost({ runtime, calls, server, rendererDir: renderer, secret: SECRET, bridgeSource: readFileSync('src/main/webhost/web-bridge.js', 'utf8') });
+    host = startWebHost({ runtime, calls, server, rendererDir: renderer, secret: SECRET, bridgeSource: await bundlePageBridge() });
     goodHeaders = {
       Host: `127.0.0.1:${host.port}`,
       Origin: host.origin,
@@ -204,7 +205,9 @@ describe('development web host', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe');
     const bridge = await send(host.port, { path: '/__fieldkey/web-bridge.js', headers: { Host: goodHeaders.Host! } });
-    expect(bridge.body).toContain(JSON.stringify(INVOKE_METHODS));
+    // Bundled from the shared factory: every contract method, the web host's own transport.
+    for (const method of INVOKE_METHODS) expect(bridge.body).toContain(`"${method}"`);
+    expect(bridge.body).toContain('/__fieldkey/invoke');
     expect(bridge.body).not.toContain(SECRET);
   });
 
