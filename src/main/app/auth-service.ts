@@ -1,11 +1,16 @@
 /**
- * The auth service (auth-service-port.ts): the policy, the offline decision, sealed sessions and the
- * OAuth client composed into one state per account (DESIGN.md sections 1-4, issue 5).
+ * The auth coordinator (auth-service-port.ts): the policy, the offline decision, sealed sessions and
+ * the OAuth client composed into one state per account.
+ *
+ * One phase at a time (auth/phase.ts): idle, signing in, PIN set-up (sealing), unlocking, unlocked.
+ * `transition` is the only place the phase changes; an intent that awaited something commits only
+ * while its own phase object is still current, so a lock (or a cancel, or dispose) that came in
+ * between wins. That is the one lock mechanism; the vault only zeroes key material.
  *
  * Facts, not flags: the state is `deriveState(facts)` (auth/state-derivation.ts) over the policy, the
- * accounts and their sealed sessions, a sign-in or PIN set-up in progress, and the unlocked account
- * (a key in memory) with its latest decision. Nothing says "unlocked" on disk. Each change is pushed
- * to subscribers once, and only when the derived state differs.
+ * accounts and their sealed sessions, the phase, and the unlocked account (a key in memory) with its
+ * latest decision. Nothing says "unlocked" on disk. Each change is pushed to subscribers once, and
+ * only when the derived state differs.
  *
  * When it decides again: after every intent, at the decision's next boundary (`exp`, `exp` + grace,
  * check-in due) and at least every minute (auth/decision-timer.ts), after every refresh, and when
@@ -26,7 +31,7 @@
  * Locking drops the key: the state changes at once; the vault zeroes the key material as soon as a
  * refresh in flight (if any) has sealed its rotated refresh token, which is already spent at the IdP.
  */
-import type { AccountView, AppState, Notice, SignInPurpose } from '../../shared/app-state';
+import type { AccountView, AppState, Notice } from '../../shared/app-state';
 import { FieldKeyError, isFieldKeyError, isNoConnection } from '../../shared/errors';
 import type { Account } from '../accounts/account-store';
 import { AuditLog } from '../audit/audit-log';
@@ -55,14 +60,28 @@ import { errorNotice, revokedNotice, signedOutNotice, tooManyAccountsNotice, wro
 import { beginBrowserSignIn, type BrowserSignIn } from './auth/sign-in-flow';
 import { deriveState } from './auth/state-derivation';
 import { accountView, collectFacts } from './auth/state-facts';
+import { IDLE, keyInProgress, type Phase, type PhaseOf } from './auth/phase';
 import { StatePublisher } from './auth/state-publisher';
 import { watchWakeSignals } from './auth/wake-signals';
 import type { AccountAccess, AuthService, AuthServiceDeps, CreateAuthService, LockReason, SignInRequest, SignInStarted, WakeReason } from './auth-service-port';
+
+/** What the coordinator asks of the session vault (secrets/session-vault.ts); fakes in unit tests. */
+export type AuthVault = Pick<
+  SessionVault,
+  'listAccounts' | 'getAccount' | 'addAccount' | 'hasSession' | 'createSession' | 'unlock' | 'attemptStatus' | 'wipeSession' | 'lock' | 'lockAll' | 'settle' | 'prepareKdf'
+>;
+
+/** What the coordinator asks of the IdP client (auth/idp-client.ts); fakes in unit tests. */
+export type AuthIdp = Pick<IdpClient, 'policy' | 'discoveryCache' | 'jwks' | 'times' | 'probe' | 'signInDeps' | 'signOutDeps' | 'refresher' | 'revokeUnsealed' | 'queueRevocation'>;
 
 /** Settings besides the app's dependencies: the packaged shell's policy rules, and test timing. */
 export interface AuthServiceOptions extends PolicyLoadOptions {
   /** Default: the OS keychain under `keychainService(deps.env)`. */
   secrets?: SecretStore;
+  /** Default: the vault over `deps.db` and `secrets` (secrets/create-session-vault.ts). */
+  vault?: AuthVault;
+  /** Default: the IdP client over `deps.db`, `deps.fetch` and `secrets` (auth/idp-client.ts). */
+  idp?: AuthIdp;
   /** Longest wait between two decisions (default one minute). */
   decisionIntervalMs?: number;
   /** Probe timing of the network watch. */
@@ -90,36 +109,19 @@ export async function createAuthServiceWith(deps: AuthServiceDeps, options: Auth
   return service;
 }
 
-interface SigningIn {
-  purpose: SignInPurpose;
-  account: AccountView | null;
-  flow: BrowserSignIn;
-}
-
-interface PinSetup {
-  purpose: SignInPurpose;
-  result: SignInResult;
-}
-
 class ComposedAuthService implements AuthService {
   private readonly policy: Policy;
-  private readonly idp: IdpClient;
-  private readonly vault: SessionVault;
+  private readonly idp: AuthIdp;
+  private readonly vault: AuthVault;
   private readonly watch: NetworkWatch;
   private readonly decisionTimer: DecisionTimer;
   private readonly publisher: StatePublisher;
   private readonly keys: KeyRelease;
   private stopWakeSignals: (() => void) | undefined;
 
-  private active: AccountSession | undefined;
-  private signingIn: SigningIn | undefined;
-  private pinSetup: PinSetup | undefined;
+  private phase: Phase = IDLE;
   private selectedAccountId: string | undefined;
   private notice: Notice | null = null;
-  /** An account being unlocked or sealed right now: `lock()` wins over it. */
-  private unlocking: string | undefined;
-  /** Counts `lock()` calls: an unlock or seal that started before a lock ends locked. */
-  private locks = 0;
   /** The decision (tier and reason) last audited per account, so decision events are recorded once per change. */
   private readonly auditedReasons = new Map<string, string>();
   private intents: Promise<unknown> = Promise.resolve();
@@ -136,15 +138,17 @@ class ComposedAuthService implements AuthService {
   ) {
     this.policy = configuration.loaded.policy;
     const secrets = options.secrets ?? createKeytarSecretStore({ service: keychainService(deps.env), platform: deps.platform });
-    this.idp = new IdpClient({
-      policy: this.policy,
-      db: deps.db,
-      clock: deps.clock,
-      fetch: deps.fetch,
-      secrets,
-      ...(options.httpTimeoutMs !== undefined ? { timeoutMs: options.httpTimeoutMs } : {}),
-    });
-    this.vault = createSessionVault({ db: deps.db, policy: this.policy, clock: deps.clock, secrets });
+    this.idp =
+      options.idp ??
+      new IdpClient({
+        policy: this.policy,
+        db: deps.db,
+        clock: deps.clock,
+        fetch: deps.fetch,
+        secrets,
+        ...(options.httpTimeoutMs !== undefined ? { timeoutMs: options.httpTimeoutMs } : {}),
+      });
+    this.vault = options.vault ?? createSessionVault({ db: deps.db, policy: this.policy, clock: deps.clock, secrets });
     this.keys = new KeyRelease(this.vault);
     this.publisher = new StatePublisher({ status: 'signed-out', notice: null }, () => this.derive(), deps.log);
     this.watch = new NetworkWatch({
@@ -180,6 +184,37 @@ class ComposedAuthService implements AuthService {
       onNetworkChange: () => this.wake('network-change'),
       ...(this.options.wakeCheckIntervalMs !== undefined ? { intervalMs: this.options.wakeCheckIntervalMs } : {}),
     });
+  }
+
+  // ---- the phase ----
+
+  /** The unlocked account's session, in the `unlocked` phase only. */
+  private get active(): AccountSession | undefined {
+    return this.phase.kind === 'unlocked' ? this.phase.session : undefined;
+  }
+
+  /**
+   * The one place the phase changes. Leaving `unlocked` drops the key (auth/key-release.ts);
+   * leaving an unlock or a seal in progress locks that account in the vault, so the key being
+   * derived is dropped as soon as it arrives.
+   */
+  private transition(next: Phase, reason: string): void {
+    const previous = this.phase;
+    if (previous === next) return;
+    this.phase = next;
+    if (previous.kind === 'unlocked') {
+      this.selectedAccountId = previous.session.accountId;
+      this.keys.release(previous.session);
+      this.deps.log(`locked (${reason})`);
+    }
+    const deriving = keyInProgress(previous);
+    const unlockedIt = next.kind === 'unlocked' && next.session.accountId === deriving;
+    if (deriving !== undefined && keyInProgress(next) !== deriving && !unlockedIt) this.vault.lock(deriving);
+  }
+
+  /** Whether `phase` is still the current phase (nothing replaced it while its work awaited). */
+  private isCurrent(phase: Phase): boolean {
+    return this.phase === phase;
   }
 
   // ---- state ----
@@ -236,9 +271,8 @@ class ComposedAuthService implements AuthService {
         throw error;
       }
       this.watch.report(true);
-      this.lockActive('sign-in');
-      const signingIn: SigningIn = { purpose: request.purpose, account: known ? accountView(known) : null, flow };
-      this.signingIn = signingIn;
+      const signingIn: PhaseOf<'signing-in'> = { kind: 'signing-in', purpose: request.purpose, account: known ? accountView(known) : null, flow };
+      this.transition(signingIn, 'sign-in');
       this.inBackground(
         flow.result.then(
           (result) => this.signInCompleted(signingIn, result),
@@ -253,40 +287,41 @@ class ComposedAuthService implements AuthService {
 
   cancelSignIn(): Promise<void> {
     return this.serial(async () => {
-      const { signingIn, pinSetup } = this;
-      if (!signingIn && !pinSetup) throw new FieldKeyError('not_signing_in', 'No sign-in is in progress.');
-      this.signingIn = undefined;
-      this.pinSetup = undefined;
-      signingIn?.flow.cancel();
-      if (pinSetup) this.revokeUnsealed(pinSetup.result);
+      const phase = this.phase;
+      if (phase.kind === 'signing-in') phase.flow.cancel();
+      else if (phase.kind === 'pin-setup' && !phase.sealing) this.revokeUnsealed(phase.result);
+      else throw new FieldKeyError('not_signing_in', 'No sign-in is in progress.');
+      this.transition(IDLE, 'sign-in cancelled');
       await this.publish();
     });
   }
 
   setPin(pin: string, confirm: string): Promise<void> {
     return this.serial(async () => {
-      const pending = this.pinSetup;
-      if (!pending) throw new FieldKeyError('not_in_pin_setup', 'There is no new sign-in waiting for a PIN.');
+      const pending = this.phase;
+      if (pending.kind !== 'pin-setup' || pending.sealing) throw new FieldKeyError('not_in_pin_setup', 'There is no new sign-in waiting for a PIN.');
       if (pin !== confirm) throw new FieldKeyError('pin_mismatch', 'The two PINs do not match. Type the same PIN twice.');
       assertPinAllowed(pin, this.policy.pin);
       this.notice = null;
       const { accountId, identity, tokens } = pending.result;
-      const locks = this.locks;
+      const sealing: PhaseOf<'pin-setup'> = { ...pending, sealing: true };
+      this.transition(sealing, 'sealing');
       let session: UnlockedSession | undefined;
-      this.unlocking = accountId;
       try {
         await this.keys.released(accountId);
         this.vault.addAccount(identity);
         session = await this.vault.createSession(accountId, pin, tokens);
       } catch (error) {
         // Locked (idle, suspend) while sealing: the session is sealed, just not unlocked.
-        if (!(isFieldKeyError(error, 'session_locked') && this.vault.hasSession(accountId))) throw error;
-      } finally {
-        this.unlocking = undefined;
+        if (!(isFieldKeyError(error, 'session_locked') && this.vault.hasSession(accountId))) {
+          if (this.isCurrent(sealing)) this.transition(pending, 'seal failed'); // the PIN can be chosen again
+          throw error;
+        }
       }
-      this.pinSetup = undefined;
       this.audit.record('pin_changed', accountId, { reason: pending.purpose });
-      if (!session || this.locks !== locks) {
+      if (!session || !this.isCurrent(sealing)) {
+        // A lock came in while sealing: sealed, but it stays locked.
+        if (this.isCurrent(sealing)) this.transition(IDLE, 'locked while sealing');
         this.vault.lock(accountId);
         this.selectedAccountId = accountId;
         await this.publish();
@@ -302,24 +337,22 @@ class ComposedAuthService implements AuthService {
       const account = this.requireAccount(accountId);
       this.notice = null;
       if (this.activeAccountId() === accountId) return;
-      this.lockActive('unlock');
-      const locks = this.locks;
+      const unlocking: PhaseOf<'unlocking'> = { kind: 'unlocking', accountId };
+      this.transition(unlocking, 'unlock');
       const hadSession = this.vault.hasSession(accountId);
       let session: UnlockedSession;
       let before: AttemptStatus | undefined;
-      this.unlocking = accountId;
       try {
         await this.keys.released(accountId);
         before = await this.vault.attemptStatus(accountId).catch(() => undefined);
         session = await this.vault.unlock(accountId, pin);
       } catch (error) {
+        if (this.isCurrent(unlocking)) this.transition(IDLE, 'unlock failed');
         this.unlockFailed(account, error, hadSession);
         await this.publish();
         throw error;
-      } finally {
-        this.unlocking = undefined;
       }
-      if (this.locks !== locks) {
+      if (!this.isCurrent(unlocking)) {
         this.vault.lock(accountId);
         await this.publish();
         throw new FieldKeyError('session_locked', 'FieldKey was locked while the account was being unlocked.');
@@ -330,31 +363,29 @@ class ComposedAuthService implements AuthService {
   }
 
   lock(reason: LockReason): void {
-    this.locks++;
-    if (this.unlocking) this.vault.lock(this.unlocking); // lock wins over an unlock or seal in progress
-    if (this.pinSetup && this.pinSetup.result.accountId !== this.unlocking) {
-      // An unsealed sign-in never outlives a lock: its tokens are dropped and revoked.
-      this.revokeUnsealed(this.pinSetup.result);
-      this.pinSetup = undefined;
-    }
-    this.lockActive(reason);
+    const phase = this.phase;
+    // An unsealed sign-in never outlives a lock: its tokens are dropped and revoked.
+    if (phase.kind === 'pin-setup' && !phase.sealing) this.revokeUnsealed(phase.result);
+    // A browser sign-in goes on (the technician is in the browser); everything else ends locked.
+    if (phase.kind !== 'signing-in') this.transition(IDLE, reason);
     void this.publish();
   }
 
   signOut(): Promise<void> {
     return this.serial(async () => {
-      const active = this.active;
-      if (!active) throw new FieldKeyError('not_unlocked', 'Unlock FieldKey to sign out.');
+      const phase = this.phase;
+      if (phase.kind !== 'unlocked') throw new FieldKeyError('not_unlocked', 'Unlock FieldKey to sign out.');
+      const active = phase.session;
       this.notice = null;
       active.stop();
       await active.idle();
-      this.active = undefined;
       let refreshToken: string | undefined;
       try {
-        refreshToken = active.tokens().refreshToken;
+        refreshToken = active.tokens().refreshToken; // before the key is dropped
       } catch {
         refreshToken = undefined; // already locked or wiped
       }
+      if (this.isCurrent(phase)) this.transition(IDLE, 'sign-out');
       const id = active.accountId;
       const outcome = await revokeAndWipe(this.idp.signOutDeps(), { refreshToken, wipe: () => this.vault.wipeSession(id) });
       if (outcome === 'revoked' || outcome === 'refused') this.watch.report(true);
@@ -372,7 +403,7 @@ class ComposedAuthService implements AuthService {
       this.assertIdle();
       this.requireAccount(accountId);
       this.notice = null;
-      this.lockActive('switch');
+      this.transition(IDLE, 'switch');
       this.selectedAccountId = accountId;
       await this.publish();
     });
@@ -413,14 +444,14 @@ class ComposedAuthService implements AuthService {
     this.stopWakeSignals?.();
     this.watch.stop();
     this.decisionTimer.stop();
-    this.signingIn?.flow.cancel();
-    this.signingIn = undefined;
-    if (this.pinSetup) await this.idp.queueRevocation(this.pinSetup.result.tokens).catch((error: unknown) => this.deps.log(`queueing a revocation failed: ${errorCode(error)}`));
-    this.pinSetup = undefined;
-    const active = this.active;
-    this.active = undefined;
-    active?.stop();
-    await active?.idle();
+    const phase = this.phase;
+    this.phase = IDLE; // nothing commits after dispose; the keys are dropped below
+    if (phase.kind === 'signing-in') phase.flow.cancel();
+    if (phase.kind === 'pin-setup') await this.idp.queueRevocation(phase.result.tokens).catch((error: unknown) => this.deps.log(`queueing a revocation failed: ${errorCode(error)}`));
+    if (phase.kind === 'unlocked') {
+      phase.session.stop();
+      await phase.session.idle();
+    }
     this.vault.lockAll();
     await Promise.allSettled([this.keys.all(), this.chores, this.intents, ...this.background]);
     await closing;
@@ -429,10 +460,10 @@ class ComposedAuthService implements AuthService {
 
   // ---- sign-in completion ----
 
-  private signInCompleted(signingIn: SigningIn, result: SignInResult): Promise<void> {
+  private signInCompleted(signingIn: PhaseOf<'signing-in'>, result: SignInResult): Promise<void> {
     return this.serial(async () => {
-      if (this.signingIn !== signingIn) return this.revokeUnsealed(result); // cancelled meanwhile
-      this.signingIn = undefined;
+      if (!this.isCurrent(signingIn)) return this.revokeUnsealed(result); // cancelled meanwhile
+      this.transition(IDLE, 'sign-in completed');
       this.watch.report(true);
       const expected = signingIn.account;
       if (expected && expected.id !== result.accountId) {
@@ -442,7 +473,7 @@ class ComposedAuthService implements AuthService {
         this.notice = tooManyAccountsNotice(this.policy.maxAccounts);
         this.revokeUnsealed(result);
       } else {
-        this.pinSetup = { purpose: signingIn.purpose, result };
+        this.transition({ kind: 'pin-setup', purpose: signingIn.purpose, result, sealing: false }, 'sign-in completed');
         this.audit.record('sign_in', result.accountId, { issuer: this.policy.issuer, reason: signingIn.purpose, redirectMode: this.policy.redirect.mode });
         confirmClockOnline({ clock: this.deps.clock, times: this.idp.times }, this.policy);
       }
@@ -450,10 +481,10 @@ class ComposedAuthService implements AuthService {
     });
   }
 
-  private signInFailed(signingIn: SigningIn, error: unknown): Promise<void> {
+  private signInFailed(signingIn: PhaseOf<'signing-in'>, error: unknown): Promise<void> {
     return this.serial(async () => {
-      if (this.signingIn !== signingIn) return;
-      this.signingIn = undefined;
+      if (!this.isCurrent(signingIn)) return;
+      this.transition(IDLE, 'sign-in failed');
       if (isNoConnection(error)) this.watch.report(false);
       if (!isFieldKeyError(error, 'sign_in_cancelled')) {
         this.deps.log(`sign-in failed: ${errorCode(error)}`);
@@ -483,9 +514,9 @@ class ComposedAuthService implements AuthService {
       refresher: this.idp.refresher(session, () => this.vault.wipeSession(account.id)),
       decide: (tokens) =>
         decideAccess({ policy: this.policy, clock: this.deps.clock, times: this.idp.times, jwks: this.idp.jwks, online: () => this.watch.online }, account.id, tokens),
-      onRefreshed: (refreshed, outcome) => this.refreshed(refreshed, outcome),
     });
-    this.active = active;
+    active.onRefreshed((outcome) => this.refreshed(active, outcome));
+    this.transition({ kind: 'unlocked', session: active }, 'unlocked');
     this.selectedAccountId = account.id;
     await this.redecide();
     if (this.active !== active) return active;
@@ -517,16 +548,6 @@ class ComposedAuthService implements AuthService {
     }
   }
 
-  /** Drops the unlocked account: the state at once, the key material as key-release.ts says. */
-  private lockActive(reason: string): void {
-    const active = this.active;
-    if (!active) return;
-    this.active = undefined;
-    this.selectedAccountId = active.accountId;
-    this.keys.release(active);
-    this.deps.log(`locked (${reason})`);
-  }
-
   /** Every refresh's outcome, once (see account-session.ts). */
   private async refreshed(active: AccountSession, outcome: RefreshOutcome): Promise<void> {
     const id = active.accountId;
@@ -542,7 +563,7 @@ class ComposedAuthService implements AuthService {
       active.stop();
       this.auditedReasons.delete(id);
       if (this.active === active) {
-        this.active = undefined;
+        this.transition(IDLE, 'revoked');
         this.selectedAccountId = id;
         this.notice = revokedNotice(active.account);
       }
@@ -618,7 +639,9 @@ class ComposedAuthService implements AuthService {
   }
 
   private async derive(): Promise<AppState> {
-    const { signingIn, pinSetup } = this;
+    const phase = this.phase;
+    const signingIn = phase.kind === 'signing-in' ? phase : undefined;
+    const pinSetup = phase.kind === 'pin-setup' ? phase : undefined;
     const facts = await collectFacts(
       { configuration: this.configuration.facts, vault: this.vault, times: this.idp.times, maxAttempts: this.maxAttempts(), log: this.deps.log },
       {
@@ -648,7 +671,7 @@ class ComposedAuthService implements AuthService {
   /** Unlock, switch and a new sign-in wait until a running sign-in or PIN set-up is finished or cancelled. */
   private assertIdle(): void {
     this.assertRunning();
-    if (this.signingIn || this.pinSetup) throw new FieldKeyError('sign_in_in_progress', 'A sign-in is in progress. Finish it or cancel it first.');
+    if (this.phase.kind === 'signing-in' || this.phase.kind === 'pin-setup') throw new FieldKeyError('sign_in_in_progress', 'A sign-in is in progress. Finish it or cancel it first.');
   }
 
   private requireAccount(accountId: string): Account {

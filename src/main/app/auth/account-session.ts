@@ -3,7 +3,7 @@
  * its refresher, the refresh timer while the IdP is reachable, and its latest offline decision.
  *
  * Refreshes are single-flight here as in the refresher, and each one's outcome is handed to
- * `onRefreshed` exactly once (audit, network flag, re-decision), whoever asked: the timer, a
+ * the `refreshed` listeners exactly once (audit, network flag, re-decision), whoever asked: the timer, a
  * reconnect, or Retry. `refresh()` never rejects; it resolves with the outcome.
  *
  * Locking: `stop()` ends the timer at once; the key material is dropped by the vault, after
@@ -29,7 +29,6 @@ export interface AccountSessionDeps {
   refresher: Pick<Refresher, 'dueAt' | 'refresh' | 'idle'>;
   clock: Clock;
   decide: (tokens: SessionTokens) => Promise<DecidedAccess>;
-  onRefreshed: (session: AccountSession, outcome: RefreshOutcome) => Promise<void>;
 }
 
 export class AccountSession {
@@ -39,6 +38,7 @@ export class AccountSession {
   private inFlight: Promise<RefreshOutcome> | undefined;
   private timer: RefreshTimer | undefined;
   private stopped = false;
+  private readonly refreshedListeners = new Set<(outcome: RefreshOutcome) => Promise<void>>();
 
   constructor(private readonly deps: AccountSessionDeps) {
     this.account = deps.account;
@@ -74,6 +74,12 @@ export class AccountSession {
     if (this.isLocked) return false;
     const due = this.deps.refresher.dueAt();
     return due === undefined || due.getTime() <= this.deps.clock.now().getTime();
+  }
+
+  /** Every refresh's outcome, once; `refresh()` resolves after the listeners did. Returns an unsubscribe function. */
+  onRefreshed(listener: (outcome: RefreshOutcome) => Promise<void>): () => void {
+    this.refreshedListeners.add(listener);
+    return () => this.refreshedListeners.delete(listener);
   }
 
   /** Refreshes now (shared with any refresh in flight). */
@@ -132,7 +138,7 @@ export class AccountSession {
     } catch (error) {
       outcome = { ok: false, error, offline: isNoConnection(error), revoked: error instanceof FieldKeyError && error.code === 'session_revoked' };
     }
-    await this.deps.onRefreshed(this, outcome);
+    await Promise.all([...this.refreshedListeners].map((listener) => listener(outcome)));
     return outcome;
   }
 }

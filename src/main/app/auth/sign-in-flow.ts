@@ -26,7 +26,7 @@ export interface BrowserSignInOptions {
   onRefused?: (reason: RefusalReason) => void;
 }
 
-export async function beginBrowserSignIn(idp: IdpClient, options: BrowserSignInOptions = {}): Promise<BrowserSignIn> {
+export async function beginBrowserSignIn(idp: Pick<IdpClient, 'signInDeps' | 'policy' | 'discoveryCache'>, options: BrowserSignInOptions = {}): Promise<BrowserSignIn> {
   let urlReady!: (url: string) => void;
   const url = new Promise<string>((resolve) => {
     urlReady = resolve;
@@ -54,7 +54,7 @@ export async function beginBrowserSignIn(idp: IdpClient, options: BrowserSignInO
 }
 
 /** The endpoint the URL was built on, as discovery (just cached) or the policy names it. */
-function authorizationEndpointOf(idp: IdpClient, authorizationUrl: string): string {
+function authorizationEndpointOf(idp: Pick<IdpClient, 'policy' | 'discoveryCache'>, authorizationUrl: string): string {
   const metadata = cachedMetadata({ policy: idp.policy, cache: idp.discoveryCache });
   if (metadata) return metadata.authorizationEndpoint;
   const url = new URL(authorizationUrl);

@@ -32,8 +32,8 @@ function harness(answers: (() => Promise<SessionTokens>)[], dueInMs = 60 * 60_00
     refresher,
     clock: systemClock,
     decide: async () => ({ decision: { decision: 'full', reason: 'valid', message: '' }, readings: { now: new Date() } }),
-    onRefreshed: async (_s, outcome) => void outcomes.push(outcome),
   });
+  session.onRefreshed(async (outcome) => void outcomes.push(outcome));
   return { session, refresher, outcomes, lock: () => (locked = true) };
 }
 
