@@ -1,4 +1,4 @@
-/** Time is passed in, never read from globals by auth code (STYLE.md). */
+/** Time is passed in, never read from globals by auth code. */
 export interface Clock {
   now(): Date;
   /**

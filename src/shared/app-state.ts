@@ -1,5 +1,5 @@
 /**
- * What the renderer is told (DESIGN.md sections 3, 6 and 7): the app's state, derived in the main
+ * What the renderer is told: the app's state, derived in the main
  * process from facts (a sealed session exists, a key is in memory, the offline decision) and pushed
  * on every change. Nothing here is ever a token, a refresh token, a key, a PIN or a PIN hash: the
  * renderer receives state, never secrets. Instants are ISO 8601 strings (structured-clone safe).

@@ -1,5 +1,5 @@
 /**
- * The one IPC contract (DESIGN.md section 6, STYLE.md "One typed IPC contract"): channel names,
+ * The one IPC contract: channel names,
  * arguments and results, shared by the main process (handlers), the preload (which builds
  * `window.fieldkey` from it) and the renderer (which calls it). Results cross as data:
  * `{ ok: true, value } | { ok: false, error: { code, message } }`. No type here can hold a token, a

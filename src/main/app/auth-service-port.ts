@@ -4,7 +4,7 @@
  * dependencies the app hands it. Everything around it (IPC, notes, Electron shell, web host) is
  * coded against this interface only.
  *
- * Rules the implementation keeps (DESIGN.md sections 1-4):
+ * Rules the implementation keeps:
  *  - the state is derived from facts (sealed session present, key in memory, the decision), never
  *    persisted as "unlocked"; it re-decides on a timer and on network changes, refreshes when
  *    online, and calls every `subscribe` listener with each new state;

@@ -1,5 +1,5 @@
 /**
- * Field notes, the protected workspace (DESIGN.md section 7): per account, in SQLite. Reads work in
+ * Field notes, the protected workspace: per account, in SQLite. Reads work in
  * `full` and `read-only`; writes only in `full`. The gate is here, in the main process, and asks the
  * auth service for the account's access at the moment of each call (a renderer that hides no
  * button still cannot write):

@@ -1,5 +1,5 @@
 /**
- * Argument validators for every IPC call (DESIGN.md section 6: handlers validate every argument).
+ * Argument validators for every IPC call (handlers validate every argument).
  * The renderer is not trusted: each call gets exactly its arguments, of the right type, within
  * caps, or `invalid_argument`. Validators check shape and size only; the rules themselves (PIN
  * strength, note contents) stay with the module that owns them. Error messages never echo a value.

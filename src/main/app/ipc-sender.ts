@@ -1,5 +1,5 @@
 /**
- * Who may call the main process (DESIGN.md section 6, after VS Code's `validatedIpcMain`): only the
+ * Who may call the main process (after VS Code's `validatedIpcMain`): only the
  * app's own top-level document. The Electron shell describes each IPC event's sender frame (its URL
  * and whether it is the main frame); the development web host describes its checked HTTP request.
  */

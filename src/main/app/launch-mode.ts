@@ -1,5 +1,5 @@
 /**
- * Whether the executable was started as the command line (DESIGN.md section 9): in a packaged app
+ * Whether the executable was started as the command line: in a packaged app
  * the same arguments given to the executable run the CLI without opening a window.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The audit log (DESIGN.md section 8): appends auth events to the hash-chained `audit_events`
+ * The audit log: appends auth events to the hash-chained `audit_events`
  * table, reads them back for export, and applies retention.
  *
  * Each row records the device clock (`atLocal`) and the trusted-time estimate (`atTrusted`: last

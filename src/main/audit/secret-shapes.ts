@@ -1,6 +1,6 @@
 /**
  * Recognizes values and names that look like secrets, so none reaches the audit log by mistake
- * (DESIGN.md section 8: never a token, PIN or key). Deliberately conservative: a false alarm costs a
+ * (never a token, PIN or key). Deliberately conservative: a false alarm costs a
  * rejected detail, a miss costs a leaked secret.
  */
 

@@ -1,6 +1,6 @@
 /**
- * `fieldkey audit export [--since ISO] [--format jsonl|csv]` and `fieldkey audit verify [--json]`
- * (DESIGN.md sections 8 and 9). Reads the database at `databaseFile(env)` (FIELDKEY_DATA_DIR)
+ * `fieldkey audit export [--since ISO] [--format jsonl|csv]` and `fieldkey audit verify [--json]`.
+ * Reads the database at `databaseFile(env)` (FIELDKEY_DATA_DIR)
  * read-only: the CLI never creates, migrates or changes it.
  *
  * Exit status: export 0 written, 2 cannot run; verify 0 intact, 1 tampered (problems listed),

@@ -1,5 +1,5 @@
 /**
- * `fieldkey` command line: the same core as the app, without a window (DESIGN.md section 9).
+ * `fieldkey` command line: the same core as the app, without a window.
  */
 import { EXIT_USAGE, writeLine, type CliIo, type Command } from './cli-io';
 

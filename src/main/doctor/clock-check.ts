@@ -1,5 +1,5 @@
 /**
- * Doctor: the clock-trust records (DESIGN.md section 2) and whether the clock looks rolled back now,
+ * Doctor: the clock-trust records and whether the clock looks rolled back now,
  * by the offline decision's own rule (time-rules.ts). Doctor only reads: it does not raise the
  * high-water mark.
  */

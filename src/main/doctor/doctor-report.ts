@@ -1,5 +1,5 @@
 /**
- * What `fieldkey doctor` reports (DESIGN.md section 9): one typed, JSON-ready report of facts, built
+ * What `fieldkey doctor` reports: one typed, JSON-ready report of facts, built
  * by the checks in this folder and rendered as text (render-doctor.ts) or JSON (`--json`).
  *
  * The JSON is for scripts: keys are stable (a fact that is unknown is `null`, a list is `[]`, never a

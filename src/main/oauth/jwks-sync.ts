@@ -1,5 +1,5 @@
 /**
- * Keeps the configured issuer's cached JWKS current (DESIGN.md section 1, step 2):
+ * Keeps the configured issuer's cached JWKS current:
  * - fetched at sign-in, when the last good fetch is older than `policy.jwksRefreshDays`, and when a
  *   token names an unknown `kid` (at most one request per UNKNOWN_KID_MIN_INTERVAL_MS);
  * - a failed fetch or a document that is not a usable key set (not JSON, no `keys`, malformed

@@ -1,6 +1,6 @@
 /**
- * What every successful token exchange (code exchange or refresh) leaves behind for clock trust
- * (DESIGN.md section 2): the server's time (the verified ID token's `iat`, then the HTTP `Date`)
+ * What every successful token exchange (code exchange or refresh) leaves behind for clock trust:
+ * the server's time (the verified ID token's `iat`, then the HTTP `Date`)
  * paired with the local time the response arrived, and an online check-in of the account.
  */
 import { accountIdFor } from '../accounts/account-id';

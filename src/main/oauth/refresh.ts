@@ -1,5 +1,5 @@
 /**
- * Refreshing an unlocked session's tokens (DESIGN.md section 1, steps 3 and 5).
+ * Refreshing an unlocked session's tokens.
  *
  * - Single-flight: any number of concurrent callers share one request to the token endpoint, so a
  *   one-time-use refresh token is never sent twice.

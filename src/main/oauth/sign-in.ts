@@ -1,5 +1,5 @@
 /**
- * One online sign-in (DESIGN.md section 1, step 1): Authorization Code + PKCE (S256) in the system
+ * One online sign-in: Authorization Code + PKCE (S256) in the system
  * browser with a loopback redirect (RFC 8252).
  *
  *  1. discovery (must reach the IdP, or use explicit policy endpoints);

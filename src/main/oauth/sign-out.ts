@@ -1,5 +1,5 @@
 /**
- * Sign-out (DESIGN.md section 1, step 5): the refresh token is revoked at the IdP (RFC 7009) and the
+ * Sign-out: the refresh token is revoked at the IdP (RFC 7009) and the
  * local session is wiped either way.
  *
  * Order, so that neither a crash nor a missing connection loses the revocation:

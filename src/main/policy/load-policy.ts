@@ -1,5 +1,5 @@
 /**
- * Where the policy comes from (DESIGN.md section 5), and which source wins.
+ * Where the policy comes from, and which source wins.
  *
  * 1. Fleet machine policy: the registry (`HKLM\SOFTWARE\Policies\FieldKey`, Windows) or managed
  *    preferences (`com.fieldkey.app`, macOS). When it holds any setting it is authoritative:

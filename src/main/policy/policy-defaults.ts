@@ -1,5 +1,5 @@
 /**
- * Policy defaults: the "practical starting point" (DESIGN.md section 1) and the floors FieldKey
+ * Policy defaults: the "practical starting point" and the floors FieldKey
  * enforces. `withDefaults` fills every field a policy document may omit; it does not validate
  * (parse-policy.ts does, before calling it).
  */

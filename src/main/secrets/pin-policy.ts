@@ -1,5 +1,5 @@
 /**
- * PIN rules (DESIGN.md section 3). A PIN is any string of printable characters without whitespace
+ * PIN rules. A PIN is any string of printable characters without whitespace
  * (digits are the usual case, letters and punctuation are allowed) with at least the policy's
  * minimum length, counted in Unicode code points, and at most MAX_PIN_LENGTH.
  *

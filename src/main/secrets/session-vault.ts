@@ -1,5 +1,5 @@
 /**
- * The sealed-session vault (DESIGN.md sections 3 and 4): accounts, their sealed sessions, PIN
+ * The sealed-session vault: accounts, their sealed sessions, PIN
  * unlock with counted attempts, lockout, re-seal while unlocked, change and forgotten PIN.
  *
  * State is derived from facts: an account "has a session" when its `sealed_sessions` row exists; it

@@ -1,5 +1,5 @@
 /**
- * The renderer is served from `app://fieldkey/`, never `file://` (DESIGN.md section 6): a privileged
+ * The renderer is served from `app://fieldkey/`, never `file://`: a privileged
  * standard scheme (own origin, secure context) whose handler serves files of the built renderer only,
  * through `resolveAppPath` (no `..`, no encoded traversal), with the strict CSP on every response.
  */

@@ -1,5 +1,5 @@
 /**
- * The Electron main process: the thin shell around the plain-TypeScript app (DESIGN.md section 6).
+ * The Electron main process: the thin shell around the plain-TypeScript app.
  * Either runs the command line without a window (`FieldKey policy check ...`), or opens the one
  * hardened window on `app://fieldkey/` and bridges its IPC to the app runtime.
  */

@@ -1,5 +1,5 @@
 /**
- * Electron hardening (DESIGN.md section 6): no navigation, no new windows, no web views, no
+ * Electron hardening: no navigation, no new windows, no web views, no
  * permissions, one instance, the system browser only for the sign-in URL, and locking on OS suspend,
  * OS screen lock and the policy's idle minutes, and no crash reporter. Electron reports the screen
  * lock on macOS and Windows only; on Linux the session's D-Bus signals (linux-screen-lock.ts) take

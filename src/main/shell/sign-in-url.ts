@@ -1,6 +1,6 @@
 /**
  * `shell.openExternal` opens exactly one kind of URL: the sign-in request on the IdP's authorization
- * endpoint (DESIGN.md section 1: the system browser, RFC 8252). Anything else a compromised
+ * endpoint (the system browser, RFC 8252). Anything else a compromised
  * renderer or a bug could hand it (file:, javascript:, custom schemes, another host, another path,
  * credentials in the URL) is refused.
  */

@@ -1,5 +1,5 @@
 /**
- * The one FieldKey window (DESIGN.md section 6): the renderer is isolated from Node and from the
+ * The one FieldKey window: the renderer is isolated from Node and from the
  * preload's world, sandboxed, with web security on and no devtools in production builds.
  */
 import type { BrowserWindowConstructorOptions } from './electron-api';

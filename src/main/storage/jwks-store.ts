@@ -1,5 +1,5 @@
 /**
- * The cached JWKS of each issuer and the record of every fetch (DESIGN.md section 1, step 2).
+ * The cached JWKS of each issuer and the record of every fetch.
  *
  * Keys are identified by (issuer, RFC 7638 thumbprint, kid or ''), so keys without a `kid` are kept
  * too. Only public signing keys are stored (see public-jwk.ts; the table's CHECK enforces it again).

@@ -1,5 +1,5 @@
 /**
- * The clock-trust records (DESIGN.md section 2): server times paired with the local time they were
+ * The clock-trust records: server times paired with the local time they were
  * seen at, the local clock's high-water mark, and each account's online check-ins.
  *
  * Growth is bounded: at most RECORDS_KEPT_PER_KIND rows are kept per server-time source

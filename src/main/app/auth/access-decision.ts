@@ -1,5 +1,5 @@
 /**
- * One offline decision for an unlocked account (DESIGN.md sections 1-2), exactly as `fieldkey
+ * One offline decision for an unlocked account, exactly as `fieldkey
  * verify` decides: the policy's offline token (`access` or `id`) against the configured issuer's
  * cached keys, with the clock records. Every decision first raises the local clock's high-water
  * mark. A token naming a key the cache lacks (`unknown_kid`) triggers the rate-limited JWKS
@@ -61,7 +61,7 @@ export async function decideAccess(deps: AccessDecisionDeps, accountId: string, 
 /**
  * After a successful online exchange: when the server's time then agreed with the local clock
  * (within the policy's skew), the local clock is confirmed, so the high-water mark is set to now.
- * This is the "online check-in" that ends a `clock_rollback` (DESIGN.md section 2); a clock that is
+ * This is the "online check-in" that ends a `clock_rollback`; a clock that is
  * still wrong disagrees with the server and keeps the mark.
  */
 /** How old the last server-time record may be to count as the exchange that just succeeded. */

@@ -1,5 +1,5 @@
 /**
- * The auth service's audit records (DESIGN.md section 8). `AuditLog` enforces each event's detail
+ * The auth service's audit records. `AuditLog` enforces each event's detail
  * allow-list and refuses anything secret-shaped; this wrapper never lets a refused detail or a full
  * disk break sign-in or unlock: a refused detail is left out of the event (e.g. a policy path that
  * looks random), and a failed append is logged (event type and error code only).

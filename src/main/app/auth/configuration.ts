@@ -1,5 +1,5 @@
 /**
- * The policy in force, or what IT must fix (DESIGN.md section 5: an invalid policy is fail-closed).
+ * The policy in force, or what IT must fix (an invalid policy is fail-closed).
  * `loadPolicy` decides where the policy comes from; this turns its refusal into the `misconfigured`
  * state's problems (one per invalid field, or the loader's message) and the `policy_invalid` audit
  * details.

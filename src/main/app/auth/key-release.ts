@@ -1,5 +1,5 @@
 /**
- * Dropping an unlocked account's key material (DESIGN.md section 3: lock drops it). The state is
+ * Dropping an unlocked account's key material (lock drops it). The state is
  * locked at once; the vault zeroes the key at once too, unless a refresh is in flight: then only
  * once that refresh has sealed its rotated refresh token (already spent at the IdP, so dropping the
  * key first would lose the session). That wait is bounded by the HTTP timeout. Unlocking or sealing

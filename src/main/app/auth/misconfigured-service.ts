@@ -1,5 +1,5 @@
 /**
- * The auth service while the policy is unusable (fail-closed, DESIGN.md section 5): the state is
+ * The auth service while the policy is unusable (fail-closed): the state is
  * `misconfigured` with what IT must fix, every intent is refused with `misconfigured`, nothing is
  * ever unlocked. Restarting FieldKey after IT fixed the policy loads it again.
  */

@@ -1,6 +1,5 @@
 /**
- * The app's state as a pure function of facts (DESIGN.md section 3, STYLE.md "State computed from
- * facts"): whether the policy is usable, which accounts exist and have a sealed session, a sign-in
+ * The app's state as a pure function of facts: whether the policy is usable, which accounts exist and have a sealed session, a sign-in
  * or PIN set-up in progress, and the unlocked account with its latest offline decision. Nothing
  * here is persisted; "unlocked" is only ever "a key is in memory now".
  *

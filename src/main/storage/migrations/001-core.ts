@@ -1,5 +1,5 @@
 /**
- * Migration 1: the core tables the offline decision reads (DESIGN.md sections 1 and 2).
+ * Migration 1: the core tables the offline decision reads.
  *
  * Every instant is INTEGER milliseconds since the Unix epoch. "Local" instants are the device clock
  * (which the user controls); "server" instants come from the IdP (HTTP `Date`, token `iat`).

@@ -1,5 +1,5 @@
 /**
- * Migration 3: the append-only, hash-chained audit log (DESIGN.md section 8; src/main/audit/).
+ * Migration 3: the append-only, hash-chained audit log (src/main/audit/).
  *
  * - audit_events: one row per auth event. Instants are INTEGER milliseconds since the Unix epoch;
  *   `at_trusted` is the trusted-time estimate (NULL when no server time was ever seen). `details`

@@ -1,5 +1,5 @@
 /**
- * Migration 4: field notes, the protected workspace (DESIGN.md section 7; owned by
+ * Migration 4: field notes, the protected workspace (owned by
  * src/main/app/field-notes.ts).
  *
  * `account_id` is the opaque account id (digest of issuer and `sub`), deliberately without a foreign
