@@ -1,0 +1,27 @@
+/**
+ * `npm run test:unit`: the fast inner loop. Every test that needs no browser, no keychain (Secret
+ * Service), no demo IdP process and no child process; the whole suite is `npm test`.
+ */
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config';
+
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      exclude: [
+        'test/e2e/**',
+        'test/renderer/screens.test.ts',
+        '**/*.integration.test.ts',
+        'test/main/secrets/**',
+        'test/main/cli/doctor-command.test.ts',
+        'test/main/cli/audit-command.test.ts',
+        'test/field-api/**',
+        'test/idp/**',
+        'test/main/app/demo-idp-launcher.test.ts',
+        'test/main/shell/linux-screen-lock.test.ts',
+        'node_modules/**',
+      ],
+    },
+  }),
+);
