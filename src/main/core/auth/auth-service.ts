@@ -1,0 +1,199 @@
+/**
+ * The auth service (auth-service-port.ts): the policy, the offline decision, sealed sessions and the
+ * OAuth client composed into one state per account. This module builds the parts and answers the
+ * port; the coordinator (auth/coordinator.ts) holds the phase and its one transition, and the
+ * intents live in modules named for their purpose:
+ *  - auth/sign-in-intents.ts: the browser sign-in, its cancel and completion into a PIN set-up;
+ *  - auth/unlock-intents.ts: the PIN set-up, unlock, lock, sign-out and account switch;
+ *  - auth/session-upkeep.ts: refresh outcomes, reconnect, online chores, the decision timer, wake.
+ *
+ * Facts, not flags: the state is `deriveState(facts)` (auth/state-derivation.ts) over the policy, the
+ * accounts and their sealed sessions, the phase, and the unlocked account (a key in memory) with its
+ * latest decision. Nothing says "unlocked" on disk. Each change is pushed to subscribers once, and
+ * only when the derived state differs.
+ *
+ * When it decides again: after every intent, at the decision's next boundary and at least every
+ * minute (auth/decision-timer.ts), after every refresh, when the network watch sees the IdP come or
+ * go, and on wake-up (a resume, a screen unlock, a clock jump, a network change). Each decision
+ * raises the clock's high-water mark (auth/access-decision.ts).
+ *
+ * Online: refresh at once on unlock and on reconnect, then halfway through each token's lifetime; a
+ * refresh refused with `invalid_grant` wipes the account's sealed session, is audited as
+ * `revocation_detected`, and signs that account out (its notes stay). Queued revocations are
+ * flushed and a stale JWKS re-fetched on every successful contact.
+ */
+import type { AppState } from '../../../shared/app-state';
+import { AuditLog } from '../audit/audit-log';
+import { createSessionVault } from '../secrets/create-session-vault';
+import type { SecretStore } from '../secrets/secret-store';
+import { AuthAudit } from './auth-audit';
+import { loadConfiguration, policyInvalidDetails, type Configuration, type PolicyLoadOptions } from './configuration';
+import { Coordinator, type AuthIdp, type AuthVault, type CoordinatorTiming } from './coordinator';
+import { errorCode } from './error-code';
+import { IdpClient } from './idp-client';
+import { misconfiguredService } from './misconfigured-service';
+import { SessionUpkeep } from './session-upkeep';
+import { SignInIntents } from './sign-in-intents';
+import { deriveState } from './state-derivation';
+import { UnlockIntents } from './unlock-intents';
+import type { AccountAccess, AuthService, AuthServiceDeps, CreateAuthService, LockReason, SignInRequest, SignInStarted, WakeReason } from './auth-service-port';
+
+export type { AuthIdp, AuthVault } from './coordinator';
+
+/** Settings besides the app's dependencies: the packaged shell's policy rules, the parts, and test timing. */
+export interface AuthServiceOptions extends PolicyLoadOptions, CoordinatorTiming {
+  /** Default: `deps.secrets`. */
+  secrets?: SecretStore;
+  /** Default: the vault over `deps.db` and `secrets` (secrets/create-session-vault.ts). */
+  vault?: AuthVault;
+  /** Default: the IdP client over `deps.db`, `deps.fetch` and `secrets` (auth/idp-client.ts). */
+  idp?: AuthIdp;
+  /** Per-request HTTP timeout. */
+  httpTimeoutMs?: number;
+}
+
+export const createAuthService: CreateAuthService = (deps) => createAuthServiceWith(deps, {});
+
+export async function createAuthServiceWith(deps: AuthServiceDeps, options: AuthServiceOptions): Promise<AuthService> {
+  const audit = new AuthAudit(new AuditLog(deps.db, deps.clock), deps.log);
+  const configuration = await loadConfiguration(deps.env, deps.platform, options);
+  if (!configuration.ok) {
+    deps.log(`policy refused (${configuration.code}); FieldKey stays misconfigured until IT fixes it`);
+    audit.record('policy_invalid', null, policyInvalidDetails(configuration));
+    return misconfiguredService(deriveState({ configuration: configuration.facts, accounts: [], notice: null }));
+  }
+  const service = new ComposedAuthService(deps, configuration, audit, options);
+  await service.start();
+  return service;
+}
+
+class ComposedAuthService implements AuthService {
+  private readonly c: Coordinator;
+  private readonly upkeep: SessionUpkeep;
+  private readonly signIn: SignInIntents;
+  private readonly unlocks: UnlockIntents;
+
+  constructor(deps: AuthServiceDeps, configuration: Extract<Configuration, { ok: true }>, audit: AuthAudit, options: AuthServiceOptions) {
+    const policy = configuration.loaded.policy;
+    const secrets = options.secrets ?? deps.secrets;
+    const idp =
+      options.idp ??
+      new IdpClient({
+        policy,
+        db: deps.db,
+        clock: deps.clock,
+        fetch: deps.fetch,
+        secrets,
+        ...(options.httpTimeoutMs !== undefined ? { timeoutMs: options.httpTimeoutMs } : {}),
+      });
+    const vault = options.vault ?? createSessionVault({ db: deps.db, policy, clock: deps.clock, secrets });
+    this.c = new Coordinator({ deps, configuration, audit, vault, idp, timing: options });
+    this.upkeep = new SessionUpkeep(this.c);
+    this.signIn = new SignInIntents(this.c, this.upkeep);
+    this.unlocks = new UnlockIntents(this.c, this.upkeep, this.signIn);
+  }
+
+  async start(): Promise<void> {
+    const c = this.c;
+    const { loaded } = c.configuration;
+    c.deps.log(`policy: issuer ${c.policy.issuer} (${loaded.source.kind})`);
+    c.audit.applyRetention(c.policy);
+    if (loaded.bundledJwksPath) {
+      try {
+        c.audit.jwks(c.policy.issuer, 'bundled', await c.idp.jwks.importBundledFile(loaded.bundledJwksPath));
+      } catch (error) {
+        c.deps.log(`bundled JWKS not imported: ${errorCode(error)}`);
+      }
+    }
+    // With a target unlock time, calibrate Argon2id now so the first PIN set-up does not wait.
+    c.inBackground(c.vault.prepareKdf(), 'Argon2id calibration');
+    await this.upkeep.start();
+  }
+
+  // ---- state ----
+
+  getState(): AppState {
+    return this.c.publisher.current;
+  }
+
+  subscribe(listener: (state: AppState) => void): () => void {
+    return this.c.publisher.subscribe(listener);
+  }
+
+  activeAccountId(): string | undefined {
+    const active = this.c.active;
+    return active && !active.isLocked ? active.accountId : undefined;
+  }
+
+  idleLockMinutes(): number | undefined {
+    return this.c.policy.idleLockMinutes;
+  }
+
+  async accessFor(accountId: string): Promise<AccountAccess> {
+    this.upkeep.watch.nudge(); // every note read or write is an intent: offline, look for the IdP again
+    const active = this.c.active;
+    if (!active || active.accountId !== accountId || active.isLocked) return 'locked';
+    await this.upkeep.evaluate(active);
+    if (this.c.active !== active || !active.decided) return 'locked';
+    await this.c.publish();
+    return active.decided.decision.decision;
+  }
+
+  // ---- intents ----
+
+  beginSignIn(request: SignInRequest): Promise<SignInStarted> {
+    return this.signIn.begin(request);
+  }
+
+  cancelSignIn(): Promise<void> {
+    return this.signIn.cancel();
+  }
+
+  setPin(pin: string, confirm: string): Promise<void> {
+    return this.unlocks.setPin(pin, confirm);
+  }
+
+  unlock(accountId: string, pin: string): Promise<void> {
+    return this.unlocks.unlock(accountId, pin);
+  }
+
+  lock(reason: LockReason): void {
+    this.unlocks.lock(reason);
+  }
+
+  signOut(): Promise<void> {
+    return this.unlocks.signOut();
+  }
+
+  switchAccount(accountId: string): Promise<void> {
+    return this.unlocks.switchAccount(accountId);
+  }
+
+  async retry(): Promise<void> {
+    this.c.assertRunning();
+    this.c.notice = null;
+    await this.upkeep.retry();
+  }
+
+  wake(reason: WakeReason): void {
+    this.upkeep.wake(reason);
+  }
+
+  async dispose(): Promise<void> {
+    const c = this.c;
+    if (c.disposed) return;
+    const closing = c.publisher.close(); // a disposed service pushes nothing more
+    const phase = c.endAll(); // nothing commits after dispose; the keys are dropped below
+    this.upkeep.stop();
+    if (phase.kind === 'signing-in') phase.flow.cancel();
+    if (phase.kind === 'pin-setup') await this.signIn.queueUnsealed(phase.result);
+    if (phase.kind === 'unlocked') {
+      phase.session.stop();
+      await phase.session.idle();
+    }
+    c.vault.lockAll();
+    await Promise.allSettled([c.keys.all(), this.upkeep.settled(), c.settled()]);
+    await closing;
+    await c.vault.settle();
+  }
+}
