@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# `npm test`: the whole suite as CI runs it. Installs missing Debian packages (scripts/setup-system.sh),
-# then type-checks, lints, and runs every test inside a private D-Bus session with an unlocked
-# gnome-keyring (scripts/with-keyring.sh). Ends with a plain "N passed, N failed" line.
+# `npm test`: the whole suite as CI runs it. Installs missing Debian packages and, where the machine's
+# Node is older, Node.js 24 (scripts/setup-system.sh, then scripts/node-env.sh), then type-checks,
+# lints, and runs every test inside a private D-Bus session with an unlocked gnome-keyring
+# (scripts/with-keyring.sh). Ends with a plain "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh
+. scripts/node-env.sh
 [ -d node_modules ] || npm ci
 npm run --silent typecheck
 npm run --silent lint
