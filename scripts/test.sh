@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh
 . scripts/node-env.sh
 [ -d node_modules ] || npm ci
+# node_modules installed by an older Node (before setup-system.sh brought 24): rebuild the native
+# modules for this one.
+node -e 'require("better-sqlite3")(":memory:").close()' 2>/dev/null || npm rebuild better-sqlite3 keytar
 npm run --silent typecheck
 npm run --silent lint
 report=$(mktemp)
