@@ -81,6 +81,12 @@ export const ERROR_CODES = [
   'wrong_pin',
   'unknown_channel',
   'forbidden_sender',
+  'usage_error',
+  'audit_unreadable',
+  'database_missing',
+  'database_unreadable',
+  'audit_log_missing',
+  'jwks_unreadable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

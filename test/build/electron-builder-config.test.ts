@@ -237,7 +237,7 @@ describe('packaged files and metadata', () => {
     for (const file of ['out/main/index.js', 'out/preload/index.mjs', 'out/renderer/index.html', 'out/renderer/assets/index.js']) {
       expect(included(join(root, file), fileStat()), file).toBe(true);
     }
-    for (const file of ['src/main/core/clock.ts', 'test/build/electron-builder-config.test.ts', 'electron-builder.yml', 'scripts/test.sh', '.env']) {
+    for (const file of ['src/main/core/clock.ts', 'test/build/electron-builder-config.test.ts', 'electron-builder.yml', 'scripts/test.sh', '.env', 'out/cli/fieldkey.mjs']) {
       expect(included(join(root, file), fileStat()), file).toBe(false);
     }
   });
@@ -256,6 +256,20 @@ describe('packaged files and metadata', () => {
     expect(await app.computePackageUrl(), 'deb and rpm refuse to build without a homepage').toMatch(/^https:\/\//);
     expect(config.linux?.maintainer).toMatch(/^.+ <[^@\s]+@[^@\s]+>$/);
     expect(config.linux?.executableName).toBe('fieldkey');
+  });
+
+  it('installs the console wrapper fieldkey.cmd beside FieldKey.exe on Windows: it waits for the exe and passes its exit status', () => {
+    const extra = config.win?.extraFiles;
+    expect(extra).toEqual([{ from: 'build/win/fieldkey.cmd', to: 'fieldkey.cmd' }]);
+    const text = readFileSync(join(root, 'build/win/fieldkey.cmd'), 'utf8');
+    // cmd.exe reads batch files line by line: CRLF throughout, nothing left bare.
+    expect(text.split('\r\n').every((line) => !line.includes('\n'))).toBe(true);
+    const lines = text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('@echo off');
+    const commands = lines.filter((line) => !/^rem\b/i.test(line));
+    expect(commands).toEqual(['@echo off', 'setlocal', `start "" /b /wait "%~dp0${config.productName}.exe" %*`, 'exit /b %ERRORLEVEL%']);
+    // Comments hold no character cmd.exe could act on.
+    for (const line of lines.filter((l) => /^rem\b/i.test(l))) expect(line, line).not.toMatch(/[<>|&%^]/);
   });
 
   it('has a PNG icon of at least 512x512 and the resources it names', () => {

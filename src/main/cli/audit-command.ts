@@ -1,7 +1,9 @@
 /**
  * `fieldkey audit export [--since ISO] [--format jsonl|csv]` and `fieldkey audit verify [--json]`.
- * Reads the database at `databaseFile(env)` (FIELDKEY_DATA_DIR)
- * read-only: the CLI never creates, migrates or changes it.
+ * Reads the database at `databaseFile(env)` (FIELDKEY_DATA_DIR) read-only: the CLI never creates,
+ * migrates or changes it. Under `verify --json` an error is `{ "error": { "code", "message" } }` on
+ * stdout: `usage_error`, `database_missing`, `database_unreadable` (or the database's own code, such
+ * as a schema too new), `audit_log_missing`, `audit_unreadable`.
  *
  * Exit status: export 0 written, 2 cannot run; verify 0 intact, 1 tampered (problems listed),
  * 2 cannot run (no database, unreadable, too new, no audit tables, bad arguments).
@@ -13,12 +15,21 @@ import { hasAuditTables } from '../core/audit/audit-rows';
 import { verifyChain } from '../core/audit/verify-chain';
 import { databaseFile } from '../core/environment';
 import { openDatabase, type Database } from '../adapters/sqlite/database';
-import { isFieldKeyError } from '../../shared/errors';
-import { EXIT_USAGE, writeLine, type CliIo, type Command } from './cli-io';
+import { isFieldKeyError, type ErrorData } from '../../shared/errors';
+import { EXIT_USAGE, USAGE_ERROR, writeError, writeLine, type CliIo, type Command } from './cli-io';
 
 export const EXIT_TAMPERED = 1;
 
-const USAGE = ['usage: fieldkey audit export [--since ISO-8601] [--format jsonl|csv]', '       fieldkey audit verify [--json]'].join('\n');
+export const AUDIT_USAGE = [
+  'usage: fieldkey audit export [--since ISO-8601] [--format jsonl|csv]',
+  '       fieldkey audit verify [--json]',
+  '',
+  '  export   writes the audit log (FIELDKEY_DATA_DIR) to stdout as JSON lines (default) or CSV',
+  '  verify   checks its hash chain and names each edited, deleted, inserted or reordered row;',
+  '           --json prints the result, or { "error": { "code", "message" } }, as JSON on stdout',
+  'Exit status: export 0 written, 2 cannot run (no database, unreadable, bad arguments);',
+  '             verify 0 intact, 1 tampered, 2 cannot run (no database, unreadable, bad arguments).',
+].join('\n');
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 type Parsed =
@@ -29,23 +40,29 @@ type Parsed =
 
 export const auditCommand: Command = async (args, io) => {
   const parsed = parse(args);
-  if ('error' in parsed) {
-    writeLine(io.stderr, `fieldkey audit: ${parsed.error}\n${USAGE}`);
+  // `--json` belongs to verify; a mistake elsewhere on a line that asks for JSON still answers in JSON.
+  const json = 'error' in parsed ? args[0] === 'verify' && args.includes('--json') : parsed.action === 'verify' && parsed.json;
+  const fail = (error: ErrorData, usage?: string): number => {
+    writeError(io, json, 'fieldkey audit', error, usage);
     return EXIT_USAGE;
-  }
+  };
+  if ('error' in parsed) return fail({ code: USAGE_ERROR, message: parsed.error }, AUDIT_USAGE);
   if (parsed.action === 'help') {
-    writeLine(io.stdout, USAGE);
+    writeLine(io.stdout, AUDIT_USAGE);
     return 0;
   }
   const opened = openAuditDatabase(io);
-  if (!opened) return EXIT_USAGE;
+  if ('error' in opened) return fail(opened.error);
+  const db = opened.db;
   try {
-    return parsed.action === 'export' ? runExport(opened, parsed.format, parsed.since, io) : runVerify(opened, parsed.json, io);
+    return parsed.action === 'export' ? runExport(db, parsed.format, parsed.since, io) : runVerify(db, parsed.json, io);
   } catch (error) {
-    writeLine(io.stderr, `fieldkey audit: cannot read the audit log${isFieldKeyError(error) ? `: ${error.message}` : ' (the database may be damaged; run fieldkey doctor)'}.`);
-    return EXIT_USAGE;
+    return fail({
+      code: 'audit_unreadable',
+      message: `cannot read the audit log${isFieldKeyError(error) ? `: ${error.message}` : ' (the database may be damaged; run fieldkey doctor)'}.`,
+    });
   } finally {
-    opened.close();
+    db.close();
   }
 };
 
@@ -92,25 +109,22 @@ function printable(text: string): string {
   return text.length > 40 ? text.slice(0, 40) + '…' : text;
 }
 
-function openAuditDatabase(io: CliIo): Database | undefined {
+function openAuditDatabase(io: CliIo): { db: Database } | { error: ErrorData } {
   const file = databaseFile(io.env);
   if (!existsSync(file)) {
-    writeLine(io.stderr, `fieldkey audit: no FieldKey database at ${file} (set FIELDKEY_DATA_DIR to the data directory).`);
-    return undefined;
+    return { error: { code: 'database_missing', message: `no FieldKey database at ${file} (set FIELDKEY_DATA_DIR to the data directory).` } };
   }
   let db: Database;
   try {
     db = openDatabase(file, { readonly: true });
   } catch (error) {
-    writeLine(io.stderr, `fieldkey audit: ${isFieldKeyError(error) ? error.message : `cannot open ${file}.`}`);
-    return undefined;
+    return { error: isFieldKeyError(error) ? { code: error.code, message: error.message } : { code: 'database_unreadable', message: `cannot open ${file}.` } };
   }
   if (!hasAuditTables(db)) {
     db.close();
-    writeLine(io.stderr, `fieldkey audit: the database at ${file} has no audit log yet; start FieldKey once to upgrade it.`);
-    return undefined;
+    return { error: { code: 'audit_log_missing', message: `the database at ${file} has no audit log yet; start FieldKey once to upgrade it.` } };
   }
-  return db;
+  return { db };
 }
 
 function runExport(db: Database, format: AuditExportFormat, since: Date | undefined, io: CliIo): number {

@@ -1,5 +1,5 @@
 /**
- * `fieldkey doctor [--json]`: policy, database, keychain, cached keys, clock
+ * `fieldkey doctor [--json]` (DESIGN.md section 9): policy, database, keychain, cached keys, clock
  * records and each account's offline outlook, without a window. Human-readable by default; `--json`
  * prints the DoctorReport (src/main/core/doctor/doctor-report.ts) for scripts.
  *
@@ -19,7 +19,7 @@ import { loadPolicy, type LoadPolicyOptions } from '../core/policy/load-policy';
 import { createKeytarSecretStore } from '../adapters/keychain/keytar-secret-store';
 import type { SecretStore } from '../core/secrets/secret-store';
 import { openDatabase } from '../adapters/sqlite/database';
-import { EXIT_USAGE, writeLine, type Command } from './cli-io';
+import { EXIT_USAGE, USAGE_ERROR, writeError, writeLine, type Command } from './cli-io';
 
 export const DOCTOR_USAGE = `usage: fieldkey doctor [--json]
 
@@ -27,8 +27,9 @@ Checks this install without opening a window: the policy (valid? from where?), t
 (integrity, schema version), the OS keychain, the cached signing keys (age, source), the clock
 records (rolled back?), each account's last check-in, when the next is due and what offline
 access is possible now, and the audit log's hash chain. Reads only; never asks for a PIN.
-  --json   print the report as JSON (stable keys, ISO 8601 times)
-Exit status: 0 healthy, 1 problems found, 2 cannot run.`;
+  --json   print the report as JSON (stable keys, ISO 8601 times); an error that stops it is
+           { "error": { "code", "message" } } on stdout
+Exit status: 0 healthy, 1 problems found, 2 cannot run (or bad arguments).`;
 
 /** What the command reaches besides its io; tests replace any of it. */
 export interface DoctorCommandDeps {
@@ -42,7 +43,7 @@ export interface DoctorCommandDeps {
 
 export function createDoctorCommand(deps: DoctorCommandDeps = {}): Command {
   return async (args, io) => {
-    let json: boolean;
+    let json = args.includes('--json');
     try {
       const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
       if (values.help) {
@@ -51,7 +52,7 @@ export function createDoctorCommand(deps: DoctorCommandDeps = {}): Command {
       }
       json = values.json ?? false;
     } catch (error) {
-      writeLine(io.stderr, `fieldkey doctor: ${(error as Error).message}\n\n${DOCTOR_USAGE}`);
+      writeError(io, json, 'fieldkey doctor', { code: USAGE_ERROR, message: (error as Error).message }, DOCTOR_USAGE);
       return EXIT_USAGE;
     }
 
@@ -59,7 +60,7 @@ export function createDoctorCommand(deps: DoctorCommandDeps = {}): Command {
     try {
       const report = await runDoctor({
         clock: deps.clock ?? systemClock,
-        loadPolicy: () => loadPolicy({ ...deps.policy, env: io.env }),
+        loadPolicy: () => loadPolicy({ ...deps.policy, ...io.policyOptions, env: io.env }),
         readFile: (path) => readFileSync(path),
         databaseFile: databaseFile(io.env),
         fileExists: existsSync,
@@ -71,7 +72,8 @@ export function createDoctorCommand(deps: DoctorCommandDeps = {}): Command {
       io.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : renderDoctorText(report));
       return doctorExitCode(report);
     } catch (error) {
-      writeLine(io.stderr, `fieldkey doctor: cannot run: ${toErrorData(error).message}`);
+      const data = toErrorData(error);
+      writeError(io, json, 'fieldkey doctor', { code: data.code, message: `cannot run: ${data.message}` });
       return EXIT_USAGE;
     }
   };

@@ -7,14 +7,14 @@
  *                   TOKEN | -
  *
  * Exit status: 0 full (`valid` or `grace_period`), 3 read-only, 1 denied, 2 usage or configuration
- * error (message on stderr).
+ * error (message on stderr; with `--json`, `{ "error": { "code", "message" } }` on stdout).
  * `--issuer`/`--audience` override the policy's; without `--policy` both are required and the
  * defaults apply. A time record not given skips its check; `--now` defaults to the current time.
  * `-` reads the token from stdin. Whitespace around the token is ignored.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isFieldKeyError } from '../../shared/errors';
+import { isFieldKeyError, type ErrorCode } from '../../shared/errors';
 import { systemClock } from '../core/clock';
 import { keysFromJwks, type CachedKey } from '../core/offline/cached-keys';
 import { summarizeDecision, type ClockReadings, type Decision } from '../core/offline/decision';
@@ -22,10 +22,10 @@ import { verifyOffline } from '../core/offline/verify-offline';
 import { withDefaults } from '../core/policy/policy-defaults';
 import type { Policy } from '../core/policy/policy-types';
 import { describeFsError, readPolicyFile } from '../core/policy/read-policy-file';
-import { EXIT_USAGE, readAll, writeLine, type Command } from './cli-io';
+import { EXIT_USAGE, readAll, USAGE_ERROR, writeError, writeLine, type Command } from './cli-io';
 
 export const VERIFY_USAGE = `usage: fieldkey verify --jwks FILE --issuer ISS --audience AUD [--policy FILE] [--token-type access|id]
-                       [--now ISO] [--last-server-time ISO] [--high-water ISO] [--last-check-in ISO] TOKEN | -
+                       [--now ISO] [--last-server-time ISO] [--high-water ISO] [--last-check-in ISO] [--json] TOKEN | -
 
 Decides TOKEN offline as the app would and prints one JSON object: decision (full, read-only,
 denied), reason, and where known sub, kid, alg, expiresAt, fullUntil (exp + grace), readOnlyUntil
@@ -38,6 +38,7 @@ denied), reason, and where known sub, kid, alg, expiresAt, fullUntil (exp + grac
   --last-server-time ISO, --high-water ISO   clock records; an earlier --now is a clock rollback
   --last-check-in ISO    the last online check-in; past the policy interval is check_in_overdue
                          (it also bounds the read-only tier)
+  --json                 errors too as JSON on stdout: { "error": { "code", "message" } }
   TOKEN | -              the token, or - to read it from stdin
 Exit status: 0 full (valid or grace_period), 3 read-only, 1 denied, 2 usage or configuration error.`;
 
@@ -53,6 +54,8 @@ class UsageError extends Error {
   constructor(
     message: string,
     readonly showUsage = true,
+    /** The code under `--json`: `usage_error` for argument mistakes, else what was wrong. */
+    readonly code: ErrorCode = USAGE_ERROR,
   ) {
     super(message);
   }
@@ -82,19 +85,19 @@ function readKeys(path: string): CachedKey[] {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new UsageError(`cannot read the JWKS file ${path}: ${describeFsError(error)}`, false);
+    throw new UsageError(`cannot read the JWKS file ${path}: ${describeFsError(error)}`, false, 'jwks_unreadable');
   }
-  if (bytes.length > MAX_JWKS_BYTES) throw new UsageError(`the JWKS file ${path} is ${bytes.length} bytes; a key set is at most ${MAX_JWKS_BYTES}`, false);
+  if (bytes.length > MAX_JWKS_BYTES) throw new UsageError(`the JWKS file ${path} is ${bytes.length} bytes; a key set is at most ${MAX_JWKS_BYTES}`, false, 'jwks_invalid');
   let document: unknown;
   try {
     document = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
   } catch {
-    throw new UsageError(`the JWKS file ${path} is not valid JSON`, false);
+    throw new UsageError(`the JWKS file ${path} is not valid JSON`, false, 'jwks_invalid');
   }
   try {
     return keysFromJwks(document);
   } catch (error) {
-    if (isFieldKeyError(error, 'jwks_invalid')) throw new UsageError(`${path}: ${error.message}`, false);
+    if (isFieldKeyError(error, 'jwks_invalid')) throw new UsageError(`${path}: ${error.message}`, false, error.code);
     throw error;
   }
 }
@@ -108,7 +111,7 @@ function policyFrom(values: { policy?: string; issuer?: string; audience?: strin
     try {
       policy = readPolicyFile(values.policy);
     } catch (error) {
-      if (isFieldKeyError(error)) throw new UsageError(error.message, false);
+      if (isFieldKeyError(error)) throw new UsageError(error.message, false, error.code);
       throw error;
     }
     if (values.issuer !== undefined) policy.issuer = values.issuer;
@@ -127,6 +130,7 @@ function policyFrom(values: { policy?: string; issuer?: string; audience?: strin
 }
 
 export const verifyCommand: Command = async (args, io) => {
+  const json = args.includes('--json');
   try {
     const { values, positionals } = parseArgs({
       args,
@@ -142,6 +146,7 @@ export const verifyCommand: Command = async (args, io) => {
         'last-server-time': { type: 'string' },
         'high-water': { type: 'string' },
         'last-check-in': { type: 'string' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -171,7 +176,8 @@ export const verifyCommand: Command = async (args, io) => {
     const argumentError = typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
     if (!(error instanceof UsageError) && !argumentError) throw error;
     const showUsage = argumentError || (error as UsageError).showUsage;
-    writeLine(io.stderr, `fieldkey verify: ${(error as Error).message}${showUsage ? `\n\n${VERIFY_USAGE}` : ''}`);
+    const errorCode = error instanceof UsageError ? error.code : USAGE_ERROR;
+    writeError(io, json, 'fieldkey verify', { code: errorCode, message: (error as Error).message }, showUsage ? VERIFY_USAGE : undefined);
     return EXIT_USAGE;
   }
 };

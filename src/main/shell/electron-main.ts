@@ -41,9 +41,12 @@ export async function runElectronMain(): Promise<void> {
     return;
   }
   const env = launchEnvironment(process.env, app.isPackaged);
+  // One policy rule for the window and the command line: a packaged app never falls back to the
+  // demo policy; with nothing deployed it is misconfigured (and `policy check` says so).
+  const policyOptions = { allowDemo: !app.isPackaged };
   const cli = cliArguments(process.argv, process.defaultApp === true);
   if (cli) {
-    const code = await runCli(cli, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env });
+    const code = await runCli(cli, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env, policyOptions });
     app.exit(code);
     return;
   }
@@ -76,8 +79,7 @@ export async function runElectronMain(): Promise<void> {
     clock: systemClock,
     fetch: (input, init) => fetch(input, init),
     log,
-    // A packaged app never falls back to the demo policy: with nothing deployed it is misconfigured.
-    createAuthService: (deps) => createAuthServiceWith(deps, { allowDemo: !app.isPackaged }),
+    createAuthService: (deps) => createAuthServiceWith(deps, policyOptions),
     openSignInPage: openSignInPageExternally,
     allowedOrigins: [APP_ORIGIN],
   });

@@ -13,6 +13,10 @@ describe('cliArguments', () => {
     [['electron', 'policy'], true, undefined],
     [['/opt/FieldKey/fieldkey', 'fieldkey://callback?code=x'], false, undefined],
     [['/opt/FieldKey/fieldkey', 'rm', '-rf'], false, undefined],
+    [['/opt/FieldKey/fieldkey', '--version'], false, ['--version']],
+    [['/opt/FieldKey/fieldkey', '--no-sandbox', '--help'], false, ['--help']],
+    [['electron', '.', '--version'], true, ['--version']],
+    [['/opt/FieldKey/fieldkey', '--versions'], false, undefined],
   ] as [string[], boolean, string[] | undefined][])('%j (defaultApp %s) -> %j', (argv, defaultApp, expected) => {
     expect(cliArguments(argv, defaultApp)).toEqual(expected);
   });

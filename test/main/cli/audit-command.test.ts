@@ -122,6 +122,49 @@ describe('fieldkey audit verify', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);
   });
+
+  it.each([
+    ['no database', () => {}, 'database_missing', /no FieldKey database at .*fieldkey\.db/],
+    [
+      'a database newer than this FieldKey',
+      () => {
+        const raw = new BetterSqlite3(file);
+        raw.pragma(`user_version = ${schemaVersion + 5}`);
+        raw.close();
+      },
+      'database_too_new',
+      /newer than this FieldKey/,
+    ],
+    [
+      'a database without the audit tables',
+      () => {
+        const raw = new BetterSqlite3(file);
+        raw.exec('CREATE TABLE other (x INTEGER)');
+        raw.close();
+      },
+      'audit_log_missing',
+      /no audit log yet/,
+    ],
+  ])('--json with %s: exit 2, { error: { code: %s, message } } on stdout', async (_name, prepare, code, message) => {
+    prepare();
+    const result = await run(['audit', 'verify', '--json']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ error: { code, message: expect.stringMatching(message) } });
+  });
+
+  it('--json with a bad option: a usage_error object', async () => {
+    const result = await run(['audit', 'verify', '--json', '--all']);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'usage_error', message: "unknown option '--all' for verify" } });
+  });
+
+  it('--help names the exit codes of export and verify', async () => {
+    const result = await run(['audit', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Exit status: export 0 written, 2 cannot run');
+    expect(result.stdout).toContain('verify 0 intact, 1 tampered, 2 cannot run');
+  });
 });
 
 describe('fieldkey audit export', () => {

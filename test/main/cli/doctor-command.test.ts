@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Command } from '../../../src/main/cli/cli-io';
+import { buildCliBundle, FIELDKEY_BIN } from '../../helpers/built-cli';
 import { runCli, type CliRun } from '../../helpers/cli-run';
 import { createDoctorCommand } from '../../../src/main/cli/doctor-command';
 import { main, usage } from '../../../src/main/cli/index';
@@ -210,7 +211,8 @@ describe('fieldkey doctor', () => {
   it('an unreachable keychain (the real executable, no D-Bus): exit 1 with what to install', async () => {
     await seed();
     const childEnv = { ...process.env, ...env(), DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(install.dir, 'no-such-bus')}` };
-    const outcome = await promisify(execFile)(process.execPath, [join(REPO, 'bin/fieldkey.mjs'), 'doctor', '--json'], { cwd: REPO, env: childEnv, timeout: 60_000 }).then(
+    await buildCliBundle();
+    const outcome = await promisify(execFile)(process.execPath, [FIELDKEY_BIN, 'doctor', '--json'], { cwd: REPO, env: childEnv, timeout: 60_000 }).then(
       () => ({ code: 0, stdout: '' }),
       (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
     );
@@ -219,6 +221,20 @@ describe('fieldkey doctor', () => {
     expect(report.keychain).toMatchObject({ reachable: false, errorCode: 'keychain_unavailable', message: expect.stringMatching(/^No OS keychain is reachable.*Secret Service/) });
     expect(problemCodes(report)).toEqual(['keychain_unavailable']);
     expect(report.accounts.accounts[0]!.unlockAttempts).toMatchObject({ keychainMirrorRead: false });
+  });
+
+  it('bad arguments under --json: exit 2, a usage_error object on stdout', async () => {
+    const bad = await run(['doctor', '--json', '--jsn']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('');
+    expect(JSON.parse(bad.stdout)).toEqual({ error: { code: 'usage_error', message: expect.stringMatching(/Unknown option '--jsn'/) } });
+  });
+
+  it('states the PIN rule in the app’s words: characters, digits allowed', async () => {
+    await seed();
+    const result = await run(['doctor']);
+    expect(result.stdout).toMatch(/PIN\s+at least 6 characters \(digits are fine\); 5 attempts/);
+    expect(result.stdout).not.toMatch(/\d+ digits/);
   });
 
   it('bad arguments exit 2 with the usage; --help exits 0', async () => {

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCliBundle, FIELDKEY_BIN } from '../../helpers/built-cli';
 import { runCli, type CliRun } from '../../helpers/cli-run';
 import { main } from '../../../src/main/cli/index';
 import { parseIsoInstant } from '../../../src/main/cli/verify-command';
@@ -170,6 +170,28 @@ describe('fieldkey verify: usage and configuration errors (exit 2)', () => {
     for (const message of [messages].flat()) expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toContain(token);
   });
+
+  it.each(errors)('%s, under --json: { error: { code, message } } on stdout, nothing on stderr', async (_name, args, messages) => {
+    const result = await run([...args(), '--json']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('');
+    const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string } };
+    expect(Object.keys(error).sort()).toEqual(['code', 'message']);
+    expect(error.code).toMatch(/^[a-z]+(_[a-z]+)+$/);
+    for (const message of [messages].flat()) expect(error.message).toMatch(message);
+    expect(result.stdout).not.toContain(token);
+  });
+
+  it.each([
+    ['unknown option', () => [...base(), '--offline', token], 'usage_error'],
+    ['unreadable JWKS file', () => [...base(), '--jwks', file('missing.json'), token], 'jwks_unreadable'],
+    ['JWKS file not a key set', () => [...base(), '--jwks', file('garbage.json'), token], 'jwks_invalid'],
+    ['invalid policy', () => [...base(), '--policy', file('bad-policy.json'), token], 'policy_invalid'],
+    ['unreadable policy', () => [...base(), '--policy', file('no-policy.json'), token], 'policy_unreadable'],
+  ])('%s under --json is code %s', async (_name, args, code) => {
+    const result = await run([...args(), '--json']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { code } });
+  });
 });
 
 describe('parseIsoInstant', () => {
@@ -188,9 +210,10 @@ describe('parseIsoInstant', () => {
 });
 
 describe('fieldkey verify as a real process', () => {
+  beforeAll(buildCliBundle);
+
   it('node bin/fieldkey.mjs verify ... - reads stdin and exits 0', async () => {
-    const bin = fileURLToPath(new URL('../../../bin/fieldkey.mjs', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'verify', ...base(), '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [FIELDKEY_BIN, 'verify', ...base(), '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += String(chunk)));

@@ -1,5 +1,5 @@
 /**
- * The OAuth client's parts wired for one policy (src/main/oauth): HTTP through the injected fetch,
+ * The OAuth client's parts wired for one policy (src/main/core/oauth): HTTP through the injected fetch,
  * discovery with its SQLite cache, the JWKS sync, the time records every exchange feeds, the
  * revocation queue in the OS keychain, and a cheap reachability probe for the network watch.
  */

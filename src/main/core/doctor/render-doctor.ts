@@ -87,7 +87,7 @@ function policyBlock(p: PolicySection): string {
     facts.push(fact('offline token', `${s.offlineToken} token; full ${s.gracePeriodHours} h past expiry, then read-only ${s.readOnlyHours === null ? 'until the check-in' : `${s.readOnlyHours} h`}; check-in every ${s.checkInIntervalDays} d`));
     facts.push(fact('JWKS refresh', `every ${s.jwksRefreshDays} d; clock skew ${s.clockSkewSeconds} s`));
     facts.push(fact('algorithms', s.allowedAlgorithms.join(', ')));
-    facts.push(fact('PIN', `at least ${s.pinMinLength} digits; ${s.maxAttempts} attempts; up to ${s.maxAccounts} account(s)`));
+    facts.push(fact('PIN', `at least ${s.pinMinLength} characters (digits are fine); ${s.maxAttempts} attempts; up to ${s.maxAccounts} account(s)`));
   }
   if (p.bundledJwks) {
     const b = p.bundledJwks;

@@ -1,6 +1,6 @@
 /**
  * Accounts, sealed sessions, failed-unlock counters and the cached Argon2id calibration
- * (owned by src/main/secrets and src/main/accounts).
+ * (owned by src/main/core/secrets and src/main/core/accounts).
  *
  * - `accounts`: what the lock screen shows in clear. `id` is the opaque account id (SHA-256 of
  *   issuer and `sub`, see account-id.ts); the `sub` itself is not stored in clear.
