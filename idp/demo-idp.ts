@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { JWK } from 'jose';
@@ -35,10 +36,15 @@ export interface DemoIdpOptions {
   /** Receives one line per notable event (and per request when `logRequests`). Default: silent. */
   log?: (line: string) => void;
   logRequests?: boolean;
+  /**
+   * Serve HTTPS with this key and certificate (PEM) instead of HTTP: the issuer is then
+   * `https://127.0.0.1:<port>`. For tests of TLS under a private CA; the CLI always serves HTTP.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface DemoIdp {
-  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`), no trailing slash. */
   readonly issuer: string;
   readonly port: number;
   readonly dataDir: string;
@@ -75,7 +81,7 @@ export interface DemoIdp {
   stop(): Promise<void>;
 }
 
-async function listen(server: ReturnType<typeof createServer>, port: number): Promise<number> {
+async function listen(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolveListen, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       reject(
@@ -155,7 +161,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
     return run;
   };
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (options.logRequests) {
       const path = (req.url ?? '/').split('?')[0];
       res.on('finish', () => log(`${req.method ?? '?'} ${path} ${res.statusCode}`));
@@ -194,7 +200,8 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
-  });
+  };
+  const server: Server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, handle) : createServer(handle);
 
   const connections = trackConnections(server);
 
@@ -205,7 +212,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
     store.close();
     throw error;
   }
-  issuer = `http://${LOOPBACK}:${port}`;
+  issuer = `${options.tls ? 'https' : 'http'}://${LOOPBACK}:${port}`;
   buildProvider();
 
   store.sweepExpired();

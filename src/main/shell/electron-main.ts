@@ -14,6 +14,7 @@ import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
 import { APP_ORIGIN } from '../app/ipc-sender';
 import { cliArguments } from '../app/launch-mode';
 import { APP_URL, registerAppScheme, serveAppProtocol } from './app-protocol';
+import { chromiumFetch } from './chromium-fetch';
 import { claimSingleInstance, denyPermissions, hardenAllWebContents, installAutoLock, keepCrashDumpsPrivate, openSignInPageExternally } from './hardening';
 import { bridgeIpc } from './ipc-bridge';
 import { launchEnvironment, refusedLaunchMessage, refusedLaunchSwitch } from './launch-switches';
@@ -74,7 +75,8 @@ export async function runElectronMain(): Promise<void> {
     env,
     platform,
     clock: systemClock,
-    fetch: (input, init) => fetch(input, init),
+    // Chromium's network stack: the system proxy (PAC, WPAD), proxy authentication and the OS trust store.
+    fetch: chromiumFetch(),
     log,
     // A packaged app never falls back to the demo policy: with nothing deployed it is misconfigured.
     createAuthService: (deps) => createAuthServiceWith(deps, { allowDemo: !app.isPackaged }),

@@ -17,6 +17,7 @@ import { dataDir, keychainService } from '../environment';
 import { createAuthService } from '../app/auth-service';
 import { startAppRuntime } from '../app/app-runtime';
 import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
+import { envProxyFetch } from '../oauth/env-proxy-fetch';
 import { createWebSignInOpener, listenOnLoopback, originOfServer, startWebHost } from './web-host';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -61,7 +62,8 @@ async function main(): Promise<void> {
     env,
     platform,
     clock: systemClock,
-    fetch: (input, init) => fetch(input, init),
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY and NODE_EXTRA_CA_CERTS, as command-line tools do.
+    fetch: envProxyFetch(env),
     log,
     createAuthService,
     openSignInPage,

@@ -150,3 +150,14 @@ describe('crash reports', () => {
     expect('crashReporter' in electronApi).toBe(false);
   });
 });
+
+describe('the app\'s fetch', () => {
+  it('is Electron\'s net.fetch (the system proxy and trust store), not Node\'s fetch', async () => {
+    await launch();
+    expect(started.options).toHaveLength(1);
+    stub.net.fetch.mockResolvedValueOnce(new Response('{}', { status: 200 }));
+    const response = await started.options[0]!.fetch('https://idp.example/.well-known/openid-configuration', { redirect: 'manual' });
+    expect(response.status).toBe(200);
+    expect(stub.net.fetch).toHaveBeenCalledWith('https://idp.example/.well-known/openid-configuration', expect.objectContaining({ bypassCustomProtocolHandlers: true, redirect: 'error', credentials: 'omit' }));
+  });
+});
