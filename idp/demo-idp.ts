@@ -8,6 +8,7 @@ import Provider from 'oidc-provider';
 import { handleAdmin } from './admin';
 import { trackConnections } from './connections';
 import { handleInteraction } from './interactions';
+import { LOGOUT_API_PATH, handleLogoutApi } from './logout-api';
 import { ensurePrivateDir, loadOrCreateCookieKeys, writePrivateFile } from './private-files';
 import { API_RESOURCE, CLIENT_ID, CLIENT_NAME, REDIRECT_URI, providerConfiguration } from './provider-config';
 import { SigningKeyStore, type SigningAlg } from './signing-keys';
@@ -41,6 +42,12 @@ export interface DemoIdpOptions {
    * `https://127.0.0.1:<port>`. For tests of TLS under a private CA; the CLI always serves HTTP.
    */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Serve the RFC 7009 revocation endpoint and list it in discovery. Default true; false is
+   * FusionAuth's discovery, where sign-out goes through the Logout API (`POST /api/logout`), which
+   * the demo IdP always serves.
+   */
+  revocationEndpoint?: boolean;
 }
 
 export interface DemoIdp {
@@ -138,7 +145,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   const buildProvider = (): void => {
     const provider = new Provider(
       issuer,
-      providerConfiguration({ alg, accessTokenTtlSeconds, keys: keys.privateKeys, cookieKeys, store, rolesOf }),
+      providerConfiguration({ alg, accessTokenTtlSeconds, keys: keys.privateKeys, cookieKeys, store, rolesOf, revocation: options.revocationEndpoint ?? true }),
     );
     provider.proxy = false;
     provider.on('server_error', (_ctx: unknown, error: unknown) => {
@@ -179,6 +186,8 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
         autoConsentClients: new Set([CLIENT_ID]),
         log,
       });
+    } else if (url.pathname === LOGOUT_API_PATH) {
+      handling = handleLogoutApi(req, res, store, log);
     } else if (url.pathname.startsWith('/admin/')) {
       handling = handleAdmin(req, res, url, {
         secret: adminSecret,
