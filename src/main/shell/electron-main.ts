@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { main as runCli } from '../cli/index';
 import { systemClock } from '../clock';
 import { dataDir } from '../environment';
+import { openLogFile, type LogFile, type LogLevel } from '../logging/log-file';
 import { createAuthServiceWith } from '../app/auth-service';
 import { startAppRuntime } from '../app/app-runtime';
 import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
@@ -27,17 +28,22 @@ const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 /** Exit code of a launch refused for a debugging switch. */
 export const EXIT_REFUSED_SWITCH = 1;
 
-function log(line: string): void {
+/** The app's log file (log-file.ts); opened when the shell starts. */
+let logFile: LogFile | undefined;
+
+function log(line: string, level: LogLevel = 'info'): void {
   process.stderr.write(`[fieldkey] ${line}\n`);
+  logFile?.write(level, line);
 }
 
 export async function runElectronMain(): Promise<void> {
   const platform = process.platform;
+  logFile = openLogFile(process.env, platform);
   // Before anything else, the command line too: no debugger may attach to a packaged FieldKey.
   // Development builds keep them (electron-vite dev --inspect).
   const refused = app.isPackaged ? refusedLaunchSwitch(process.argv, process.env, platform) : undefined;
   if (refused) {
-    log(refusedLaunchMessage(refused));
+    log(refusedLaunchMessage(refused), 'error');
     app.exit(EXIT_REFUSED_SWITCH);
     return;
   }
@@ -49,6 +55,7 @@ export async function runElectronMain(): Promise<void> {
     return;
   }
 
+  logFile.info(`FieldKey ${app.getVersion()} starting (Electron ${process.versions.electron ?? '?'}, Node ${process.versions.node}, ${platform} ${process.arch})`);
   keepCrashDumpsPrivate(dataDir(env, platform), log);
   registerAppScheme();
   app.enableSandbox();

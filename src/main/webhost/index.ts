@@ -17,6 +17,7 @@ import { dataDir, keychainService } from '../environment';
 import { createAuthService } from '../app/auth-service';
 import { startAppRuntime } from '../app/app-runtime';
 import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
+import { openLogFile } from '../logging/log-file';
 import { envProxyFetch } from '../oauth/env-proxy-fetch';
 import { createWebSignInOpener, listenOnLoopback, originOfServer, startWebHost } from './web-host';
 
@@ -47,9 +48,12 @@ async function main(): Promise<void> {
   if (!existsSync(join(rendererDir, 'index.html'))) fail(`the renderer is not built (${rendererDir}); run \`npm run build\` first`);
   const env = process.env;
   const platform = process.platform;
-  // Log lines wait until the first line (the URL) is out, then go straight to stdout.
+  // Log lines go to the log file at once; on stdout they wait until the first line (the URL) is out.
+  const logFile = openLogFile(env, platform);
+  logFile.info(`FieldKey development web host starting (Node ${process.versions.node}, ${platform} ${process.arch})`);
   let early: string[] | undefined = [];
   const log = (line: string): void => {
+    logFile.info(line);
     if (early) early.push(line);
     else process.stdout.write(`  ${line}\n`);
   };
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
   // First line: the URL with its secret, last. Tests and people read it from there.
   process.stdout.write(`FieldKey development web host (a development tool, not the app): open ${host.url}\n`);
   process.stdout.write(`  policy: ${env.FIELDKEY_POLICY || '(machine-wide or built-in demo policy)'}\n`);
-  process.stdout.write(`  data: ${dataDir(env, platform)}  keychain service: ${keychainService(env)}\n`);
+  process.stdout.write(`  data: ${dataDir(env, platform)}  keychain service: ${keychainService(env)}  log: ${logFile.file}\n`);
   for (const line of early) process.stdout.write(`  ${line}\n`);
   early = undefined;
 

@@ -10,6 +10,7 @@ export function electronStub() {
   const app = Object.assign(new EventEmitter(), {
     requestSingleInstanceLock: vi.fn(() => true),
     isPackaged: false,
+    getVersion: vi.fn(() => '0.1.0'),
     enableSandbox: vi.fn(),
     whenReady: vi.fn(async () => undefined),
     setPath: vi.fn(),
