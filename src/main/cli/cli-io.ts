@@ -6,6 +6,8 @@ export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: Env;
+  /** FieldKey's version, as the entry point knows it (the packaged app's, or package.json's). */
+  appVersion?: string;
 }
 
 export type Command = (args: string[], io: CliIo) => Promise<number>;

@@ -1,7 +1,8 @@
 /**
- * `fieldkey doctor [--json]` (DESIGN.md section 9): policy, database, keychain, cached keys, clock
- * records and each account's offline outlook, without a window. Human-readable by default; `--json`
- * prints the DoctorReport (src/main/doctor/doctor-report.ts) for scripts.
+ * `fieldkey doctor [--json] [--bundle FILE]` (DESIGN.md section 9): policy, database, keychain,
+ * cached keys, clock records and each account's offline outlook, without a window. Human-readable
+ * by default; `--json` prints the DoctorReport (src/main/doctor/doctor-report.ts) for scripts;
+ * `--bundle FILE` also writes the support bundle (src/main/doctor/support-bundle.ts).
  *
  * Exit status: 0 healthy, 1 problems found, 2 cannot run (bad arguments, or doctor itself failed).
  * It only reads: the database is opened read-only and never created; no PIN is asked for, and no
@@ -11,23 +12,27 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { toErrorData } from '../../shared/errors';
 import { systemClock, type Clock } from '../clock';
-import { doctorExitCode } from '../doctor/doctor-report';
+import { doctorExitCode, type DoctorReport } from '../doctor/doctor-report';
 import { renderDoctorText } from '../doctor/render-doctor';
 import { runDoctor } from '../doctor/run-doctor';
+import { supportBundle, writeSupportBundle } from '../doctor/support-bundle';
 import { databaseFile, keychainService } from '../environment';
 import { loadPolicy, type LoadPolicyOptions } from '../policy/load-policy';
+import { describeFsError } from '../policy/read-policy-file';
 import { createKeytarSecretStore } from '../secrets/keytar-secret-store';
 import type { SecretStore } from '../secrets/secret-store';
 import { openDatabase } from '../storage/database';
 import { EXIT_USAGE, writeLine, type Command } from './cli-io';
 
-export const DOCTOR_USAGE = `usage: fieldkey doctor [--json]
+export const DOCTOR_USAGE = `usage: fieldkey doctor [--json] [--bundle FILE]
 
 Checks this install without opening a window: the policy (valid? from where?), the database
 (integrity, schema version), the OS keychain, the cached signing keys (age, source), the clock
 records (rolled back?), each account's last check-in, when the next is due and what offline
 access is possible now, and the audit log's hash chain. Reads only; never asks for a PIN.
-  --json   print the report as JSON (stable keys, ISO 8601 times)
+  --json          print the report as JSON (stable keys, ISO 8601 times)
+  --bundle FILE   also write a support bundle to FILE: one JSON file with the report, the versions
+                  (FieldKey, Electron or Node, OS) and the log file's recent lines; never a secret
 Exit status: 0 healthy, 1 problems found, 2 cannot run.`;
 
 /** What the command reaches besides its io; tests replace any of it. */
@@ -43,22 +48,27 @@ export interface DoctorCommandDeps {
 export function createDoctorCommand(deps: DoctorCommandDeps = {}): Command {
   return async (args, io) => {
     let json: boolean;
+    let bundleFile: string | undefined;
     try {
-      const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+      const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { json: { type: 'boolean' }, bundle: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
       if (values.help) {
         writeLine(io.stdout, DOCTOR_USAGE);
         return 0;
       }
       json = values.json ?? false;
+      bundleFile = values.bundle;
+      if (bundleFile === '') throw new Error('--bundle needs a file name');
     } catch (error) {
       writeLine(io.stderr, `fieldkey doctor: ${(error as Error).message}\n\n${DOCTOR_USAGE}`);
       return EXIT_USAGE;
     }
 
     const service = keychainService(io.env);
+    const clock = deps.clock ?? systemClock;
+    let report: DoctorReport;
     try {
-      const report = await runDoctor({
-        clock: deps.clock ?? systemClock,
+      report = await runDoctor({
+        clock,
         loadPolicy: () => loadPolicy({ ...deps.policy, env: io.env }),
         readFile: (path) => readFileSync(path),
         databaseFile: databaseFile(io.env),
@@ -69,11 +79,20 @@ export function createDoctorCommand(deps: DoctorCommandDeps = {}): Command {
         ...(deps.keychainTimeoutMs !== undefined && { keychainTimeoutMs: deps.keychainTimeoutMs }),
       });
       io.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : renderDoctorText(report));
-      return doctorExitCode(report);
     } catch (error) {
       writeLine(io.stderr, `fieldkey doctor: cannot run: ${toErrorData(error).message}`);
       return EXIT_USAGE;
     }
+    if (bundleFile !== undefined) {
+      try {
+        writeSupportBundle(bundleFile, supportBundle({ report, env: io.env, appVersion: io.appVersion ?? 'unknown', now: clock.now() }));
+      } catch (error) {
+        writeLine(io.stderr, `fieldkey doctor: cannot write the support bundle to ${bundleFile}: ${describeFsError(error)}`);
+        return EXIT_USAGE;
+      }
+      writeLine(io.stderr, `fieldkey doctor: support bundle written to ${bundleFile}`);
+    }
+    return doctorExitCode(report);
   };
 }
 

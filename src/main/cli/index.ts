@@ -6,7 +6,7 @@ import { EXIT_USAGE, writeLine, type CliIo, type Command } from './cli-io';
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   policy: { summary: 'policy check [FILE]          validate an IT policy file', load: async () => (await import('./policy-command')).policyCommand },
   verify: { summary: 'verify --jwks FILE ... TOKEN  decide a token offline, as the app would', load: async () => (await import('./verify-command')).verifyCommand },
-  doctor: { summary: 'doctor [--json]              check policy, database, keychain, keys, clock and accounts', load: async () => (await import('./doctor-command')).doctorCommand },
+  doctor: { summary: 'doctor [--json] [--bundle F]  check policy, database, keychain, keys, clock and accounts', load: async () => (await import('./doctor-command')).doctorCommand },
   audit: { summary: 'audit export|verify          export the audit log, or check its hash chain', load: async () => (await import('./audit-command')).auditCommand },
 };
 

@@ -50,7 +50,7 @@ export async function runElectronMain(): Promise<void> {
   const env = launchEnvironment(process.env, app.isPackaged);
   const cli = cliArguments(process.argv, process.defaultApp === true);
   if (cli) {
-    const code = await runCli(cli, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env });
+    const code = await runCli(cli, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env, appVersion: app.getVersion() });
     app.exit(code);
     return;
   }

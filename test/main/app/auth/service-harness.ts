@@ -21,6 +21,7 @@ import type { AuthService, SignInRequest } from '../../../../src/main/app/auth-s
 import { FieldNotes } from '../../../../src/main/app/field-notes';
 import { auditEvents, type AuditEvent } from '../../../../src/main/audit/audit-log';
 import type { Clock } from '../../../../src/main/clock';
+import { LogFile } from '../../../../src/main/logging/log-file';
 import type { FetchFn } from '../../../../src/main/oauth/http-client';
 import { createKeytarSecretStore } from '../../../../src/main/secrets/keytar-secret-store';
 import { openDatabase, type Database } from '../../../../src/main/storage/database';
@@ -42,6 +43,8 @@ export interface HarnessOptions {
   /** Extra policy fields (the policy file is written from them). */
   policy?: Record<string, unknown>;
   service?: AuthServiceOptions;
+  /** Also write every log line to the log file in `logDir`, as the Electron shell does. */
+  logFile?: boolean;
 }
 
 export class ServiceHarness {
@@ -51,6 +54,9 @@ export class ServiceHarness {
   readonly states: AppState[] = [];
   readonly logLines: string[] = [];
   readonly tokens = new Set<string>();
+  /** The log folder when `logFile` is on. */
+  readonly logDir = join(this.dir, 'logs');
+  private readonly logFile: LogFile | undefined;
   /** Holds each token endpoint answer this long after the IdP sent it (a slow network). */
   tokenDelayMs = 0;
   idp!: DemoIdp;
@@ -59,7 +65,9 @@ export class ServiceHarness {
   notes!: FieldNotes;
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly options: HarnessOptions) {}
+  constructor(private readonly options: HarnessOptions) {
+    if (options.logFile) this.logFile = new LogFile({ dir: this.logDir });
+  }
 
   get policyFile(): string {
     return join(this.dir, 'policy.json');
@@ -90,7 +98,10 @@ export class ServiceHarness {
         db: this.db,
         clock: this.clock,
         fetch: this.recordingFetch,
-        log: (line) => this.logLines.push(line),
+        log: (line) => {
+          this.logLines.push(line);
+          this.logFile?.info(line);
+        },
       },
       {
         decisionIntervalMs: 250,
