@@ -1,7 +1,7 @@
 /**
- * Recognizes values and names that look like secrets, so none reaches the audit log or the log file
- * by mistake (DESIGN.md section 8: never a token, PIN or key). Deliberately conservative: a false
- * alarm costs a rejected detail (or a redacted word), a miss costs a leaked secret.
+ * Recognizes values and names that look like secrets, so none reaches the audit log by mistake
+ * (DESIGN.md section 8: never a token, PIN or key). Deliberately conservative: a false alarm costs a
+ * rejected detail, a miss costs a leaked secret.
  */
 
 /** Detail names that suggest a secret: token, PIN, key, secret, password and their relatives. */

@@ -1,8 +1,9 @@
 /**
- * `fieldkey doctor [--json] [--bundle FILE]` (DESIGN.md section 9): policy, database, keychain,
- * cached keys, clock records and each account's offline outlook, without a window. Human-readable
- * by default; `--json` prints the DoctorReport (src/main/doctor/doctor-report.ts) for scripts;
- * `--bundle FILE` also writes the support bundle (src/main/doctor/support-bundle.ts).
+ * `fieldkey doctor [--json]` (DESIGN.md section 9): policy, database, keychain, cached keys, clock
+ * records and each account's offline outlook, without a window. Human-readable by default; `--json`
+ * prints the DoctorReport (src/main/doctor/doctor-report.ts) for scripts.
+ *
+ * `--bundle FILE` also writes a support bundle (src/main/doctor/support-bundle.ts) beside the report.
  *
  * Exit status: 0 healthy, 1 problems found, 2 cannot run (bad arguments, or doctor itself failed).
  * It only reads: the database is opened read-only and never created; no PIN is asked for, and no

@@ -1,6 +1,6 @@
 /**
- * Sign-out (DESIGN.md section 1, step 5): the refresh token is revoked at the IdP and the local
- * session is wiped either way.
+ * Sign-out: the refresh token is revoked at the IdP (RFC 7009) and the
+ * local session is wiped either way.
  *
  * How it is revoked: through the RFC 7009 revocation endpoint when discovery (or the policy's
  * `endpoints`) gives one; otherwise, when the policy says the IdP is FusionAuth (`idp`), through

@@ -14,11 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock';
 import { dataDir, keychainService } from '../environment';
+import { openLogFile } from '../logging/log-file';
+import { envProxyFetch } from '../oauth/env-proxy-fetch';
 import { createAuthService } from '../app/auth-service';
 import { startAppRuntime } from '../app/app-runtime';
 import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
-import { openLogFile } from '../logging/log-file';
-import { envProxyFetch } from '../oauth/env-proxy-fetch';
 import { createWebSignInOpener, listenOnLoopback, originOfServer, startWebHost } from './web-host';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,8 +1,8 @@
 /**
- * Run as its own process by env-proxy-fetch.test.ts: loads the discovery document of the issuer
- * given as the only argument through `envProxyFetch(process.env)`, the fetch of the command line
- * and the web host, so HTTPS_PROXY and NODE_EXTRA_CA_CERTS are read as a freshly started process
- * reads them. Prints one JSON line: `{"ok":true,"tokenEndpoint":...}` or `{"ok":false,"code":...}`.
+ * Run as its own process by env-proxy-fetch.integration.test.ts: loads the discovery document of
+ * the issuer given as the only argument through `envProxyFetch(process.env)`, the web host's fetch,
+ * so HTTPS_PROXY and NODE_EXTRA_CA_CERTS are read as a freshly started process reads them.
+ * Prints one JSON line: `{"ok":true,"tokenEndpoint":...}` or `{"ok":false,"code":...}`.
  */
 import { discover } from '../../../src/main/oauth/discovery';
 import { envProxyFetch } from '../../../src/main/oauth/env-proxy-fetch';
