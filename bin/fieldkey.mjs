@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 
 const BUILT = join(dirname(fileURLToPath(import.meta.url)), '..', 'out', 'cli', 'fieldkey.mjs');
 if (!existsSync(BUILT)) {
@@ -15,7 +16,8 @@ if (!existsSync(BUILT)) {
   process.exit(2);
 }
 const { main } = await import(pathToFileURL(BUILT).href);
-const code = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+const { version: appVersion } = createRequire(import.meta.url)('../package.json');
+const code = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, appVersion });
 process.exitCode = code;
 // A keychain call that never answers (a locked or hung Secret Service) must not keep the command
 // alive after it has reported: end shortly after, without delaying a normal exit.

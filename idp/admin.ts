@@ -29,7 +29,8 @@ export interface AdminOptions {
   setRoles(username: string, roles: readonly string[]): readonly string[] | undefined;
 }
 
-function json(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+/** Answers with a JSON body (also used by logout-api.ts). */
+export function json(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...extra });
   res.end(`${JSON.stringify(body)}\n`);
 }
@@ -49,7 +50,7 @@ function authorized(req: IncomingMessage, res: ServerResponse, secret: string): 
 }
 
 /** The request body parsed as JSON; undefined (after answering 400 or 413) when it is not. */
-async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+export async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

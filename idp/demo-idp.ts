@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { JWK } from 'jose';
@@ -7,6 +8,7 @@ import Provider from 'oidc-provider';
 import { handleAdmin } from './admin';
 import { trackConnections } from './connections';
 import { handleInteraction } from './interactions';
+import { LOGOUT_API_PATH, handleLogoutApi } from './logout-api';
 import { ensurePrivateDir, loadOrCreateCookieKeys, writePrivateFile } from './private-files';
 import { API_RESOURCE, CLIENT_ID, CLIENT_NAME, REDIRECT_URI, providerConfiguration } from './provider-config';
 import { SigningKeyStore, type SigningAlg } from './signing-keys';
@@ -35,10 +37,21 @@ export interface DemoIdpOptions {
   /** Receives one line per notable event (and per request when `logRequests`). Default: silent. */
   log?: (line: string) => void;
   logRequests?: boolean;
+  /**
+   * Serve HTTPS with this key and certificate (PEM) instead of HTTP: the issuer is then
+   * `https://127.0.0.1:<port>`. For tests of TLS under a private CA; the CLI always serves HTTP.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Serve the RFC 7009 revocation endpoint and list it in discovery. Default true; false is
+   * FusionAuth's discovery, where sign-out goes through the Logout API (`POST /api/logout`), which
+   * the demo IdP always serves.
+   */
+  revocationEndpoint?: boolean;
 }
 
 export interface DemoIdp {
-  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`), no trailing slash. */
   readonly issuer: string;
   readonly port: number;
   readonly dataDir: string;
@@ -75,7 +88,7 @@ export interface DemoIdp {
   stop(): Promise<void>;
 }
 
-async function listen(server: ReturnType<typeof createServer>, port: number): Promise<number> {
+async function listen(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolveListen, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       reject(
@@ -132,7 +145,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   const buildProvider = (): void => {
     const provider = new Provider(
       issuer,
-      providerConfiguration({ alg, accessTokenTtlSeconds, keys: keys.privateKeys, cookieKeys, store, rolesOf }),
+      providerConfiguration({ alg, accessTokenTtlSeconds, keys: keys.privateKeys, cookieKeys, store, rolesOf, revocation: options.revocationEndpoint ?? true }),
     );
     provider.proxy = false;
     provider.on('server_error', (_ctx: unknown, error: unknown) => {
@@ -155,7 +168,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
     return run;
   };
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (options.logRequests) {
       const path = (req.url ?? '/').split('?')[0];
       res.on('finish', () => log(`${req.method ?? '?'} ${path} ${res.statusCode}`));
@@ -173,6 +186,8 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
         autoConsentClients: new Set([CLIENT_ID]),
         log,
       });
+    } else if (url.pathname === LOGOUT_API_PATH) {
+      handling = handleLogoutApi(req, res, store, log);
     } else if (url.pathname.startsWith('/admin/')) {
       handling = handleAdmin(req, res, url, {
         secret: adminSecret,
@@ -194,7 +209,8 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
-  });
+  };
+  const server: Server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, handle) : createServer(handle);
 
   const connections = trackConnections(server);
 
@@ -205,7 +221,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
     store.close();
     throw error;
   }
-  issuer = `http://${LOOPBACK}:${port}`;
+  issuer = `${options.tls ? 'https' : 'http'}://${LOOPBACK}:${port}`;
   buildProvider();
 
   store.sweepExpired();

@@ -28,6 +28,8 @@ export interface ProviderSettings {
   store: OidcStore;
   /** A user's roles now (an admin may change them while the IdP runs). */
   rolesOf(user: DemoUser): readonly string[];
+  /** Serve the RFC 7009 revocation endpoint (and list it in discovery). */
+  revocation: boolean;
 }
 
 async function renderError(ctx: KoaContextWithOIDC, out: ErrorOut): Promise<void> {
@@ -106,7 +108,7 @@ export function providerConfiguration(settings: ProviderSettings): Configuration
     features: {
       devInteractions: { enabled: false },
       revocation: {
-        enabled: true,
+        enabled: settings.revocation,
         // A public client may revoke only its own tokens.
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },

@@ -33,6 +33,8 @@ export interface OidcStore {
   sweepExpired(): number;
   /** Delete every session, grant and token of one account (a user disabled at the IdP). */
   deleteAccount(accountId: string): number;
+  /** Delete the grant of a live refresh token and every token issued under it; false when the token is unknown. */
+  revokeRefreshTokenGrant(refreshToken: string): boolean;
   close(): void;
 }
 
@@ -61,6 +63,8 @@ export function openOidcStore(file: string, now: () => number = Date.now): OidcS
   );
   const destroy = db.prepare('DELETE FROM oidc_model WHERE model = @model AND id = @id');
   const revokeByGrantId = db.prepare('DELETE FROM oidc_model WHERE model = @model AND grant_id = @grantId');
+  const grantOf = db.prepare(`SELECT grant_id AS grantId FROM oidc_model WHERE model = 'RefreshToken' AND id = @id AND ${live}`);
+  const revokeGrant = db.prepare("DELETE FROM oidc_model WHERE grant_id = @grantId OR (model = 'Grant' AND id = @grantId)");
   const sweep = db.prepare('DELETE FROM oidc_model WHERE expires_at IS NOT NULL AND expires_at <= @now');
   const deleteAccount = db.prepare(
     "DELETE FROM oidc_model WHERE json_extract(payload, '$.accountId') = @accountId",
@@ -109,6 +113,12 @@ export function openOidcStore(file: string, now: () => number = Date.now): OidcS
     adapterFor,
     sweepExpired: () => sweep.run({ now: now() }).changes,
     deleteAccount: (accountId) => deleteAccount.run({ accountId }).changes,
+    revokeRefreshTokenGrant(refreshToken) {
+      const row = grantOf.get({ id: refreshToken, now: now() }) as { grantId: string | null } | undefined;
+      if (!row?.grantId) return false;
+      revokeGrant.run({ grantId: row.grantId });
+      return true;
+    },
     close: () => db.close(),
   };
 }

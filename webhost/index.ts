@@ -14,13 +14,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../src/main/core/clock';
 import { dataDir, keychainService } from '../src/main/core/environment';
+import { openLogFile } from '../src/main/adapters/logging/log-file';
+import { envProxyFetch } from '../src/main/adapters/http/env-proxy-fetch';
 import { createAuthService } from '../src/main/core/auth/auth-service';
 import { startAppRuntime } from '../src/main/app/app-runtime';
 import { startDemoIdpForDemoPolicy } from '../src/main/app/demo-idp-launcher';
 import { bundlePageBridge } from './page-bridge-bundle';
 import { createWebSignInOpener, listenOnLoopback, originOfServer, startWebHost } from './web-host';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../src/main', import.meta.url));
 const DEFAULT_RENDERER_DIR = join(ROOT, 'out', 'renderer');
 
 function fail(message: string): never {
@@ -46,9 +48,12 @@ async function main(): Promise<void> {
   if (!existsSync(join(rendererDir, 'index.html'))) fail(`the renderer is not built (${rendererDir}); run \`npm run build\` first`);
   const env = process.env;
   const platform = process.platform;
-  // Log lines wait until the first line (the URL) is out, then go straight to stdout.
+  // Log lines go to the log file at once; on stdout they wait until the first line (the URL) is out.
+  const logFile = openLogFile(env, platform);
+  logFile.info(`FieldKey development web host starting (Node ${process.versions.node}, ${platform} ${process.arch})`);
   let early: string[] | undefined = [];
   const log = (line: string): void => {
+    logFile.info(line);
     if (early) early.push(line);
     else process.stdout.write(`  ${line}\n`);
   };
@@ -61,7 +66,8 @@ async function main(): Promise<void> {
     env,
     platform,
     clock: systemClock,
-    fetch: (input, init) => fetch(input, init),
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY and NODE_EXTRA_CA_CERTS, as command-line tools do.
+    fetch: envProxyFetch(env),
     log,
     createAuthService,
     openSignInPage,
@@ -72,7 +78,7 @@ async function main(): Promise<void> {
   // First line: the URL with its secret, last. Tests and people read it from there.
   process.stdout.write(`FieldKey development web host (a development tool, not the app): open ${host.url}\n`);
   process.stdout.write(`  policy: ${env.FIELDKEY_POLICY || '(machine-wide or built-in demo policy)'}\n`);
-  process.stdout.write(`  data: ${dataDir(env, platform)}  keychain service: ${keychainService(env)}\n`);
+  process.stdout.write(`  data: ${dataDir(env, platform)}  keychain service: ${keychainService(env)}  log: ${logFile.file}\n`);
   if (env.FIELDKEY_KEYRING_HOME) process.stdout.write('  keychain: a private keyring for this run (scripts/with-keyring.sh), discarded when the host stops\n');
   for (const line of early) process.stdout.write(`  ${line}\n`);
   early = undefined;

@@ -15,7 +15,8 @@ import { Arch } from 'builder-util';
 import { getArtifactArchName } from 'builder-util/out/arch.js';
 import { UUID } from 'builder-util-runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { databaseFile, keychainService } from '../../src/main/core/environment';
+import { databaseFile, keychainService, logDir } from '../../src/main/core/environment';
+import { LOG_FILE_NAME } from '../../src/main/adapters/logging/log-file';
 import { parsePolicy } from '../../src/main/core/policy/parse-policy';
 import { DEFAULT_POLICY_FIELDS } from '../../src/main/core/policy/policy-defaults';
 
@@ -130,6 +131,16 @@ describe('docs/deploy.md matches FieldKey', () => {
   ] as const)('gives the %s database location', (platform, env) => {
     const file = databaseFile(env, platform).replaceAll('\\', '/');
     const documented = (doc.match(/`[^`]*fieldkey\.db`/g) ?? []).map((m) => m.slice(1, -1).replaceAll('\\', '/'));
+    expect(documented).toContain(file);
+  });
+
+  it.each([
+    ['win32', { LOCALAPPDATA: '%LOCALAPPDATA%' }],
+    ['darwin', { HOME: '~' }],
+    ['linux', { HOME: '~' }],
+  ] as const)('gives the %s log file location', (platform, env) => {
+    const file = join(logDir(env, platform), LOG_FILE_NAME).replaceAll('\\', '/');
+    const documented = (doc.match(/`[^`]*fieldkey\.log`/g) ?? []).map((m) => m.slice(1, -1).replaceAll('\\', '/'));
     expect(documented).toContain(file);
   });
 

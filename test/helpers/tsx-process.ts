@@ -17,8 +17,9 @@ export interface TsxRun {
   exited: Promise<number | null>;
 }
 
-export function runTsx(script: string, args: string[]): TsxRun {
-  const child = spawn(TSX, [script, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `env` replaces the child's environment when given (default: this process's). */
+export function runTsx(script: string, args: string[], env?: NodeJS.ProcessEnv): TsxRun {
+  const child = spawn(TSX, [script, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   children.push(child);
   let out = '';
   let err = '';

@@ -14,6 +14,8 @@ export interface CliIo {
    * Default: a development run (the demo policy is allowed).
    */
   policyOptions?: PolicyLoadOptions;
+  /** FieldKey's version, as the entry point knows it (the packaged app's, or package.json's). */
+  appVersion?: string;
 }
 
 export type Command = (args: string[], io: CliIo) => Promise<number>;

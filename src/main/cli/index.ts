@@ -17,7 +17,7 @@ const commands: Record<string, { summary: string; exits: string; load: () => Pro
     load: async () => (await import('./verify-command')).verifyCommand,
   },
   doctor: {
-    summary: 'doctor [--json]               check policy, database, keychain, keys, clock and accounts',
+    summary: 'doctor [--json] [--bundle F]  check policy, database, keychain, keys, clock and accounts',
     exits: '0 healthy, 1 problems found, 2 cannot run',
     load: async () => (await import('./doctor-command')).doctorCommand,
   },

@@ -20,6 +20,24 @@ export function dataDir(env: Env = process.env, platform: NodeJS.Platform = proc
   }
 }
 
+/**
+ * The log folder (log-file.ts): FIELDKEY_LOG_DIR, else the platform's place for an app's logs:
+ * `%LOCALAPPDATA%\FieldKey\logs`, `~/Library/Logs/FieldKey`, `$XDG_STATE_HOME/fieldkey/logs`
+ * (default `~/.local/state/fieldkey/logs`).
+ */
+export function logDir(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.FIELDKEY_LOG_DIR) return env.FIELDKEY_LOG_DIR;
+  const home = env.HOME ?? homedir();
+  switch (platform) {
+    case 'win32':
+      return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'FieldKey', 'logs');
+    case 'darwin':
+      return join(home, 'Library', 'Logs', 'FieldKey');
+    default:
+      return join(env.XDG_STATE_HOME ?? join(home, '.local', 'state'), 'fieldkey', 'logs');
+  }
+}
+
 export function databaseFile(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
   return join(dataDir(env, platform), 'fieldkey.db');
 }

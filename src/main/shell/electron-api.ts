@@ -3,5 +3,5 @@
  * types from here, so a reader (and the lint rule) finds a single owner. Unit tests stub `electron`
  * itself, which this module re-exports.
  */
-export { app, BrowserWindow, ipcMain, powerMonitor, protocol, session, shell } from 'electron';
+export { app, BrowserWindow, ipcMain, net, powerMonitor, protocol, session, shell } from 'electron';
 export type { BrowserWindowConstructorOptions, IpcMainInvokeEvent, Session, WebContents } from 'electron';

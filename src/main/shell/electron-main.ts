@@ -8,12 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { main as runCli } from '../cli/index';
 import { systemClock } from '../core/clock';
 import { dataDir } from '../core/environment';
+import { openLogFile, type LogFile, type LogLevel } from '../adapters/logging/log-file';
 import { createAuthServiceWith } from '../core/auth/auth-service';
 import { startAppRuntime } from '../app/app-runtime';
 import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
 import { APP_ORIGIN } from '../app/ipc-sender';
 import { cliArguments } from '../app/launch-mode';
 import { APP_URL, registerAppScheme, serveAppProtocol } from './app-protocol';
+import { chromiumFetch } from './chromium-fetch';
 import { claimSingleInstance, denyPermissions, hardenAllWebContents, installAutoLock, keepCrashDumpsPrivate, openSignInPageExternally } from './hardening';
 import { bridgeIpc } from './ipc-bridge';
 import { launchEnvironment, refusedLaunchMessage, refusedLaunchSwitch } from './launch-switches';
@@ -26,17 +28,22 @@ const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 /** Exit code of a launch refused for a debugging switch. */
 export const EXIT_REFUSED_SWITCH = 1;
 
-function log(line: string): void {
+/** The app's log file (log-file.ts); opened when the shell starts. */
+let logFile: LogFile | undefined;
+
+function log(line: string, level: LogLevel = 'info'): void {
   process.stderr.write(`[fieldkey] ${line}\n`);
+  logFile?.write(level, line);
 }
 
 export async function runElectronMain(): Promise<void> {
   const platform = process.platform;
+  logFile = openLogFile(process.env, platform);
   // Before anything else, the command line too: no debugger may attach to a packaged FieldKey.
   // Development builds keep them (electron-vite dev --inspect).
   const refused = app.isPackaged ? refusedLaunchSwitch(process.argv, process.env, platform) : undefined;
   if (refused) {
-    log(refusedLaunchMessage(refused));
+    log(refusedLaunchMessage(refused), 'error');
     app.exit(EXIT_REFUSED_SWITCH);
     return;
   }
@@ -46,11 +53,12 @@ export async function runElectronMain(): Promise<void> {
   const policyOptions = { allowDemo: !app.isPackaged };
   const cli = cliArguments(process.argv, process.defaultApp === true);
   if (cli) {
-    const code = await runCli(cli, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env, policyOptions });
+    const code = await runCli(cli, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env, policyOptions, appVersion: app.getVersion() });
     app.exit(code);
     return;
   }
 
+  logFile.info(`FieldKey ${app.getVersion()} starting (Electron ${process.versions.electron ?? '?'}, Node ${process.versions.node}, ${platform} ${process.arch})`);
   keepCrashDumpsPrivate(dataDir(env, platform), log);
   registerAppScheme();
   app.enableSandbox();
@@ -77,7 +85,8 @@ export async function runElectronMain(): Promise<void> {
     env,
     platform,
     clock: systemClock,
-    fetch: (input, init) => fetch(input, init),
+    // Chromium's network stack: the system proxy (PAC, WPAD), proxy authentication and the OS trust store.
+    fetch: chromiumFetch(),
     log,
     createAuthService: (deps) => createAuthServiceWith(deps, policyOptions),
     openSignInPage: openSignInPageExternally,

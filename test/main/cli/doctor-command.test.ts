@@ -244,7 +244,7 @@ describe('fieldkey doctor', () => {
     expect(await run(['doctor', 'extra'])).toMatchObject({ code: 2 });
     const help = await run(['doctor', '--help']);
     expect(help).toMatchObject({ code: 0, stderr: '' });
-    expect(help.stdout).toMatch(/^usage: fieldkey doctor \[--json\]\n/);
+    expect(help.stdout).toMatch(/^usage: fieldkey doctor \[--json\] \[--bundle FILE\]\n/);
   });
 
   it('never prints a token, the PIN, a salt, the sealed bytes, the device key or key material', async () => {

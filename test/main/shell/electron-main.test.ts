@@ -3,7 +3,7 @@
  * debugging switches, FIELDKEY_POLICY in a packaged app, and crash dumps. The app runtime is the
  * shell's direct collaborator and is replaced by a recorder; the CLI and the file system are real.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -44,6 +44,7 @@ let stdout: string[];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'fieldkey-shell-'));
   process.env.FIELDKEY_DATA_DIR = join(dir, 'data');
+  process.env.FIELDKEY_LOG_DIR = join(dir, 'logs');
   delete process.env.NODE_OPTIONS;
   stderr = [];
   stdout = [];
@@ -148,5 +149,30 @@ describe('crash reports', () => {
     expect(stub.windows).toHaveLength(1);
     // The shell's one door to Electron does not offer the crash reporter at all.
     expect('crashReporter' in electronApi).toBe(false);
+  });
+});
+
+describe('the app\'s fetch', () => {
+  it('is Electron\'s net.fetch (the system proxy and trust store), not Node\'s fetch', async () => {
+    await launch();
+    expect(started.options).toHaveLength(1);
+    stub.net.fetch.mockResolvedValueOnce(new Response('{}', { status: 200 }));
+    const response = await started.options[0]!.fetch('https://idp.example/.well-known/openid-configuration', { redirect: 'manual' });
+    expect(response.status).toBe(200);
+    expect(stub.net.fetch).toHaveBeenCalledWith('https://idp.example/.well-known/openid-configuration', expect.objectContaining({ bypassCustomProtocolHandlers: true, redirect: 'error', credentials: 'omit' }));
+  });
+});
+
+describe('the log file', () => {
+  it('gets the start-up line and the shell\'s log lines; a refused launch is an ERROR line', async () => {
+    await launch();
+    const started = readFileSync(join(dir, 'logs', 'fieldkey.log'), 'utf8');
+    expect(started).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z INFO FieldKey 0\.1\.0 starting \(Electron [^,]+, Node [\d.]+, linux /m);
+
+    stub.app.isPackaged = true;
+    await launch('--inspect');
+    const lines = readFileSync(join(dir, 'logs', 'fieldkey.log'), 'utf8').trim().split('\n');
+    expect(lines.at(-1)).toMatch(/ ERROR FieldKey refuses to start with --inspect \(command line\)/);
+    expect(statSync(join(dir, 'logs', 'fieldkey.log')).mode & 0o777).toBe(0o600);
   });
 });

@@ -10,6 +10,7 @@ export function electronStub() {
   const app = Object.assign(new EventEmitter(), {
     requestSingleInstanceLock: vi.fn(() => true),
     isPackaged: false,
+    getVersion: vi.fn(() => '0.1.0'),
     enableSandbox: vi.fn(),
     whenReady: vi.fn(async () => undefined),
     setPath: vi.fn(),
@@ -22,6 +23,8 @@ export function electronStub() {
     app,
     powerMonitor,
     shell: { openExternal: vi.fn(async () => undefined) },
+    /** `net.fetch` rejects until a test gives it an implementation (as Electron would, offline). */
+    net: { fetch: vi.fn(async (_input: string, _init?: RequestInit): Promise<Response> => Promise.reject(new Error('net::ERR_INTERNET_DISCONNECTED'))) },
     protocol: { registerSchemesAsPrivileged: vi.fn() },
     ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
     session: {

@@ -33,6 +33,32 @@ export function secretShape(text: string): string | undefined {
  * base64url) or, from 32 characters, upper and lower case, and its Shannon entropy is high. Words
  * joined by `_` or `-` (`invalid_grant`, `RefreshTokenExpired`) are not.
  */
+/** What a redacted part of a text is replaced with. */
+export const REDACTED = '[redacted]';
+
+const JWT_RUN = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)*/g;
+const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)/g;
+/** `refresh_token=...`, `"pin": "..."`, `?code=...`: the value after a secret's name (`name=` or JSON's `"name": "`). */
+const NAMED_VALUE = /((?:[A-Za-z0-9_-]*(?:token|pin|key|secret|passw|credential|cookie|verifier|bearer|assertion)[A-Za-z0-9_-]*|[?&](?:code|state))["']?(?:=|:(?=\s*["']))\s*["']?)[^\s"'&,;)}]+/gi;
+const BEARER_VALUE = /\b(Bearer\s+)[^\s"',;]+/gi;
+/** A run of six or more digits on its own: a PIN (the policy's shortest) or longer. */
+const DIGIT_RUN = /(?<![\w.:/-])\d{6,}(?![\w.])/g;
+
+/**
+ * `text` with everything that looks like a secret replaced by REDACTED: JWTs, PEM blocks, values
+ * named like secrets, bearer credentials, long high-entropy runs (tokens, keys) and runs of six or
+ * more digits (PINs). For free text such as log lines, where refusing the whole text is not an option.
+ */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(PEM_BLOCK, REDACTED)
+    .replace(JWT_RUN, REDACTED)
+    .replace(NAMED_VALUE, `$1${REDACTED}`)
+    .replace(BEARER_VALUE, `$1${REDACTED}`)
+    .replace(TOKEN_RUN, (run) => (isHighEntropy(run) ? REDACTED : run))
+    .replace(DIGIT_RUN, REDACTED);
+}
+
 function isHighEntropy(run: string): boolean {
   const hasDigit = /\d/.test(run);
   const hasLetter = /[A-Za-z]/.test(run);

@@ -12,6 +12,7 @@
 import type { UnusableBecause } from '../offline/cached-keys';
 import type { PolicySourceKind } from '../policy/load-policy';
 import type { PolicyProblem } from '../policy/policy-errors';
+import type { IdpKind } from '../policy/policy-types';
 import type { AuditProblem } from '../audit/verify-chain';
 
 export const DOCTOR_REPORT_VERSION = 1;
@@ -45,6 +46,8 @@ export interface PolicySettings {
   issuer: string;
   clientId: string;
   audience: string;
+  /** The IdP product (`oidc` or `fusionauth`): how sign-out revokes when discovery has no revocation endpoint. */
+  idp: IdpKind;
   offlineToken: 'access' | 'id';
   allowedAlgorithms: string[];
   gracePeriodHours: number;

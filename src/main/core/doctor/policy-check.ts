@@ -77,6 +77,7 @@ function settingsOf(policy: Policy): PolicySettings {
     issuer: policy.issuer,
     clientId: policy.clientId,
     audience: policy.audience,
+    idp: policy.idp,
     offlineToken: policy.offlineToken,
     allowedAlgorithms: [...policy.allowedAlgorithms],
     gracePeriodHours: policy.gracePeriodHours,

@@ -84,6 +84,7 @@ function policyBlock(p: PolicySection): string {
     const s = p.settings;
     facts.push(fact('issuer', s.issuer));
     facts.push(fact('client', `${s.clientId}${s.audience !== s.clientId ? ` (audience ${s.audience})` : ''}`));
+    if (s.idp === 'fusionauth') facts.push(fact('IdP', "FusionAuth: sign-out revokes through FusionAuth's Logout API"));
     facts.push(fact('offline token', `${s.offlineToken} token; full ${s.gracePeriodHours} h past expiry, then read-only ${s.readOnlyHours === null ? 'until the check-in' : `${s.readOnlyHours} h`}; check-in every ${s.checkInIntervalDays} d`));
     facts.push(fact('JWKS refresh', `every ${s.jwksRefreshDays} d; clock skew ${s.clockSkewSeconds} s`));
     facts.push(fact('algorithms', s.allowedAlgorithms.join(', ')));

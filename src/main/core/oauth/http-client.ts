@@ -19,12 +19,17 @@ export interface HttpOptions {
   timeoutMs?: number;
 }
 
-/** Sends one request. A thrown fetch (DNS, refused, reset, timeout) is `offline`; the URL is in the message, nothing else. */
+/**
+ * Sends one request. A thrown fetch (DNS, refused, reset, proxy, certificate, timeout) is `offline`;
+ * the URL is in the message, nothing else. A fetch that already decided (a FieldKeyError, e.g. the
+ * Electron shell's refused redirect) is passed on as it is.
+ */
 export async function send(http: HttpOptions, url: string, init: RequestInit, what: string): Promise<Response> {
   const signal = AbortSignal.timeout(http.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   try {
     return await http.fetch(url, { ...init, signal, redirect: 'manual' });
   } catch (cause) {
+    if (cause instanceof FieldKeyError) throw cause;
     throw new FieldKeyError('offline', `Cannot reach the identity provider (${what} at ${url}).`, { cause });
   }
 }

@@ -3,7 +3,7 @@
  * enforces. `withDefaults` fills every field a policy document may omit; it does not validate
  * (parse-policy.ts does, before calling it).
  */
-import type { Algorithm, Argon2Policy, Endpoints, Policy, RedirectPolicy } from './policy-types';
+import type { Algorithm, Argon2Policy, Endpoints, IdpKind, Policy, RedirectPolicy } from './policy-types';
 
 /** OWASP's minimum for Argon2id (m=19 MiB, t=2, p=1). Lower values are a policy error. */
 export const ARGON2_FLOOR = Object.freeze({ memoryKiB: 19456, iterations: 2, parallelism: 1 });
@@ -15,6 +15,7 @@ export const DEFAULT_ALGORITHMS: readonly Algorithm[] = Object.freeze(['RS256', 
 
 /** Every defaulted field of `Policy` (all but issuer, clientId, audience and the optional URLs). */
 export const DEFAULT_POLICY_FIELDS = Object.freeze({
+  idp: 'oidc' as IdpKind,
   redirect: Object.freeze({ mode: 'loopback' }) as Readonly<RedirectPolicy>,
   extraScopes: Object.freeze([]) as readonly string[],
   offlineToken: 'access' as Policy['offlineToken'],
@@ -44,6 +45,7 @@ export interface PolicyDocument {
   audience?: string;
   discoveryUrl?: string;
   endpoints?: Endpoints;
+  idp?: IdpKind;
   redirect?: RedirectPolicy;
   extraScopes?: string[];
   offlineToken?: Policy['offlineToken'];
@@ -69,6 +71,7 @@ export function withDefaults(document: PolicyDocument): Policy {
     issuer: document.issuer,
     clientId: document.clientId,
     audience: document.audience ?? document.clientId,
+    idp: document.idp ?? d.idp,
     redirect: { ...(document.redirect ?? d.redirect) } as RedirectPolicy,
     extraScopes: [...(document.extraScopes ?? d.extraScopes)],
     offlineToken: document.offlineToken ?? d.offlineToken,

@@ -15,6 +15,9 @@ export interface Endpoints {
   endSession?: string;
 }
 
+export const IDP_KINDS = ['oidc', 'fusionauth'] as const;
+export type IdpKind = (typeof IDP_KINDS)[number];
+
 export type RedirectPolicy =
   | { mode: 'loopback' }
   | { mode: 'fixed-port'; port: number }
@@ -34,6 +37,11 @@ export interface Policy {
   discoveryUrl?: string;
   /** Explicit endpoints for IdPs without discovery; they win over discovery. */
   endpoints?: Endpoints;
+  /**
+   * The IdP product, for what the standards leave out: `fusionauth` revokes refresh tokens at
+   * sign-out through FusionAuth's Logout API when discovery has no RFC 7009 revocation endpoint.
+   */
+  idp: IdpKind;
   redirect: RedirectPolicy;
   /** Scopes besides `openid offline_access`. */
   extraScopes: string[];

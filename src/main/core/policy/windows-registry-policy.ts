@@ -48,6 +48,7 @@ export const REGISTRY_VALUES: readonly RegistryValueMapping[] = Object.freeze([
   top('ClientId', 'clientId', 'string'),
   top('Audience', 'audience', 'string'),
   top('DiscoveryUrl', 'discoveryUrl', 'string'),
+  top('Idp', 'idp', 'string'),
   top('ExtraScopes', 'extraScopes', 'list'),
   top('OfflineToken', 'offlineToken', 'string'),
   top('AllowedAlgorithms', 'allowedAlgorithms', 'list'),

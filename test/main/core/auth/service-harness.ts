@@ -21,10 +21,11 @@ import type { AuthService, SignInRequest } from '../../../../src/main/core/auth/
 import { FieldNotes } from '../../../../src/main/core/notes/field-notes';
 import { auditEvents, type AuditEvent } from '../../../../src/main/core/audit/audit-log';
 import type { Clock } from '../../../../src/main/core/clock';
+import { LogFile } from '../../../../src/main/adapters/logging/log-file';
 import type { FetchFn } from '../../../../src/main/core/oauth/http-client';
 import { createKeytarSecretStore } from '../../../../src/main/adapters/keychain/keytar-secret-store';
-import { watchWakeSignals } from '../../../../src/main/adapters/os/wake-signals';
 import { openDatabase, type Database } from '../../../../src/main/adapters/sqlite/database';
+import { watchWakeSignals } from '../../../../src/main/adapters/os/wake-signals';
 
 export const ACCESS_TTL_SECONDS = 600;
 export const SKEW_SECONDS = 60;
@@ -43,6 +44,8 @@ export interface HarnessOptions {
   /** Extra policy fields (the policy file is written from them). */
   policy?: Record<string, unknown>;
   service?: AuthServiceOptions;
+  /** Also write every log line to the log file in `logDir`, as the Electron shell does. */
+  logFile?: boolean;
 }
 
 export class ServiceHarness {
@@ -52,6 +55,9 @@ export class ServiceHarness {
   readonly states: AppState[] = [];
   readonly logLines: string[] = [];
   readonly tokens = new Set<string>();
+  /** The log folder when `logFile` is on. */
+  readonly logDir = join(this.dir, 'logs');
+  private readonly logFile: LogFile | undefined;
   /** Holds each token endpoint answer this long after the IdP sent it (a slow network). */
   tokenDelayMs = 0;
   idp!: DemoIdp;
@@ -60,7 +66,9 @@ export class ServiceHarness {
   notes!: FieldNotes;
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly options: HarnessOptions) {}
+  constructor(private readonly options: HarnessOptions) {
+    if (options.logFile) this.logFile = new LogFile({ dir: this.logDir });
+  }
 
   get policyFile(): string {
     return join(this.dir, 'policy.json');
@@ -91,7 +99,10 @@ export class ServiceHarness {
         db: this.db,
         clock: this.clock,
         fetch: this.recordingFetch,
-        log: (line) => this.logLines.push(line),
+        log: (line) => {
+          this.logLines.push(line);
+          this.logFile?.info(line);
+        },
         secrets: createKeytarSecretStore({ service: this.keychainService }),
         watchWakeSignals,
       },

@@ -30,7 +30,7 @@ describe('checkPolicy', () => {
       source: { kind: 'env', location: install.policyFile, machineFile: null, description: `FIELDKEY_POLICY ${install.policyFile}` },
       errorCode: null,
       problems: [],
-      settings: { issuer: ISSUER, clientId: 'fieldkey-desktop', audience: 'fieldkey-desktop', offlineToken: 'access', allowedAlgorithms: ['RS256', 'ES256'], gracePeriodHours: 24, checkInIntervalDays: 7, jwksRefreshDays: 7, clockSkewSeconds: 300, maxAttempts: 5 },
+      settings: { issuer: ISSUER, clientId: 'fieldkey-desktop', audience: 'fieldkey-desktop', idp: 'oidc', offlineToken: 'access', allowedAlgorithms: ['RS256', 'ES256'], gracePeriodHours: 24, checkInIntervalDays: 7, jwksRefreshDays: 7, clockSkewSeconds: 300, maxAttempts: 5 },
       bundledJwks: null,
     });
   });

@@ -71,6 +71,12 @@ describe('renderDoctorText', () => {
     expect(text.endsWith('\n\nResult: healthy (no problems).\n')).toBe(true);
   });
 
+  it('names FusionAuth when the policy says so (how sign-out revokes), and nothing for a standards-only IdP', async () => {
+    expect(await render(undefined)).not.toContain('  IdP ');
+    install.writePolicy(policyDocument({ idp: 'fusionauth' }));
+    expect(await render(undefined)).toContain("\n  IdP               FusionAuth: sign-out revokes through FusionAuth's Logout API\n");
+  });
+
   it('problems under their section, and the result names their codes', async () => {
     const text = await render({ highWaterOffsetMs: DAY_MS, accounts: [{ displayName: 'Bob', subject: 'bob', checkInAgeMs: 8 * DAY_MS }] });
     expect(text).toMatch(/\nClock {6}PROBLEM\n/);

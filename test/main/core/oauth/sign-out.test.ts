@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FieldKeyError, isFieldKeyError } from '../../../../src/shared/errors';
 import type { ProviderMetadata } from '../../../../src/main/core/oauth/discovery';
+import { fusionAuthLogoutUrl, logOutAtFusionAuth } from '../../../../src/main/core/oauth/fusionauth-logout';
 import { MAX_AGE_DAYS, REVOCATION_ENTRY_PREFIX, RevocationQueue } from '../../../../src/main/core/oauth/revocation-queue';
 import { flushRevocations, signOut, type SignOutDeps } from '../../../../src/main/core/oauth/sign-out';
 import type { SecretStore } from '../../../../src/main/core/secrets/secret-store';
@@ -149,5 +150,68 @@ describe('sign-out', () => {
       );
       expect(queued()).toEqual([]);
     });
+  });
+});
+
+describe('FusionAuth (no RFC 7009 endpoint, policy idp "fusionauth")', () => {
+  const FA = 'https://auth.acme.test';
+  const LOGOUT = `${FA}/api/logout`;
+  const { revocationEndpoint: _none, ...fusionAuth } = { ...metadata, tokenEndpoint: `${FA}/oauth2/token` };
+
+  beforeEach(() => {
+    deps = { ...deps, policy: { issuer: 'acme.com', clientId: CLIENT, idp: 'fusionauth' }, metadata: async () => fusionAuth };
+  });
+
+  it('revokes through the Logout API: a JSON POST of the refresh token beside the token endpoint, no API key', async () => {
+    f.route(LOGOUT, () => new Response(null, { status: 200 }));
+    expect(await signOut(deps, { refreshToken: 'rt-fa', wipe })).toBe('revoked');
+    const call = f.callsTo(LOGOUT)[0]!;
+    expect(call.method).toBe('POST');
+    expect(call.headers.get('content-type')).toBe('application/json');
+    expect(call.headers.get('authorization')).toBeNull();
+    expect(JSON.parse(call.body)).toEqual({ refreshToken: 'rt-fa', global: false });
+    expect(wipes).toBe(1);
+    expect(queued()).toEqual([]);
+  });
+
+  it('a revocation endpoint in discovery still wins', async () => {
+    deps.metadata = async () => ({ ...fusionAuth, revocationEndpoint: REVOCATION });
+    f.route(REVOCATION, () => new Response(null, { status: 200 }));
+    expect(await signOut(deps, { refreshToken: 'rt-fa', wipe })).toBe('revoked');
+    expect(f.callsTo(LOGOUT)).toEqual([]);
+    expect(f.callsTo(REVOCATION)).toHaveLength(1);
+  });
+
+  it('without idp "fusionauth" the same IdP cannot revoke: only wiped, nothing sent', async () => {
+    deps.policy = { issuer: 'acme.com', clientId: CLIENT, idp: 'oidc' };
+    expect(await signOut(deps, { refreshToken: 'rt-fa', wipe })).toBe('not_supported');
+    expect(f.calls).toEqual([]);
+  });
+
+  it.each([
+    ['offline', networkDown],
+    ['FusionAuth answering 503', () => new Response('down', { status: 503 })],
+  ])('queues when %s and sends the queued token through the Logout API at the next connection', async (_name, handler) => {
+    f.route(LOGOUT, handler);
+    expect(await signOut(deps, { refreshToken: 'rt-fa', wipe })).toBe('queued');
+    expect(queued()).toHaveLength(1);
+    f.route(LOGOUT, () => new Response(null, { status: 200 }));
+    expect(await flushRevocations(deps)).toEqual({ sent: 1, dropped: 0, kept: 0 });
+    expect(JSON.parse(f.callsTo(LOGOUT).at(-1)!.body)).toEqual({ refreshToken: 'rt-fa', global: false });
+    expect(queued()).toEqual([]);
+  });
+
+  it('a 400 is refused for good, with FusionAuth\'s error code (sanitized) and never the token', async () => {
+    f.route(LOGOUT, () => json({ fieldErrors: { refreshToken: [{ code: '[invalid]refreshToken\u0007', message: 'rt-fa is bad' }] } }, { status: 400 }));
+    expect(await signOut(deps, { refreshToken: 'rt-fa', wipe })).toBe('refused');
+    expect(queued()).toEqual([]);
+    const error = await logOutAtFusionAuth({ fetch: f.fetch }, { logoutEndpoint: LOGOUT, refreshToken: 'rt-fa' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'revocation_refused', message: 'The identity provider refused to revoke the token: [invalid]refreshToken.' });
+  });
+
+  it('the Logout API URL sits beside FusionAuth\'s token endpoint, also under a path prefix', () => {
+    expect(fusionAuthLogoutUrl('https://auth.acme.test/oauth2/token')).toBe('https://auth.acme.test/api/logout');
+    expect(fusionAuthLogoutUrl('https://acme.test/fusionauth/oauth2/token?x=1')).toBe('https://acme.test/fusionauth/api/logout');
+    expect(fusionAuthLogoutUrl('http://127.0.0.1:9011/token')).toBe('http://127.0.0.1:9011/api/logout');
   });
 });

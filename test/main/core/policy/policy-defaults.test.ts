@@ -8,6 +8,7 @@ describe('withDefaults', () => {
       issuer: 'https://auth.acme.com',
       clientId: 'fieldkey-desktop',
       audience: 'fieldkey-desktop',
+      idp: 'oidc',
       redirect: { mode: 'loopback' },
       extraScopes: [],
       offlineToken: 'access',

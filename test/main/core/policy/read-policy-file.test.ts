@@ -22,9 +22,9 @@ function thrown(fn: () => unknown): unknown {
 
 describe('readPolicyFile', () => {
   it.each([
-    ['valid-minimal.json', { issuer: 'https://auth.acme.com', audience: 'fieldkey-desktop', gracePeriodHours: 24 }],
+    ['valid-minimal.json', { issuer: 'https://auth.acme.com', audience: 'fieldkey-desktop', idp: 'oidc', gracePeriodHours: 24 }],
     ['valid-full.json', { audience: 'api://fieldkey', offlineToken: 'id', redirect: { mode: 'fixed-port', port: 49152 }, argon2: { memoryKiB: 131072, iterations: 4, parallelism: 2 }, auditRetentionDays: 90, auditRetentionRows: 5000 }],
-    ['fusionauth.json', { issuer: 'acme.com', audience: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', allowedAlgorithms: ['RS256', 'ES256'] }],
+    ['fusionauth.json', { issuer: 'acme.com', audience: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', idp: 'fusionauth', allowedAlgorithms: ['RS256', 'ES256'] }],
   ])('reads the fixture %s', (name, expected) => {
     expect(readPolicyFile(join(fixtures, name))).toMatchObject(expected);
   });

@@ -22,6 +22,7 @@ describe('parseRegQueryOutput', () => {
       { key: '', name: 'Issuer', type: 'REG_SZ', data: 'acme.com' },
       { key: '', name: 'ClientId', type: 'REG_SZ', data: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e' },
       { key: '', name: 'DiscoveryUrl', type: 'REG_SZ', data: 'https://auth.acme.com/30663132-6464-6665-3032-326466613934/.well-known/openid-configuration' },
+      { key: '', name: 'Idp', type: 'REG_SZ', data: 'fusionauth' },
       { key: '', name: 'AllowedAlgorithms', type: 'REG_MULTI_SZ', data: ['RS256', 'ES256'] },
       { key: '', name: 'RequiredClaims', type: 'REG_SZ', data: 'roles, email' },
       { key: '', name: 'GracePeriodHours', type: 'REG_DWORD', data: 12 },
@@ -64,6 +65,7 @@ describe('registryToDocument', () => {
       issuer: 'acme.com',
       clientId: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e',
       discoveryUrl: 'https://auth.acme.com/30663132-6464-6665-3032-326466613934/.well-known/openid-configuration',
+      idp: 'fusionauth',
       allowedAlgorithms: ['RS256', 'ES256'],
       requiredClaims: ['roles', 'email'],
       gracePeriodHours: 12,
@@ -73,7 +75,7 @@ describe('registryToDocument', () => {
       pin: { minLength: 8 },
       redirect: { mode: 'fixed-port', port: 9000 },
     });
-    expect(validatePolicyDocument(document, REGISTRY_KEY)).toMatchObject({ audience: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', readOnlyHours: 24, pin: { minLength: 8, maxAttempts: 5 } });
+    expect(validatePolicyDocument(document, REGISTRY_KEY)).toMatchObject({ audience: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', idp: 'fusionauth', readOnlyHours: 24, pin: { minLength: 8, maxAttempts: 5 } });
   });
 
   it('reads ReadOnlyHours 0 as no read-only tier, and its absence as read-only until the check-in', () => {
