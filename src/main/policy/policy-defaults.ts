@@ -25,6 +25,7 @@ export const DEFAULT_POLICY_FIELDS = Object.freeze({
   readOnlyHours: null as number | null,
   checkInIntervalDays: 7,
   jwksRefreshDays: 7,
+  refreshRetryWindowSeconds: 30,
   clockSkewSeconds: 300,
   pin: Object.freeze({ minLength: 6, maxAttempts: 5 }),
   argon2: DEFAULT_ARGON2 as Readonly<Argon2Policy>,
@@ -53,6 +54,7 @@ export interface PolicyDocument {
   readOnlyHours?: number | null;
   checkInIntervalDays?: number;
   jwksRefreshDays?: number;
+  refreshRetryWindowSeconds?: number;
   clockSkewSeconds?: number;
   pin?: { minLength?: number; maxAttempts?: number };
   argon2?: { memoryKiB?: number; iterations?: number; parallelism?: number } | { targetUnlockMs: number };
@@ -78,6 +80,7 @@ export function withDefaults(document: PolicyDocument): Policy {
     readOnlyHours: document.readOnlyHours ?? d.readOnlyHours,
     checkInIntervalDays: document.checkInIntervalDays ?? d.checkInIntervalDays,
     jwksRefreshDays: document.jwksRefreshDays ?? d.jwksRefreshDays,
+    refreshRetryWindowSeconds: document.refreshRetryWindowSeconds ?? d.refreshRetryWindowSeconds,
     clockSkewSeconds: document.clockSkewSeconds ?? d.clockSkewSeconds,
     pin: {
       minLength: document.pin?.minLength ?? d.pin.minLength,

@@ -49,6 +49,8 @@ export interface Policy {
   /** Mandatory online check-in, in days since the last successful refresh. */
   checkInIntervalDays: number;
   jwksRefreshDays: number;
+  /** Seconds after sending a refresh during which a lost answer is retried once with the same refresh token. */
+  refreshRetryWindowSeconds: number;
   clockSkewSeconds: number;
   pin: { minLength: number; maxAttempts: number };
   argon2: Argon2Policy;

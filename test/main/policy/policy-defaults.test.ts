@@ -17,6 +17,7 @@ describe('withDefaults', () => {
       readOnlyHours: null,
       checkInIntervalDays: 7,
       jwksRefreshDays: 7,
+      refreshRetryWindowSeconds: 30,
       clockSkewSeconds: 300,
       pin: { minLength: 6, maxAttempts: 5 },
       argon2: { memoryKiB: 65536, iterations: 3, parallelism: 1 },
