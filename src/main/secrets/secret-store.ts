@@ -6,6 +6,8 @@
  * Entries (the account part is the opaque account id, a SHA-256 digest, so entry names leak
  * nothing about the user):
  * - `<accountId>/device-key`: a random 256-bit device key, base64 (44 characters);
+ * - `<accountId>/device-key-pending`: the next device key while a seal under it (new session, PIN
+ *   change) has not yet committed or replaced the current one; normally absent;
  * - `<accountId>/attempts`: the mirror of the failed-unlock counter (a few dozen characters).
  * Both stay far below Windows Credential Manager's 2.5 KB limit.
  *
@@ -24,6 +26,11 @@ export interface SecretStore {
 
 export function deviceKeyEntry(accountId: string): string {
   return `${accountId}/device-key`;
+}
+
+/** Holds a new device key until the seal under it commits and it replaces the one in `deviceKeyEntry`. */
+export function pendingDeviceKeyEntry(accountId: string): string {
+  return `${accountId}/device-key-pending`;
 }
 
 export function attemptsEntry(accountId: string): string {
