@@ -21,7 +21,8 @@ export type RedirectPolicy =
   | { mode: 'custom-scheme'; uri: string };
 
 export type Argon2Policy =
-  | { memoryKiB: number; iterations: number; parallelism: number }
+  /** Without `parallelism`, new seals use one lane per hardware thread, at most 4. */
+  | { memoryKiB: number; iterations: number; parallelism?: number }
   | { targetUnlockMs: number };
 
 export interface Policy {

@@ -20,8 +20,9 @@
  *     last allowed failure the session and the device key are destroyed: lockout_wipe];
  *  6. the PIN was right: clear the counter (database now; keychain mirror as the account's next
  *     queued operation); AES-256-GCM open [session_tampered].
- *  If the session's Argon2id parameters are weaker than the current ones, it is re-sealed with the
- *  PIN under the current parameters and a fresh salt right after a successful unlock.
+ *  If the session's Argon2id parameters are weaker than the current ones, or use another number of
+ *  lanes (a session sealed with p = 1 before lanes were the default), it is re-sealed with the PIN
+ *  under the current parameters and a fresh salt right after a successful unlock.
  *
  * A new session and a PIN change each seal under a new device key (`sealUnderNewDeviceKey`): the
  * key goes to the keychain's pending entry, the row commits, and only then does the new key replace
@@ -50,7 +51,7 @@ import { AccountStore } from '../accounts/account-store';
 import { monotonicMs, type Clock } from '../clock';
 import type { Policy } from '../policy/policy-types';
 import type { Database } from '../storage/database';
-import { isWeaker, type Argon2Params, type Argon2ParamsSource } from './argon2-params';
+import { needsReseal, type Argon2Params, type Argon2ParamsSource } from './argon2-params';
 import { AttemptCounter, attemptStatus, UnlockError, UnlockWaits, type AttemptState, type AttemptStatus } from './attempt-counter';
 import { offlineExpiresAt } from './offline-expiry';
 import { assertPinAllowed } from './pin-policy';
@@ -392,10 +393,10 @@ export class SessionVault {
     void this.serialize(accountId, () => this.attempts.clearMirror(accountId)).catch(() => undefined);
   }
 
-  /** Re-seals with the PIN under stronger current parameters (never calibrates during an unlock). */
+  /** Re-seals with the PIN under stronger current parameters or the current lanes (never calibrates during an unlock). */
   private async upgradeIfWeaker(accountId: string, pin: string, deviceKey: Buffer, keys: SessionKeys, tokens: SessionTokens): Promise<SessionKeys> {
     const wanted = this.argon2.peek();
-    if (!wanted || !isWeaker(keys.kdf, wanted)) return keys;
+    if (!wanted || !needsReseal(keys.kdf, wanted)) return keys;
     const fresh = await deriveSessionKeys(pin, deviceKey, accountId, wanted, newKdfSalt());
     const row = this.sealRow(fresh, tokens);
     this.sessions.put(accountId, row.envelope, row.offlineExpiresAt);

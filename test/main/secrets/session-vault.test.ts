@@ -3,6 +3,7 @@
  * scripts/with-keyring.sh) and a real SQLite file.
  */
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accountIdFor } from '../../../src/main/accounts/account-id';
 import { UnlockError } from '../../../src/main/secrets/attempt-counter';
@@ -449,6 +450,36 @@ describe('SessionVault', () => {
       expect(error.code).toMatch(/^pin_(too_short|trivial)$/);
     }
     expect((await f.vault.unlock(id, PIN)).tokens()).toEqual(tokens);
+  });
+
+  it('re-seals a session sealed with one lane under the current lanes at its next unlock, same memory', async () => {
+    expect(row(f, id)).toMatchObject({ kdf_parallelism: 1 });
+    const laned = { ...FAST_PARAMS, parallelism: 2 };
+    f.vault = f.newVault(fixedParams(laned));
+    expect((await f.vault.unlock(id, PIN)).tokens()).toEqual(tokens);
+    expect(row(f, id)).toMatchObject({ kdf_memory_kib: FAST_PARAMS.memoryKiB, kdf_iterations: FAST_PARAMS.iterations, kdf_parallelism: 2 });
+    f.vault.lock(id);
+    await f.restart();
+    f.vault = f.newVault(fixedParams(laned));
+    expect((await f.vault.unlock(id, PIN)).tokens()).toEqual(tokens);
+    // A wrong PIN is still wrong under the new lanes (nothing else changed).
+    f.vault.lock(id);
+    expect((await failure(f.vault.unlock(id, WRONG))).code).toBe('wrong_pin');
+  });
+
+  it('seals with one lane per CPU thread (at most 4) under the default policy, and keeps an explicit parallelism', async () => {
+    const defaults = new VaultFixture(uniqueService('lanes'), argon2ParamsFromPolicy({ memoryKiB: OWASP_FLOOR.memoryKiB, iterations: 2 }));
+    try {
+      const lanesId = defaults.vault.addAccount(bob).id;
+      await defaults.vault.createSession(lanesId, PIN, tokens);
+      expect(row(defaults, lanesId)).toMatchObject({ kdf_parallelism: Math.min(4, availableParallelism()) });
+      defaults.vault.lock(lanesId);
+      defaults.vault = defaults.newVault(argon2ParamsFromPolicy({ memoryKiB: OWASP_FLOOR.memoryKiB, iterations: 2, parallelism: 1 }));
+      await defaults.vault.unlock(lanesId, PIN);
+      expect(row(defaults, lanesId)).toMatchObject({ kdf_parallelism: 1 });
+    } finally {
+      await defaults.cleanup();
+    }
   });
 
   it('raises a session sealed with weaker parameters to the current ones on unlock', async () => {
