@@ -105,6 +105,8 @@ class ComposedAuthService implements AuthService {
   private readonly policy: Policy;
   private readonly idp: IdpClient;
   private readonly vault: SessionVault;
+  /** The clock records signed and checked under the keychain's record MAC key (awaited by `start`). */
+  private readonly recordsProtected: Promise<void>;
   private readonly watch: NetworkWatch;
   private readonly decisionTimer: DecisionTimer;
   private readonly publisher: StatePublisher;
@@ -144,6 +146,7 @@ class ComposedAuthService implements AuthService {
       secrets,
       ...(options.httpTimeoutMs !== undefined ? { timeoutMs: options.httpTimeoutMs } : {}),
     });
+    this.recordsProtected = this.idp.times.protectWith(secrets).catch((error: unknown) => deps.log(`clock records not protected: ${errorCode(error)}`));
     this.vault = createSessionVault({ db: deps.db, policy: this.policy, clock: deps.clock, secrets });
     this.keys = new KeyRelease(this.vault);
     this.publisher = new StatePublisher({ status: 'signed-out', notice: null }, () => this.derive(), deps.log);
@@ -160,6 +163,7 @@ class ComposedAuthService implements AuthService {
   }
 
   async start(): Promise<void> {
+    await this.recordsProtected;
     const { loaded } = this.configuration;
     this.deps.log(`policy: issuer ${this.policy.issuer} (${loaded.source.kind})`);
     this.audit.applyRetention(this.policy);

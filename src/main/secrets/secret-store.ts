@@ -8,7 +8,9 @@
  * - `<accountId>/device-key`: a random 256-bit device key, base64 (44 characters);
  * - `<accountId>/device-key-pending`: the next device key while a seal under it (new session, PIN
  *   change) has not yet committed or replaced the current one; normally absent;
- * - `<accountId>/attempts`: the mirror of the failed-unlock counter (a few dozen characters).
+ * - `<accountId>/attempts`: the mirror of the failed-unlock counter (a few dozen characters);
+ * - `fieldkey/record-mac-key`: one per installation, the key that authenticates the clock-trust
+ *   records in the database (storage/record-mac.ts), base64 (44 characters).
  * Both stay far below Windows Credential Manager's 2.5 KB limit.
  *
  * Every method rejects with `FieldKeyError('keychain_unavailable')` when no keychain is reachable;
@@ -32,6 +34,8 @@ export function deviceKeyEntry(accountId: string): string {
 export function pendingDeviceKeyEntry(accountId: string): string {
   return `${accountId}/device-key-pending`;
 }
+
+export const RECORD_MAC_KEY_ENTRY = 'fieldkey/record-mac-key';
 
 export function attemptsEntry(accountId: string): string {
   return `${accountId}/attempts`;
