@@ -17,6 +17,9 @@ import { sealedSessionFacts } from '../secrets/sealed-session-store';
 import type { SecretStore } from '../secrets/secret-store';
 import type { Database } from '../storage/database';
 import { JwksStore } from '../storage/jwks-store';
+import { migrations } from '../storage/migrations';
+import { timeRecordMacsSchema } from '../storage/migrations/007-time-record-macs';
+import { readRecordMac, type RecordMac } from '../storage/record-mac';
 import { TimeRecords } from '../storage/time-records';
 import { checkAccount } from './account-check';
 import { checkAudit, retentionOf, type RetentionPolicy } from './audit-check';
@@ -65,6 +68,8 @@ export interface DoctorDeps {
 const CORE_SCHEMA = 1;
 const ACCOUNTS_SCHEMA = 2;
 const SESSION_EXPIRY_SCHEMA = 5;
+/** The migration that added the clock records' MAC columns (its number once every migration before it is in). */
+const TIME_RECORD_MAC_SCHEMA = migrations.indexOf(timeRecordMacsSchema) + 1;
 
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const now = deps.clock.now();
@@ -90,7 +95,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     try {
       const version = database.section.schemaVersion ?? 0;
       const list = version >= ACCOUNTS_SCHEMA ? guarded('accounts', () => new AccountStore(db, deps.clock).list()) : undefined;
-      const clockCheck = version >= CORE_SCHEMA ? guarded('clock records', () => clockFacts(db, now, policy)) : undefined;
+      const recordMac = keychain.reachable && version >= TIME_RECORD_MAC_SCHEMA ? await readRecordMac(deps.secrets).catch(() => undefined) : undefined;
+      const clockCheck = version >= CORE_SCHEMA ? guarded('clock records', () => clockFacts(db, now, policy, recordMac)) : undefined;
       const jwksCheck = policy && version >= CORE_SCHEMA ? guarded('cached key set', () => jwksFacts(db, deps.clock, now, policy, list?.value?.length ?? 0)) : undefined;
 
       jwks = jwksCheck?.value?.section ?? sectionOr(jwksCheck?.failure, { ...emptyJwks(policy), ...skipped(policy ? 'the database has no key cache yet' : 'no valid policy') });
@@ -204,9 +210,16 @@ function emptyClock(now: Date): Omit<ClockSection, keyof SectionBase> {
   };
 }
 
-function clockFacts(db: Database, now: Date, policy: Policy | undefined): ClockCheck {
+/** The clock records as stored; with the record MAC key, also whether they verify (read-only: `protect` writes only for a new key). */
+function clockFacts(db: Database, now: Date, policy: Policy | undefined, mac: RecordMac | undefined): ClockCheck {
   const times = new TimeRecords(db);
-  return checkClock({ now, lastServerTime: times.lastServerTime(), trustedNow: times.trustedNow(now), highWater: times.highWater(), policy });
+  let recordsTampered = false;
+  if (mac) {
+    const verified = new TimeRecords(db);
+    verified.protect(mac, false);
+    recordsTampered = verified.integrity() === 'tampered';
+  }
+  return checkClock({ now, lastServerTime: times.lastServerTime(), trustedNow: times.trustedNow(now), highWater: times.highWater(), policy, recordsTampered });
 }
 
 function jwksFacts(db: Database, clock: Clock, now: Date, policy: Policy, accountCount: number): JwksCheck {

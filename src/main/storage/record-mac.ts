@@ -34,10 +34,16 @@ export class RecordMac {
  * TimeRecords.protect for what that means). Rejects with `keychain_unavailable` like every keychain call.
  */
 export async function openRecordMac(secrets: SecretStore): Promise<{ mac: RecordMac; created: boolean }> {
-  const stored = await secrets.get(RECORD_MAC_KEY_ENTRY);
-  const key = stored === null ? undefined : Buffer.from(stored, 'base64');
-  if (key && key.length === KEY_BYTES && key.toString('base64') === stored) return { mac: new RecordMac(key), created: false };
+  const existing = await readRecordMac(secrets);
+  if (existing) return { mac: existing, created: false };
   const fresh = randomBytes(KEY_BYTES);
   await secrets.set(RECORD_MAC_KEY_ENTRY, fresh.toString('base64'));
   return { mac: new RecordMac(fresh), created: true };
+}
+
+/** The installation's record MAC key if the keychain holds a well-formed one; never creates it (doctor). */
+export async function readRecordMac(secrets: SecretStore): Promise<RecordMac | undefined> {
+  const stored = await secrets.get(RECORD_MAC_KEY_ENTRY);
+  const key = stored === null ? undefined : Buffer.from(stored, 'base64');
+  return key && key.length === KEY_BYTES && key.toString('base64') === stored ? new RecordMac(key) : undefined;
 }

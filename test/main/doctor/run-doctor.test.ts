@@ -9,7 +9,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../../src/main/doctor/doctor-report';
 import { runDoctor, type DoctorDeps } from '../../../src/main/doctor/run-doctor';
 import type { SecretStore } from '../../../src/main/secrets/secret-store';
-import { migrate, schemaVersion } from '../../../src/main/storage/database';
+import { migrate, openDatabase, schemaVersion } from '../../../src/main/storage/database';
+import { TimeRecords } from '../../../src/main/storage/time-records';
 import { migrations } from '../../../src/main/storage/migrations';
 import { DAY_MS, HOUR_MS, ISSUER, TOKENS, installDoctorDeps, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, tokensExpiringAt, unreachableSecretStore, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
 
@@ -147,6 +148,26 @@ describe('runDoctor', () => {
       expect.objectContaining({ section: 'accounts', code: 'clock_rollback', accountId: id }),
     ]);
     expect(report.accounts.accounts[0]!.offline).toMatchObject({ decision: 'denied', reason: 'clock_rollback', holdsUntil: null, endsWith: 'online_check_in' });
+  });
+
+  it('clock records edited outside FieldKey: clock_records_tampered, and every account denied as the app would', async () => {
+    const [id] = await seed();
+    // The app signs the records under the keychain's key (here the first start after an upgrade).
+    const db = openDatabase(install.dbFile);
+    await new TimeRecords(db).protectWith(secrets);
+    db.close();
+    expect((await runDoctor(deps())).healthy).toBe(true);
+
+    const raw = new BetterSqlite3(install.dbFile);
+    raw.exec('UPDATE check_ins SET at_local = at_local + 86400000');
+    raw.close();
+    const report = await runDoctor(deps());
+    expect(report.clock).toMatchObject({ status: 'problem', trusted: false, rollbackBecause: 'invalid_reading' });
+    expect(report.problems).toEqual([
+      expect.objectContaining({ section: 'clock', code: 'clock_records_tampered', accountId: null }),
+      expect.objectContaining({ section: 'accounts', code: 'clock_rollback', accountId: id }),
+    ]);
+    expect(report.accounts.accounts[0]!.offline).toMatchObject({ decision: 'denied', reason: 'clock_rollback' });
   });
 
   it('an overdue check-in is check_in_overdue, with when it was due', async () => {
