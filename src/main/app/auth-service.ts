@@ -30,7 +30,9 @@ import type { AccountView, AppState, Notice, SignInPurpose } from '../../shared/
 import { FieldKeyError, isFieldKeyError } from '../../shared/errors';
 import type { Account } from '../accounts/account-store';
 import { AuditLog } from '../audit/audit-log';
+import { AuditHeadMirror } from '../audit/audit-keying';
 import { keychainService } from '../environment';
+import { openRecordMac, type RecordMac } from '../storage/record-mac';
 import type { SignInResult } from '../oauth/sign-in';
 import { flushRevocations, signOut as revokeAndWipe } from '../oauth/sign-out';
 import type { Policy } from '../policy/policy-types';
@@ -78,14 +80,18 @@ export interface AuthServiceOptions extends PolicyLoadOptions {
 export const createAuthService: CreateAuthService = (deps) => createAuthServiceWith(deps, {});
 
 export async function createAuthServiceWith(deps: AuthServiceDeps, options: AuthServiceOptions): Promise<AuthService> {
-  const audit = new AuthAudit(new AuditLog(deps.db, deps.clock), deps.log);
+  const secrets = options.secrets ?? createKeytarSecretStore({ service: keychainService(deps.env), platform: deps.platform });
+  const recordKey = await openRecordMac(secrets).catch((error: unknown) => void deps.log(`local records not keyed: ${errorCode(error)}`));
+  const auditLog = new AuditLog(deps.db, deps.clock);
+  if (recordKey) auditLog.keyWith(recordKey.mac, new AuditHeadMirror(secrets, (error) => deps.log(`audit head not mirrored: ${errorCode(error)}`)));
+  const audit = new AuthAudit(auditLog, deps.log);
   const configuration = await loadConfiguration(deps.env, deps.platform, options);
   if (!configuration.ok) {
     deps.log(`policy refused (${configuration.code}); FieldKey stays misconfigured until IT fixes it`);
     audit.record('policy_invalid', null, policyInvalidDetails(configuration));
     return misconfiguredService(deriveState({ configuration: configuration.facts, accounts: [], notice: null }));
   }
-  const service = new ComposedAuthService(deps, configuration, audit, options);
+  const service = new ComposedAuthService(deps, configuration, audit, { ...options, secrets }, recordKey);
   await service.start();
   return service;
 }
@@ -105,8 +111,6 @@ class ComposedAuthService implements AuthService {
   private readonly policy: Policy;
   private readonly idp: IdpClient;
   private readonly vault: SessionVault;
-  /** The clock records signed and checked under the keychain's record MAC key (awaited by `start`). */
-  private readonly recordsProtected: Promise<void>;
   private readonly watch: NetworkWatch;
   private readonly decisionTimer: DecisionTimer;
   private readonly publisher: StatePublisher;
@@ -135,6 +139,7 @@ class ComposedAuthService implements AuthService {
     private readonly configuration: Extract<Configuration, { ok: true }>,
     private readonly audit: AuthAudit,
     private readonly options: AuthServiceOptions,
+    recordKey?: { mac: RecordMac; created: boolean },
   ) {
     this.policy = configuration.loaded.policy;
     const secrets = options.secrets ?? createKeytarSecretStore({ service: keychainService(deps.env), platform: deps.platform });
@@ -146,7 +151,7 @@ class ComposedAuthService implements AuthService {
       secrets,
       ...(options.httpTimeoutMs !== undefined ? { timeoutMs: options.httpTimeoutMs } : {}),
     });
-    this.recordsProtected = this.idp.times.protectWith(secrets).catch((error: unknown) => deps.log(`clock records not protected: ${errorCode(error)}`));
+    if (recordKey) this.idp.times.protect(recordKey.mac, recordKey.created);
     this.vault = createSessionVault({ db: deps.db, policy: this.policy, clock: deps.clock, secrets });
     this.keys = new KeyRelease(this.vault);
     this.publisher = new StatePublisher({ status: 'signed-out', notice: null }, () => this.derive(), deps.log);
@@ -163,7 +168,6 @@ class ComposedAuthService implements AuthService {
   }
 
   async start(): Promise<void> {
-    await this.recordsProtected;
     const { loaded } = this.configuration;
     this.deps.log(`policy: issuer ${this.policy.issuer} (${loaded.source.kind})`);
     this.audit.applyRetention(this.policy);

@@ -5,13 +5,20 @@
  *
  * Exit status: export 0 written, 2 cannot run; verify 0 intact, 1 tampered (problems listed),
  * 2 cannot run (no database, unreadable, too new, no audit tables, bad arguments).
+ *
+ * `verify` also reads the installation's record MAC key and the head mirrored in the OS keychain
+ * (service from FIELDKEY_KEYCHAIN_SERVICE), so a truncated or recomputed log is reported too
+ * (audit-keying.ts); without a reachable keychain it checks the chain alone.
  */
 import { existsSync } from 'node:fs';
 import { AUDIT_EXPORT_FORMATS, exportLines, type AuditExportFormat } from '../audit/audit-export';
+import { readAuditKeys, type AuditKeys } from '../audit/audit-keying';
 import { auditEvents } from '../audit/audit-log';
 import { hasAuditTables } from '../audit/audit-rows';
 import { verifyChain } from '../audit/verify-chain';
-import { databaseFile } from '../environment';
+import { databaseFile, keychainService } from '../environment';
+import { createKeytarSecretStore } from '../secrets/keytar-secret-store';
+import type { SecretStore } from '../secrets/secret-store';
 import { openDatabase, type Database } from '../storage/database';
 import { isFieldKeyError } from '../../shared/errors';
 import { EXIT_USAGE, writeLine, type CliIo, type Command } from './cli-io';
@@ -27,7 +34,23 @@ type Parsed =
   | { action: 'help' }
   | { error: string };
 
-export const auditCommand: Command = async (args, io) => {
+/** How long `verify` waits for the keychain before checking the chain alone. */
+const KEYCHAIN_TIMEOUT_MS = 5000;
+
+/** What the command reaches besides its io; tests replace it. */
+export interface AuditCommandDeps {
+  /** The keychain for a service name; default: the OS keychain through keytar. */
+  secretStore?: (service: string) => SecretStore;
+}
+
+export function createAuditCommand(deps: AuditCommandDeps = {}): Command {
+  const secretStore = deps.secretStore ?? ((service: string) => createKeytarSecretStore({ service }));
+  return (args, io) => runAudit(args, io, () => secretStore(keychainService(io.env)));
+}
+
+export const auditCommand: Command = createAuditCommand();
+
+async function runAudit(args: string[], io: CliIo, secrets: () => SecretStore): Promise<number> {
   const parsed = parse(args);
   if ('error' in parsed) {
     writeLine(io.stderr, `fieldkey audit: ${parsed.error}\n${USAGE}`);
@@ -40,14 +63,27 @@ export const auditCommand: Command = async (args, io) => {
   const opened = openAuditDatabase(io);
   if (!opened) return EXIT_USAGE;
   try {
-    return parsed.action === 'export' ? runExport(opened, parsed.format, parsed.since, io) : runVerify(opened, parsed.json, io);
+    return parsed.action === 'export' ? runExport(opened, parsed.format, parsed.since, io) : runVerify(opened, parsed.json, io, await keysWithin(secrets));
   } catch (error) {
     writeLine(io.stderr, `fieldkey audit: cannot read the audit log${isFieldKeyError(error) ? `: ${error.message}` : ' (the database may be damaged; run fieldkey doctor)'}.`);
     return EXIT_USAGE;
   } finally {
     opened.close();
   }
-};
+}
+
+/** The keyed-check inputs from the keychain, or none when it cannot be read in time. */
+async function keysWithin(secrets: () => SecretStore): Promise<AuditKeys> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<AuditKeys>((resolve) => {
+    timer = setTimeout(() => resolve({}), KEYCHAIN_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([readAuditKeys(secrets()).catch((): AuditKeys => ({})), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function parse(args: string[]): Parsed {
   const [action, ...rest] = args;
@@ -126,8 +162,8 @@ function runExport(db: Database, format: AuditExportFormat, since: Date | undefi
   return 0;
 }
 
-function runVerify(db: Database, json: boolean, io: CliIo): number {
-  const result = verifyChain(db);
+function runVerify(db: Database, json: boolean, io: CliIo, keys: AuditKeys): number {
+  const result = verifyChain(db, keys);
   if (json) {
     writeLine(io.stdout, JSON.stringify(result, null, 2));
   } else if (result.ok) {
@@ -135,6 +171,7 @@ function runVerify(db: Database, json: boolean, io: CliIo): number {
     const lines = [`audit log intact: ${result.rows} row(s) (${span}).`];
     if (result.head) lines.push(`head: seq ${result.head.seq}, hash ${result.head.hash}`);
     if (result.anchor.seq > 0) lines.push(`rows up to seq ${result.anchor.seq} were removed by retention (anchor hash ${result.anchor.hash}).`);
+    if (keys.head) lines.push(`the head kept in the keychain (seq ${keys.head.seq}) matches.`);
     writeLine(io.stdout, lines.join('\n'));
   } else {
     const lines = [`audit log TAMPERED: ${result.problems.length} problem(s) in ${result.rows} row(s):`];

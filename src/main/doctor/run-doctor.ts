@@ -9,6 +9,7 @@
  * `exp` stored in clear beside it, when the schema and the row have one).
  */
 import { AccountStore, type Account } from '../accounts/account-store';
+import { readAuditKeys, type AuditKeys } from '../audit/audit-keying';
 import type { Clock } from '../clock';
 import type { LoadedPolicy } from '../policy/load-policy';
 import type { Policy } from '../policy/policy-types';
@@ -19,7 +20,7 @@ import type { Database } from '../storage/database';
 import { JwksStore } from '../storage/jwks-store';
 import { migrations } from '../storage/migrations';
 import { timeRecordMacsSchema } from '../storage/migrations/007-time-record-macs';
-import { readRecordMac, type RecordMac } from '../storage/record-mac';
+import type { RecordMac } from '../storage/record-mac';
 import { TimeRecords } from '../storage/time-records';
 import { checkAccount } from './account-check';
 import { checkAudit, retentionOf, type RetentionPolicy } from './audit-check';
@@ -95,8 +96,9 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     try {
       const version = database.section.schemaVersion ?? 0;
       const list = version >= ACCOUNTS_SCHEMA ? guarded('accounts', () => new AccountStore(db, deps.clock).list()) : undefined;
-      const recordMac = keychain.reachable && version >= TIME_RECORD_MAC_SCHEMA ? await readRecordMac(deps.secrets).catch(() => undefined) : undefined;
-      const clockCheck = version >= CORE_SCHEMA ? guarded('clock records', () => clockFacts(db, now, policy, recordMac)) : undefined;
+      // The installation's record MAC key and audit head, from the keychain (read only, never created).
+      const keys: AuditKeys = keychain.reachable && version >= TIME_RECORD_MAC_SCHEMA ? await readAuditKeys(deps.secrets).catch((): AuditKeys => ({})) : {};
+      const clockCheck = version >= CORE_SCHEMA ? guarded('clock records', () => clockFacts(db, now, policy, keys.mac)) : undefined;
       const jwksCheck = policy && version >= CORE_SCHEMA ? guarded('cached key set', () => jwksFacts(db, deps.clock, now, policy, list?.value?.length ?? 0)) : undefined;
 
       jwks = jwksCheck?.value?.section ?? sectionOr(jwksCheck?.failure, { ...emptyJwks(policy), ...skipped(policy ? 'the database has no key cache yet' : 'no valid policy') });
@@ -113,7 +115,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       } else {
         accounts = { ...checked([list.failure!]), ...noAccounts };
       }
-      const auditCheck = guarded('audit log', () => checkAudit(db, policy));
+      const auditCheck = guarded('audit log', () => checkAudit(db, policy, keys));
       audit = auditCheck.value ?? { ...emptyAudit(policy), ...checked([auditCheck.failure!]), present: true };
     } finally {
       db.close();

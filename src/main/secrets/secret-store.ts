@@ -10,7 +10,8 @@
  *   change) has not yet committed or replaced the current one; normally absent;
  * - `<accountId>/attempts`: the mirror of the failed-unlock counter (a few dozen characters);
  * - `fieldkey/record-mac-key`: one per installation, the key that authenticates the clock-trust
- *   records in the database (storage/record-mac.ts), base64 (44 characters).
+ *   records in the database (storage/record-mac.ts), base64 (44 characters);
+ * - `fieldkey/audit-head`: the audit log's newest seq and hash as last written (audit/audit-keying.ts).
  * Both stay far below Windows Credential Manager's 2.5 KB limit.
  *
  * Every method rejects with `FieldKeyError('keychain_unavailable')` when no keychain is reachable;
@@ -36,6 +37,7 @@ export function pendingDeviceKeyEntry(accountId: string): string {
 }
 
 export const RECORD_MAC_KEY_ENTRY = 'fieldkey/record-mac-key';
+export const AUDIT_HEAD_ENTRY = 'fieldkey/audit-head';
 
 export function attemptsEntry(accountId: string): string {
   return `${accountId}/attempts`;

@@ -6,6 +6,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AuditHeadMirror } from '../../../src/main/audit/audit-keying';
 import type { DoctorReport } from '../../../src/main/doctor/doctor-report';
 import { runDoctor, type DoctorDeps } from '../../../src/main/doctor/run-doctor';
 import type { SecretStore } from '../../../src/main/secrets/secret-store';
@@ -248,6 +249,26 @@ describe('runDoctor', () => {
     const after = new BetterSqlite3(install.dbFile, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(1);
     after.close();
+  });
+
+  it('an audit log whose newest rows were removed: audit_tampered by the head mirrored in the keychain', async () => {
+    await seed({ auditEvents: 5 });
+    const db = openDatabase(install.dbFile);
+    const head = db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string };
+    db.close();
+    const mirror = new AuditHeadMirror(secrets, (error) => {
+      throw error;
+    });
+    mirror.record(head);
+    await mirror.settle();
+    expect(codes(await runDoctor(deps()))).toEqual([]);
+
+    const raw = new BetterSqlite3(install.dbFile);
+    raw.exec('DROP TRIGGER audit_events_append_only_delete; DELETE FROM audit_events WHERE seq > 3;');
+    raw.close();
+    const report = await runDoctor(deps());
+    expect(codes(report)).toEqual(['audit_tampered']);
+    expect(report.audit).toMatchObject({ intact: false, rows: 3, problemCount: 1, problems: [{ seq: 5, problem: 'deleted' }] });
   });
 
   it('a tampered audit chain: audit_tampered with the rows concerned', async () => {
