@@ -13,9 +13,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultArgon2Lanes, type Argon2Params } from '../src/main/secrets/argon2-params';
-import { createKeytarSecretStore } from '../src/main/secrets/keytar-secret-store';
-import { openDatabase } from '../src/main/storage/database';
+import { defaultArgon2Lanes, type Argon2Params } from '../src/main/core/secrets/argon2-params';
+import { createKeytarSecretStore } from '../src/main/adapters/keychain/keytar-secret-store';
+import { openDatabase } from '../src/main/adapters/sqlite/database';
 import type { BenchResult } from './harness';
 import { describeParams, pairedSamples, sealedAccount } from './vault-unlock';
 

@@ -18,11 +18,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { OWASP_FLOOR, type Argon2Params } from '../src/main/secrets/argon2-params';
-import { argon2ParamsFromPolicy } from '../src/main/secrets/kdf-calibration';
-import { createKeytarSecretStore } from '../src/main/secrets/keytar-secret-store';
-import type { SecretStore } from '../src/main/secrets/secret-store';
-import { openDatabase, type Database } from '../src/main/storage/database';
+import { OWASP_FLOOR, type Argon2Params } from '../src/main/core/secrets/argon2-params';
+import { argon2ParamsFromPolicy } from '../src/main/core/secrets/kdf-calibration';
+import { createKeytarSecretStore } from '../src/main/adapters/keychain/keytar-secret-store';
+import type { SecretStore } from '../src/main/core/secrets/secret-store';
+import { openDatabase, type Database } from '../src/main/adapters/sqlite/database';
 import type { BenchResult } from './harness';
 import { describeParams, pairedSamples, pause, PIN, sealedAccount } from './vault-unlock';
 

@@ -3,11 +3,11 @@
  * keychain, with fixed Argon2id parameters, and interleaved paired samples of two timed tasks.
  */
 import { performance } from 'node:perf_hooks';
-import { systemClock } from '../src/main/clock';
-import type { Argon2Params } from '../src/main/secrets/argon2-params';
-import type { SecretStore } from '../src/main/secrets/secret-store';
-import { SessionVault } from '../src/main/secrets/session-vault';
-import type { Database } from '../src/main/storage/database';
+import { systemClock } from '../src/main/core/clock';
+import type { Argon2Params } from '../src/main/core/secrets/argon2-params';
+import type { SecretStore } from '../src/main/core/secrets/secret-store';
+import { SessionVault } from '../src/main/core/secrets/session-vault';
+import type { Database } from '../src/main/adapters/sqlite/database';
 import { median } from './harness';
 
 export const PIN = '482915';

@@ -11,15 +11,15 @@
  * (audit-keying.ts); without a reachable keychain it checks the chain alone.
  */
 import { existsSync } from 'node:fs';
-import { AUDIT_EXPORT_FORMATS, exportLines, type AuditExportFormat } from '../audit/audit-export';
-import { readAuditKeys, type AuditKeys } from '../audit/audit-keying';
-import { auditEvents } from '../audit/audit-log';
-import { hasAuditTables } from '../audit/audit-rows';
-import { verifyChain } from '../audit/verify-chain';
-import { databaseFile, keychainService } from '../environment';
-import { createKeytarSecretStore } from '../secrets/keytar-secret-store';
-import type { SecretStore } from '../secrets/secret-store';
-import { openDatabase, type Database } from '../storage/database';
+import { AUDIT_EXPORT_FORMATS, exportLines, type AuditExportFormat } from '../core/audit/audit-export';
+import { readAuditKeys, type AuditKeys } from '../core/audit/audit-keying';
+import { auditEvents } from '../core/audit/audit-log';
+import { hasAuditTables } from '../core/audit/audit-rows';
+import { verifyChain } from '../core/audit/verify-chain';
+import { databaseFile, keychainService } from '../core/environment';
+import { createKeytarSecretStore } from '../adapters/keychain/keytar-secret-store';
+import type { SecretStore } from '../core/secrets/secret-store';
+import { openDatabase, type Database } from '../adapters/sqlite/database';
 import { isFieldKeyError } from '../../shared/errors';
 import { EXIT_USAGE, writeLine, type CliIo, type Command } from './cli-io';
 
