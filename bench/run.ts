@@ -10,6 +10,7 @@ import type { BenchResult } from './harness';
 const suites: Record<string, () => Promise<{ run(): Promise<BenchResult[]> }>> = {
   decision: () => import('./decision.bench'),
   unlock: () => import('./unlock.bench'),
+  'unlock-lanes': () => import('./unlock-lanes.bench'),
   online: () => import('./online.bench'),
 };
 

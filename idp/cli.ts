@@ -1,5 +1,6 @@
 /**
- * `npm run idp -- [--port N] [--data-dir DIR] [--access-token-ttl SECONDS] [--alg RS256|ES256|EdDSA] [--log]`
+ * `npm run idp -- [--port N] [--data-dir DIR] [--access-token-ttl SECONDS] [--alg RS256|ES256|EdDSA]
+ *   [--refresh-reuse-grace SECONDS] [--log]`
  *
  * Runs the demo IdP in the foreground until Ctrl-C. SIGUSR2 rotates the signing key (same as
  * `POST /admin/rotate-keys`). See idp/README.md.
@@ -19,6 +20,8 @@ import {
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_DATA_DIR = join(REPO_ROOT, '.fieldkey-idp');
+/** A grace window longer than a few minutes would make a stolen rotated refresh token useful. */
+const MAX_REFRESH_REUSE_GRACE_SECONDS = 300;
 
 const USAGE = `Usage: npm run idp -- [options]
 
@@ -26,6 +29,9 @@ const USAGE = `Usage: npm run idp -- [options]
   --data-dir DIR            keys and the grant store (default ${DEFAULT_DATA_DIR})
   --access-token-ttl SECS   access and ID token lifetime (default ${DEFAULT_ACCESS_TOKEN_TTL_SECONDS})
   --alg ALG                 signing algorithm: ${SIGNING_ALGS.join(', ')} (default RS256)
+  --refresh-reuse-grace SECS
+                            a just-rotated refresh token presented again within SECS (0 to 300)
+                            gets new tokens instead of revoking its grant (default 0: never)
   --log                     log every request (method, path, status)
   --help                    show this text
 `;
@@ -50,6 +56,7 @@ async function main(): Promise<void> {
         'data-dir': { type: 'string' },
         'access-token-ttl': { type: 'string' },
         alg: { type: 'string' },
+        'refresh-reuse-grace': { type: 'string' },
         log: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -66,6 +73,8 @@ async function main(): Promise<void> {
   const port = integer('port', values.port, DEFAULT_PORT, 0);
   if (port > 65535) fail('--port must be at most 65535');
   const accessTokenTtlSeconds = integer('access-token-ttl', values['access-token-ttl'], DEFAULT_ACCESS_TOKEN_TTL_SECONDS, 1);
+  const refreshReuseGraceSeconds = integer('refresh-reuse-grace', values['refresh-reuse-grace'], 0, 0);
+  if (refreshReuseGraceSeconds > MAX_REFRESH_REUSE_GRACE_SECONDS) fail(`--refresh-reuse-grace must be at most ${MAX_REFRESH_REUSE_GRACE_SECONDS}`);
   const alg = values.alg ?? 'RS256';
   if (!isSigningAlg(alg)) fail(`--alg must be one of ${SIGNING_ALGS.join(', ')}`);
 
@@ -77,6 +86,7 @@ async function main(): Promise<void> {
     dataDir: values['data-dir'] ?? DEFAULT_DATA_DIR,
     accessTokenTtlSeconds,
     alg,
+    refreshReuseGraceSeconds,
     log,
     logRequests: values.log,
   });
@@ -87,6 +97,7 @@ async function main(): Promise<void> {
       `  discovery     ${idp.issuer}/.well-known/openid-configuration`,
       `  client id     ${idp.clientId} (public, PKCE S256, redirect ${idp.redirectUri} on any port)`,
       `  signing       ${idp.signingAlg()} (kid ${idp.currentKid()}), access tokens live ${accessTokenTtlSeconds}s`,
+      `  refresh reuse ${refreshReuseGraceSeconds > 0 ? `honoured for ${refreshReuseGraceSeconds}s after a rotation` : 'revokes the grant'}`,
       `  data dir      ${idp.dataDir}`,
       `  users         ${idp.users.map((user) => `${user.username}/${user.password} [${user.roles.join(', ')}]`).join('  ')}`,
       `  rotate key    kill -USR2 ${process.pid}   or`,

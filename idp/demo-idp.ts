@@ -48,6 +48,13 @@ export interface DemoIdpOptions {
    * the demo IdP always serves.
    */
   revocationEndpoint?: boolean;
+  /**
+   * Seconds during which the refresh token just rotated, presented again, is honoured as the current
+   * one of its grant (new tokens) instead of revoking the grant, while the current one is unused:
+   * like FusionAuth's one-time-use grace period, for a client that never got the rotation answer.
+   * Default 0: every reuse revokes the grant.
+   */
+  refreshReuseGraceSeconds?: number;
 }
 
 export interface DemoIdp {
@@ -118,13 +125,17 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   if (!Number.isSafeInteger(accessTokenTtlSeconds) || accessTokenTtlSeconds <= 0) {
     throw new Error('accessTokenTtlSeconds must be a positive integer');
   }
+  const refreshReuseGraceSeconds = options.refreshReuseGraceSeconds ?? 0;
+  if (!Number.isSafeInteger(refreshReuseGraceSeconds) || refreshReuseGraceSeconds < 0) {
+    throw new Error('refreshReuseGraceSeconds must be a non-negative integer');
+  }
   const log = options.log ?? (() => {});
   let alg: SigningAlg = options.alg ?? 'RS256';
 
   ensurePrivateDir(dataDir);
   const keys = await SigningKeyStore.open(dataDir);
   const cookieKeys = loadOrCreateCookieKeys(dataDir);
-  const store = openOidcStore(join(dataDir, 'idp.sqlite'));
+  const store = openOidcStore(join(dataDir, 'idp.sqlite'), Date.now, { refreshReuseGraceSeconds });
   const adminSecret = randomBytes(32).toString('base64url');
   const adminSecretFile = join(dataDir, 'admin-secret');
   const roles = new RoleAssignments();
@@ -150,6 +161,11 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
     provider.proxy = false;
     provider.on('server_error', (_ctx: unknown, error: unknown) => {
       log(`server_error: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    // Emitted before the answer is written, so the link exists before the client could retry.
+    provider.on('grant.success', (ctx) => {
+      const { RotatedRefreshToken: rotated, RefreshToken: issued } = ctx.oidc.entities;
+      if (rotated && issued && rotated.jti !== issued.jti) store.recordRotation(rotated.jti, issued.jti);
     });
     current = { provider, handler: provider.callback() };
   };

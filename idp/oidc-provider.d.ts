@@ -60,6 +60,8 @@ declare module 'oidc-provider' {
       route?: string;
       client?: Client;
       params?: Record<string, unknown>;
+      /** The models a request worked on; after a refresh with rotation, the spent token and its successor. */
+      entities: { RefreshToken?: { jti: string }; RotatedRefreshToken?: { jti: string } };
     };
   }
 
@@ -158,6 +160,7 @@ declare module 'oidc-provider' {
       result: InteractionResults,
       options?: { mergeWithLastSubmission?: boolean },
     ): Promise<void>;
+    on(event: 'grant.success', listener: (ctx: KoaContextWithOIDC) => void): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
   }
 }

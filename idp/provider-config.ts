@@ -44,7 +44,8 @@ async function renderError(ctx: KoaContextWithOIDC, out: ErrorOut): Promise<void
 /**
  * oidc-provider configuration shaped like a FusionAuth application: JWT access tokens whose `aud`
  * is the client id and that carry `roles`, rotating one-time-use refresh tokens for offline_access
- * (reusing a rotated one revokes the whole grant: oidc-provider's own behaviour), PKCE S256 required,
+ * (reusing a rotated one revokes the whole grant: oidc-provider's own behaviour; the store's optional
+ * reuse grace window, sqlite-adapter.ts, lets the just-rotated one through), PKCE S256 required,
  * revocation, and the RFC 9207 `iss` authorization response parameter (always on in oidc-provider 9).
  */
 export function providerConfiguration(settings: ProviderSettings): Configuration {

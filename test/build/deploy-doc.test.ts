@@ -153,6 +153,7 @@ describe('docs/deploy.md matches FieldKey', () => {
     ['readOnlyHours', DEFAULT_POLICY_FIELDS.readOnlyHours === null ? 'none (until the check-in)' : DEFAULT_POLICY_FIELDS.readOnlyHours],
     ['checkInIntervalDays', DEFAULT_POLICY_FIELDS.checkInIntervalDays],
     ['jwksRefreshDays', DEFAULT_POLICY_FIELDS.jwksRefreshDays],
+    ['refreshRetryWindowSeconds', DEFAULT_POLICY_FIELDS.refreshRetryWindowSeconds],
     ['clockSkewSeconds', DEFAULT_POLICY_FIELDS.clockSkewSeconds],
     ['pin.maxAttempts', DEFAULT_POLICY_FIELDS.pin.maxAttempts],
   ])('the trade-off table gives the default of %s (%s)', (field, value) => {

@@ -25,9 +25,10 @@ describe('npm run idp', () => {
   it('starts on the given port and data dir, rotates on SIGUSR2 and stops on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fieldkey-idp-cli-'));
     dirs.push(dataDir);
-    const idp = run(['--port', '0', '--data-dir', dataDir, '--alg', 'ES256', '--access-token-ttl', '60']);
+    const idp = run(['--port', '0', '--data-dir', dataDir, '--alg', 'ES256', '--access-token-ttl', '60', '--refresh-reuse-grace', '45']);
     const issuer = await until(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(idp.stdout())?.[1]);
     expect(idp.stdout()).toContain('signing       ES256');
+    expect(idp.stdout()).toContain('refresh reuse honoured for 45s after a rotation');
     expect(idp.stdout()).toContain('tech1/fieldkey-demo-1');
     expect(idp.stdout()).not.toMatch(/Bearer [A-Za-z0-9_-]{20,}/);
 
@@ -53,6 +54,8 @@ describe('npm run idp', () => {
     [['--alg', 'HS256'], /--alg must be one of RS256, ES256, EdDSA/],
     [['--port', 'abc'], /--port must be an integer/],
     [['--access-token-ttl', '0'], /--access-token-ttl must be an integer >= 1/],
+    [['--refresh-reuse-grace', '1.5'], /--refresh-reuse-grace must be an integer >= 0/],
+    [['--refresh-reuse-grace', '301'], /--refresh-reuse-grace must be at most 300/],
     [['--bogus'], /Unknown option/],
   ])('refuses %j with usage and exit code 2', async (args, message) => {
     const idp = run(args);

@@ -105,3 +105,45 @@ describe('oidc-provider SQLite adapter', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });
+
+describe('refresh token reuse grace window', () => {
+  let graceStore: OidcStore;
+  beforeEach(() => {
+    graceStore = openOidcStore(join(dir, 'grace.sqlite'), () => now, { refreshReuseGraceSeconds: 30 });
+  });
+  afterEach(() => graceStore.close());
+
+  /** rt1 rotated into rt2 now, as oidc-provider's refresh grant does it. */
+  async function rotate(store: OidcStore): Promise<void> {
+    const tokens = store.adapterFor('RefreshToken');
+    await tokens.upsert('rt1', { jti: 'rt1', grantId: 'g1' }, 3600);
+    await tokens.consume('rt1');
+    await tokens.upsert('rt2', { jti: 'rt2', grantId: 'g1' }, 3600);
+    store.recordRotation('rt1', 'rt2');
+  }
+
+  it('finds a just-rotated token as its unused successor inside the window only', async () => {
+    await rotate(graceStore);
+    const tokens = graceStore.adapterFor('RefreshToken');
+    expect(await tokens.find('rt1')).toEqual({ jti: 'rt2', grantId: 'g1' });
+    now += 29_000;
+    expect(await tokens.find('rt1')).toEqual({ jti: 'rt2', grantId: 'g1' });
+    now += 1_000;
+    expect(await tokens.find('rt1')).toMatchObject({ jti: 'rt1', consumed: expect.any(Number) });
+    expect(graceStore.sweepExpired()).toBe(1);
+  });
+
+  it('finds the spent token as stored once its successor is used or gone', async () => {
+    await rotate(graceStore);
+    const tokens = graceStore.adapterFor('RefreshToken');
+    await tokens.consume('rt2');
+    expect(await tokens.find('rt1')).toMatchObject({ jti: 'rt1', consumed: expect.any(Number) });
+    await tokens.revokeByGrantId('g1');
+    expect(await tokens.find('rt1')).toBeUndefined();
+  });
+
+  it('keeps no window without the option: a spent token is always found spent', async () => {
+    await rotate(store);
+    expect(await store.adapterFor('RefreshToken').find('rt1')).toMatchObject({ jti: 'rt1', consumed: expect.any(Number) });
+  });
+});

@@ -7,13 +7,20 @@
  *
  * Exit status: export 0 written, 2 cannot run; verify 0 intact, 1 tampered (problems listed),
  * 2 cannot run (no database, unreadable, too new, no audit tables, bad arguments).
+ *
+ * `verify` also reads the installation's record MAC key and the head mirrored in the OS keychain
+ * (service from FIELDKEY_KEYCHAIN_SERVICE), so a truncated or recomputed log is reported too
+ * (audit-keying.ts); without a reachable keychain it checks the chain alone.
  */
 import { existsSync } from 'node:fs';
 import { AUDIT_EXPORT_FORMATS, exportLines, type AuditExportFormat } from '../core/audit/audit-export';
+import { readAuditKeys, type AuditKeys } from '../core/audit/audit-keying';
 import { auditEvents } from '../core/audit/audit-log';
 import { hasAuditTables } from '../core/audit/audit-rows';
 import { verifyChain } from '../core/audit/verify-chain';
-import { databaseFile } from '../core/environment';
+import { databaseFile, keychainService } from '../core/environment';
+import { createKeytarSecretStore } from '../adapters/keychain/keytar-secret-store';
+import type { SecretStore } from '../core/secrets/secret-store';
 import { openDatabase, type Database } from '../adapters/sqlite/database';
 import { isFieldKeyError, type ErrorData } from '../../shared/errors';
 import { EXIT_USAGE, USAGE_ERROR, writeError, writeLine, type CliIo, type Command } from './cli-io';
@@ -38,7 +45,23 @@ type Parsed =
   | { action: 'help' }
   | { error: string };
 
-export const auditCommand: Command = async (args, io) => {
+/** How long `verify` waits for the keychain before checking the chain alone. */
+const KEYCHAIN_TIMEOUT_MS = 5000;
+
+/** What the command reaches besides its io; tests replace it. */
+export interface AuditCommandDeps {
+  /** The keychain for a service name; default: the OS keychain through keytar. */
+  secretStore?: (service: string) => SecretStore;
+}
+
+export function createAuditCommand(deps: AuditCommandDeps = {}): Command {
+  const secretStore = deps.secretStore ?? ((service: string) => createKeytarSecretStore({ service }));
+  return (args, io) => runAudit(args, io, () => secretStore(keychainService(io.env)));
+}
+
+export const auditCommand: Command = createAuditCommand();
+
+async function runAudit(args: string[], io: CliIo, secrets: () => SecretStore): Promise<number> {
   const parsed = parse(args);
   // `--json` belongs to verify; a mistake elsewhere on a line that asks for JSON still answers in JSON.
   const json = 'error' in parsed ? args[0] === 'verify' && args.includes('--json') : parsed.action === 'verify' && parsed.json;
@@ -55,7 +78,7 @@ export const auditCommand: Command = async (args, io) => {
   if ('error' in opened) return fail(opened.error);
   const db = opened.db;
   try {
-    return parsed.action === 'export' ? runExport(db, parsed.format, parsed.since, io) : runVerify(db, parsed.json, io);
+    return parsed.action === 'export' ? runExport(db, parsed.format, parsed.since, io) : runVerify(db, parsed.json, io, await keysWithin(secrets));
   } catch (error) {
     return fail({
       code: 'audit_unreadable',
@@ -64,7 +87,20 @@ export const auditCommand: Command = async (args, io) => {
   } finally {
     db.close();
   }
-};
+}
+
+/** The keyed-check inputs from the keychain, or none when it cannot be read in time. */
+async function keysWithin(secrets: () => SecretStore): Promise<AuditKeys> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<AuditKeys>((resolve) => {
+    timer = setTimeout(() => resolve({}), KEYCHAIN_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([readAuditKeys(secrets()).catch((): AuditKeys => ({})), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function parse(args: string[]): Parsed {
   const [action, ...rest] = args;
@@ -140,8 +176,8 @@ function runExport(db: Database, format: AuditExportFormat, since: Date | undefi
   return 0;
 }
 
-function runVerify(db: Database, json: boolean, io: CliIo): number {
-  const result = verifyChain(db);
+function runVerify(db: Database, json: boolean, io: CliIo, keys: AuditKeys): number {
+  const result = verifyChain(db, keys);
   if (json) {
     writeLine(io.stdout, JSON.stringify(result, null, 2));
   } else if (result.ok) {
@@ -149,6 +185,7 @@ function runVerify(db: Database, json: boolean, io: CliIo): number {
     const lines = [`audit log intact: ${result.rows} row(s) (${span}).`];
     if (result.head) lines.push(`head: seq ${result.head.seq}, hash ${result.head.hash}`);
     if (result.anchor.seq > 0) lines.push(`rows up to seq ${result.anchor.seq} were removed by retention (anchor hash ${result.anchor.hash}).`);
+    if (keys.head) lines.push(`the head kept in the keychain (seq ${keys.head.seq}) matches.`);
     writeLine(io.stdout, lines.join('\n'));
   } else {
     const lines = [`audit log TAMPERED: ${result.problems.length} problem(s) in ${result.rows} row(s):`];

@@ -6,15 +6,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../../helpers/cli-run';
 import { AuditLog } from '../../../src/main/core/audit/audit-log';
 import { main } from '../../../src/main/cli/index';
+import { AuditHeadMirror } from '../../../src/main/core/audit/audit-keying';
+import { createKeytarSecretStore } from '../../../src/main/adapters/keychain/keytar-secret-store';
 import { openDatabase } from '../../../src/main/adapters/sqlite/database';
 import { schemaVersion } from '../../../src/main/core/records/schema';
+import { openRecordMac } from '../../../src/main/core/records/record-mac';
+import { uniqueService } from '../core/secrets/vault-fixtures';
 import { movableClock, tempDir } from '../../helpers/temp-database';
 
 let dir: string;
 let cleanup: () => void;
 let file: string;
 
-function run(args: string[], env: Record<string, string | undefined> = { FIELDKEY_DATA_DIR: dir }): Promise<CliRun> {
+/** A keychain service of this test file's own, so verify never reads another install's keychain. */
+const service = uniqueService('audit-cli');
+
+function run(args: string[], env: Record<string, string | undefined> = { FIELDKEY_DATA_DIR: dir, FIELDKEY_KEYCHAIN_SERVICE: service }): Promise<CliRun> {
   return runCli(main, args, { env });
 }
 
@@ -33,6 +40,20 @@ function seed(): void {
   db.close();
 }
 
+/** Like `seed`, with the log keyed as the app keys it: row MACs and the head mirrored in the keychain. */
+async function seedKeyed(): Promise<void> {
+  const db = openDatabase(file);
+  const secrets = createKeytarSecretStore({ service });
+  const log = new AuditLog(db, movableClock('2025-03-01T08:00:00Z'));
+  const mirror = new AuditHeadMirror(secrets, (error) => {
+    throw error;
+  });
+  log.keyWith((await openRecordMac(secrets)).mac, mirror);
+  for (let i = 0; i < 4; i++) log.append('unlock_ok', { account: 'https://idp|alice', details: { access: 'full' } });
+  await mirror.settle();
+  db.close();
+}
+
 function tamper(sql: string): void {
   const raw = new BetterSqlite3(file);
   raw.exec(`DROP TRIGGER audit_events_append_only_update; DROP TRIGGER audit_events_append_only_delete;`);
@@ -44,7 +65,11 @@ beforeEach(() => {
   ({ dir, cleanup } = tempDir('fieldkey-audit-cli-'));
   file = join(dir, 'fieldkey.db');
 });
-afterEach(() => cleanup());
+afterEach(async () => {
+  const secrets = createKeytarSecretStore({ service });
+  for (const entry of await secrets.list()) await secrets.delete(entry);
+  cleanup();
+});
 
 describe('fieldkey audit verify', () => {
   it('exits 0 on an intact log and names the head', async () => {
@@ -52,6 +77,21 @@ describe('fieldkey audit verify', () => {
     const result = await run(['audit', 'verify']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^audit log intact: 4 row\(s\) \(seq 1\.\.4\)\.\nhead: seq 4, hash [0-9a-f]{64}\n$/);
+  });
+
+  it('with the keychain: names the mirrored head, and exits 1 on a log whose newest rows were removed', async () => {
+    await seedKeyed();
+    const intact = await run(['audit', 'verify']);
+    expect(intact).toMatchObject({ code: 0, stderr: '' });
+    expect(intact.stdout).toContain('the head kept in the keychain (seq 4) matches.');
+
+    tamper('DELETE FROM audit_events WHERE seq > 2;');
+    const truncated = await run(['audit', 'verify']);
+    expect(truncated.code).toBe(1);
+    expect(truncated.stdout).toBe(
+      'audit log TAMPERED: 1 problem(s) in 2 row(s):\n' +
+        '  seq 4: deleted (the log ends at seq 2, but the keychain holds a head at seq 4: the newest rows were removed)\n',
+    );
   });
 
   it('exits 0 on an empty log', async () => {

@@ -18,7 +18,9 @@ import { FieldKeyError } from '../../../shared/errors';
 import type { Database } from '../../adapters/sqlite/database';
 import { fromMillis, fromMillisOrNull, toMillis } from '../records/instants';
 import { TimeRecords } from '../records/time-records';
+import type { RecordMac } from '../records/record-mac';
 import { auditHash, canonicalDetails } from './audit-hash';
+import { auditRowMac } from './audit-keying';
 import { validateAccount, validateDetails, type AuditDetails, type AuditDetailsInput, type AuditEventType } from './audit-events';
 import { readAnchor, type AuditAnchor, type StoredAuditRow } from './audit-rows';
 import { verifyChain } from './verify-chain';
@@ -49,9 +51,17 @@ export interface PruneResult {
 
 const DAY_MS = 86_400_000;
 
+/** The insert of a keyed log (the `mac` column is migration 7's). */
+function keyedInsert(db: Database) {
+  return db.prepare<[number, string, string | null, number, number | null, string, string, string, Buffer]>(
+    `INSERT INTO audit_events (seq, type, account, at_local, at_trusted, details, prev_hash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+}
+
 export class AuditLog {
   private readonly times: TimeRecords;
   private readonly statements;
+  private keyed: { mac: RecordMac; mirror: { record(head: AuditAnchor): void }; insert: ReturnType<typeof keyedInsert> } | undefined;
 
   constructor(
     private readonly db: Database,
@@ -78,6 +88,14 @@ export class AuditLog {
   }
 
   /**
+   * From now on, every appended row carries its MAC under `mac` and its seq and hash go to `mirror`
+   * (the keychain's copy of the head, audit-keying.ts). Call it before the first append of a run.
+   */
+  keyWith(mac: RecordMac, mirror: { record(head: AuditAnchor): void }): void {
+    this.keyed = { mac, mirror, insert: keyedInsert(this.db) };
+  }
+
+  /**
    * Appends one event. Details are validated first (audit-events.ts): an unknown type fails with
    * `audit_event_unknown`, a refused detail with `audit_details_rejected`, and nothing is written.
    */
@@ -94,10 +112,13 @@ export class AuditLog {
       const seq = head.seq + 1;
       const fields = { type, account, at_local: atLocal, at_trusted: atTrusted, details: detailsJson, prev_hash: head.hash };
       const hash = auditHash(seq, fields);
-      this.statements.insert.run(seq, type, account, atLocal, atTrusted, detailsJson, head.hash, hash);
+      if (this.keyed) this.keyed.insert.run(seq, type, account, atLocal, atTrusted, detailsJson, head.hash, hash, auditRowMac(this.keyed.mac, seq, hash));
+      else this.statements.insert.run(seq, type, account, atLocal, atTrusted, detailsJson, head.hash, hash);
       return { seq, type, account, atLocal: fromMillis(atLocal), atTrusted: fromMillisOrNull(atTrusted), details, prevHash: head.hash, hash };
     });
-    return write.immediate();
+    const event = write.immediate();
+    this.keyed?.mirror.record({ seq: event.seq, hash: event.hash });
+    return event;
   }
 
   /** The events in seq order, optionally only those whose device time is at or after `since`. */

@@ -18,10 +18,12 @@
  * Limits, inherent to a chain without a secret: removing the newest rows, or removing the oldest
  * rows while moving the anchor as retention does, leaves a valid chain; and someone who recomputes
  * every hash after a change leaves a valid chain. The chain catches edits made without recomputing
- * the rest; the triggers stop accidents. Keep exports (or the head hash) elsewhere to compare.
+ * the rest; the triggers stop accidents. Given the installation's keys (`keys`: the record MAC key
+ * and the head mirrored in the keychain, audit-keying.ts), both are reported too.
  */
 import type { Database } from '../../adapters/sqlite/database';
 import { auditHash, GENESIS_HASH } from './audit-hash';
+import { verifyKeyed, type AuditKeys } from './audit-keying';
 import { readAllRows, readAnchorRow, type AuditAnchor, type StoredAuditRow } from './audit-rows';
 
 export type AuditProblemKind = 'edited' | 'deleted' | 'inserted' | 'reordered';
@@ -39,7 +41,7 @@ export type ChainVerification =
 /** How far from its own seq a row whose predecessor is gone is looked for. */
 const SEARCH_WINDOW = 8;
 
-export function verifyChain(db: Database): ChainVerification {
+export function verifyChain(db: Database, keys?: AuditKeys): ChainVerification {
   const stored = readAnchorRow(db);
   const anchor = stored ?? { seq: 0, hash: GENESIS_HASH };
   const rows = readAllRows(db);
@@ -106,6 +108,7 @@ export function verifyChain(db: Database): ChainVerification {
   });
 
   problems.push(...missingSeqs(rows, written, intact, anchor.seq));
+  if (keys) for (const found of verifyKeyed(db, keys)) if (!problems.some((p) => p.seq === found.seq)) problems.push(found);
   // By seq; at one seq, a missing row is named before what took its number.
   problems.sort((a, b) => a.seq - b.seq || Number(b.problem === 'deleted') - Number(a.problem === 'deleted'));
   if (problems.length > 0) return { ok: false, rows: rows.length, problems };

@@ -23,7 +23,9 @@
  * flushed and a stale JWKS re-fetched on every successful contact.
  */
 import type { AppState } from '../../../shared/app-state';
+import { AuditHeadMirror } from '../audit/audit-keying';
 import { AuditLog } from '../audit/audit-log';
+import { openRecordMac, type RecordMac } from '../records/record-mac';
 import { createSessionVault } from '../secrets/create-session-vault';
 import type { SecretStore } from '../secrets/secret-store';
 import { AuthAudit } from './auth-audit';
@@ -55,14 +57,19 @@ export interface AuthServiceOptions extends PolicyLoadOptions, CoordinatorTiming
 export const createAuthService: CreateAuthService = (deps) => createAuthServiceWith(deps, {});
 
 export async function createAuthServiceWith(deps: AuthServiceDeps, options: AuthServiceOptions): Promise<AuthService> {
-  const audit = new AuthAudit(new AuditLog(deps.db, deps.clock), deps.log);
+  const secrets = options.secrets ?? deps.secrets;
+  // The per-installation key that signs the clock records and the audit chain (records/record-mac.ts).
+  const recordKey = await openRecordMac(secrets).catch((error: unknown) => void deps.log(`local records not keyed: ${errorCode(error)}`));
+  const auditLog = new AuditLog(deps.db, deps.clock);
+  if (recordKey) auditLog.keyWith(recordKey.mac, new AuditHeadMirror(secrets, (error) => deps.log(`audit head not mirrored: ${errorCode(error)}`)));
+  const audit = new AuthAudit(auditLog, deps.log);
   const configuration = await loadConfiguration(deps.env, deps.platform, options);
   if (!configuration.ok) {
     deps.log(`policy refused (${configuration.code}); FieldKey stays misconfigured until IT fixes it`);
     audit.record('policy_invalid', null, policyInvalidDetails(configuration));
     return misconfiguredService(deriveState({ configuration: configuration.facts, accounts: [], notice: null }));
   }
-  const service = new ComposedAuthService(deps, configuration, audit, options);
+  const service = new ComposedAuthService(deps, configuration, audit, { ...options, secrets }, recordKey);
   await service.start();
   return service;
 }
@@ -73,7 +80,7 @@ class ComposedAuthService implements AuthService {
   private readonly signIn: SignInIntents;
   private readonly unlocks: UnlockIntents;
 
-  constructor(deps: AuthServiceDeps, configuration: Extract<Configuration, { ok: true }>, audit: AuthAudit, options: AuthServiceOptions) {
+  constructor(deps: AuthServiceDeps, configuration: Extract<Configuration, { ok: true }>, audit: AuthAudit, options: AuthServiceOptions, recordKey?: { mac: RecordMac; created: boolean }) {
     const policy = configuration.loaded.policy;
     const secrets = options.secrets ?? deps.secrets;
     const idp =
@@ -86,6 +93,7 @@ class ComposedAuthService implements AuthService {
         secrets,
         ...(options.httpTimeoutMs !== undefined ? { timeoutMs: options.httpTimeoutMs } : {}),
       });
+    if (recordKey) idp.times.protect(recordKey.mac, recordKey.created);
     const vault = options.vault ?? createSessionVault({ db: deps.db, policy, clock: deps.clock, secrets });
     this.c = new Coordinator({ deps, configuration, audit, vault, idp, timing: options });
     this.upkeep = new SessionUpkeep(this.c);

@@ -1,7 +1,9 @@
 /**
- * Doctor: the audit log's hash chain (verify-chain.ts, the same check as `fieldkey audit verify`),
- * and the policy's retention (which the app applies when it starts).
+ * Doctor: the audit log's hash chain (verify-chain.ts, the same check as `fieldkey audit verify`,
+ * keyed with the installation's key and mirrored head when the keychain has them), and the policy's
+ * retention (which the app applies when it starts).
  */
+import type { AuditKeys } from '../audit/audit-keying';
 import { hasAuditTables } from '../audit/audit-rows';
 import { verifyChain } from '../audit/verify-chain';
 import type { Policy } from '../policy/policy-types';
@@ -20,12 +22,13 @@ export const AUDIT_PROBLEMS_SHOWN = 20;
 
 const EMPTY = { intact: null, rows: null, headSeq: null, headHash: null, anchorSeq: null, problemCount: 0, problems: [] };
 
-export function checkAudit(db: Database, policy?: RetentionPolicy): AuditSection {
+/** `keys`: the installation's record MAC key and the head mirrored in the keychain, when readable. */
+export function checkAudit(db: Database, policy?: RetentionPolicy, keys?: AuditKeys): AuditSection {
   const retention = retentionOf(policy);
   if (!hasAuditTables(db)) {
     return { ...skipped('the database has no audit log yet; FieldKey adds it when it next starts'), present: false, ...EMPTY, retention };
   }
-  const result = verifyChain(db);
+  const result = verifyChain(db, keys);
   if (result.ok) {
     return {
       ...checked([]),

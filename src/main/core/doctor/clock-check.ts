@@ -16,7 +16,13 @@ export interface ClockCheckInput {
   highWater: Date | undefined;
   /** Undefined when no valid policy is in force: the skew is a policy setting, so nothing is judged. */
   policy: Pick<Policy, 'clockSkewSeconds'> | undefined;
+  /** True when the records fail their MACs (TimeRecords.integrity): the app does not trust the clock then. */
+  recordsTampered?: boolean;
 }
+
+const TAMPERED_MESSAGE =
+  'The clock records (server times, high-water mark, check-ins) were changed outside FieldKey or their key is not the ' +
+  "one in the keychain: the app does not trust the clock, and denies offline access until an online check-in.";
 
 export interface ClockCheck {
   section: ClockSection;
@@ -40,9 +46,15 @@ export function checkClock(input: ClockCheckInput): ClockCheck {
       section: { ...skipped('no valid policy (the tolerated clock skew is a policy setting)'), ...facts, skewSeconds: null, trusted: null, rollbackBecause: null, behindSeconds: null },
     };
   }
-  const trust = checkClockTrust({ now, ...(lastServerTime && { lastServerTime: lastServerTime.serverTime }), ...(highWater && { highWater }) }, policy);
   const findings: Finding[] = [];
-  if (!trust.trusted) findings.push(problem('clock_rollback', trust.message));
+  let trust: ClockTrust;
+  if (input.recordsTampered) {
+    trust = { trusted: false, because: 'invalid_reading', message: TAMPERED_MESSAGE };
+    findings.push(problem('clock_records_tampered', TAMPERED_MESSAGE));
+  } else {
+    trust = checkClockTrust({ now, ...(lastServerTime && { lastServerTime: lastServerTime.serverTime }), ...(highWater && { highWater }) }, policy);
+    if (!trust.trusted) findings.push(problem('clock_rollback', trust.message));
+  }
   if (!lastServerTime && !highWater) {
     findings.push(note('no_clock_records', 'No server time has been seen yet: the clock is checked from the first online sign-in on.'));
   }

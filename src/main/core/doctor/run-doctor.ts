@@ -9,6 +9,7 @@
  * `exp` stored in clear beside it, when the schema and the row have one).
  */
 import { AccountStore, type Account } from '../accounts/account-store';
+import { readAuditKeys, type AuditKeys } from '../audit/audit-keying';
 import type { Clock } from '../clock';
 import type { LoadedPolicy } from '../policy/load-policy';
 import type { Policy } from '../policy/policy-types';
@@ -17,6 +18,9 @@ import { sealedSessionFacts } from '../secrets/sealed-session-store';
 import type { SecretStore } from '../secrets/secret-store';
 import type { Database } from '../../adapters/sqlite/database';
 import { JwksStore } from '../records/jwks-store';
+import { migrations } from '../records/migrations';
+import { timeRecordMacsSchema } from '../records/migrations/007-time-record-macs';
+import type { RecordMac } from '../records/record-mac';
 import { TimeRecords } from '../records/time-records';
 import { checkAccount } from './account-check';
 import { checkAudit, retentionOf, type RetentionPolicy } from './audit-check';
@@ -65,6 +69,8 @@ export interface DoctorDeps {
 const CORE_SCHEMA = 1;
 const ACCOUNTS_SCHEMA = 2;
 const SESSION_EXPIRY_SCHEMA = 5;
+/** The migration that added the clock records' MAC columns (its number once every migration before it is in). */
+const TIME_RECORD_MAC_SCHEMA = migrations.indexOf(timeRecordMacsSchema) + 1;
 
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const now = deps.clock.now();
@@ -90,7 +96,9 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     try {
       const version = database.section.schemaVersion ?? 0;
       const list = version >= ACCOUNTS_SCHEMA ? guarded('accounts', () => new AccountStore(db, deps.clock).list()) : undefined;
-      const clockCheck = version >= CORE_SCHEMA ? guarded('clock records', () => clockFacts(db, now, policy)) : undefined;
+      // The installation's record MAC key and audit head, from the keychain (read only, never created).
+      const keys: AuditKeys = keychain.reachable && version >= TIME_RECORD_MAC_SCHEMA ? await readAuditKeys(deps.secrets).catch((): AuditKeys => ({})) : {};
+      const clockCheck = version >= CORE_SCHEMA ? guarded('clock records', () => clockFacts(db, now, policy, keys.mac)) : undefined;
       const jwksCheck = policy && version >= CORE_SCHEMA ? guarded('cached key set', () => jwksFacts(db, deps.clock, now, policy, list?.value?.length ?? 0)) : undefined;
 
       jwks = jwksCheck?.value?.section ?? sectionOr(jwksCheck?.failure, { ...emptyJwks(policy), ...skipped(policy ? 'the database has no key cache yet' : 'no valid policy') });
@@ -107,7 +115,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       } else {
         accounts = { ...checked([list.failure!]), ...noAccounts };
       }
-      const auditCheck = guarded('audit log', () => checkAudit(db, policy));
+      const auditCheck = guarded('audit log', () => checkAudit(db, policy, keys));
       audit = auditCheck.value ?? { ...emptyAudit(policy), ...checked([auditCheck.failure!]), present: true };
     } finally {
       db.close();
@@ -204,9 +212,16 @@ function emptyClock(now: Date): Omit<ClockSection, keyof SectionBase> {
   };
 }
 
-function clockFacts(db: Database, now: Date, policy: Policy | undefined): ClockCheck {
+/** The clock records as stored; with the record MAC key, also whether they verify (read-only: `protect` writes only for a new key). */
+function clockFacts(db: Database, now: Date, policy: Policy | undefined, mac: RecordMac | undefined): ClockCheck {
   const times = new TimeRecords(db);
-  return checkClock({ now, lastServerTime: times.lastServerTime(), trustedNow: times.trustedNow(now), highWater: times.highWater(), policy });
+  let recordsTampered = false;
+  if (mac) {
+    const verified = new TimeRecords(db);
+    verified.protect(mac, false);
+    recordsTampered = verified.integrity() === 'tampered';
+  }
+  return checkClock({ now, lastServerTime: times.lastServerTime(), trustedNow: times.trustedNow(now), highWater: times.highWater(), policy, recordsTampered });
 }
 
 function jwksFacts(db: Database, clock: Clock, now: Date, policy: Policy, accountCount: number): JwksCheck {

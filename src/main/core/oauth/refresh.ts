@@ -12,11 +12,14 @@
  * - `invalid_grant` means revoked, expired or reused: the account's sealed session is wiped (the
  *   injected `wipe`) and the error is `session_revoked`. A network failure (`offline`), a 5xx or
  *   any other non-OAuth answer (`idp_unavailable`) is not a revocation: nothing changes.
+ * - Lost answers: the IdP may rotate the refresh token and its answer never arrive. A transport
+ *   failure is retried once, with the same refresh token, within `refreshRetryWindowSeconds` of
+ *   sending; an IdP with a reuse grace period at least that long then answers with new tokens.
  * - Every success records the server time and an online check-in (online-check-in.ts).
  */
 import { decodeJwt } from 'jose';
-import { FieldKeyError } from '../../../shared/errors';
-import type { Clock } from '../clock';
+import { FieldKeyError, isNoConnection } from '../../../shared/errors';
+import { monotonicMs, type Clock } from '../clock';
 import type { Policy } from '../policy/policy-types';
 import type { SessionTokens } from '../secrets/session-tokens';
 import type { ProviderMetadata } from './discovery';
@@ -24,7 +27,7 @@ import type { HttpOptions } from './http-client';
 import { validateIdToken, type SigningKeys } from './id-token';
 import { checkOfflineToken } from './offline-token-check';
 import { recordExchange, type TimeRecorder } from './online-check-in';
-import { postTokenRequest, TokenEndpointError } from './token-endpoint';
+import { postTokenRequest, TokenEndpointError, type TokenEndpointAnswer } from './token-endpoint';
 import { parseTokenResponse, refreshTokenOf } from './token-response';
 
 /** The unlocked session as the refresher needs it (`UnlockedSession` fits). */
@@ -94,6 +97,27 @@ export class Refresher {
     await this.inFlight?.catch(() => undefined);
   }
 
+  /**
+   * Sends the refresh; a transport failure (no answer, a broken answer, 5xx) within
+   * `refreshRetryWindowSeconds` of sending is retried once with the same refresh token. The IdP may
+   * have rotated the token before the answer was lost; inside its reuse grace period the retry gets
+   * new tokens, outside it the retry is a reuse (`invalid_grant`) as the next refresh would be. The
+   * retry is never sent if the session holds another refresh token by then.
+   */
+  private async postRefresh(tokenEndpoint: string, params: URLSearchParams, refreshToken: string): Promise<TokenEndpointAnswer> {
+    const { http, clock, policy, session } = this.deps;
+    const sentAt = monotonicMs(clock);
+    this.requests++;
+    try {
+      return await postTokenRequest(http, clock, tokenEndpoint, params);
+    } catch (error) {
+      const withinWindow = monotonicMs(clock) - sentAt < policy.refreshRetryWindowSeconds * 1000;
+      if (!isNoConnection(error) || !withinWindow || session.tokens().refreshToken !== refreshToken) throw error;
+    }
+    this.requests++;
+    return postTokenRequest(http, clock, tokenEndpoint, params);
+  }
+
   private async refreshOnce(): Promise<SessionTokens> {
     const { policy, session } = this.deps;
     const current = session.tokens();
@@ -103,10 +127,9 @@ export class Refresher {
     const metadata = await this.deps.metadata();
     const params = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: current.refreshToken, client_id: policy.clientId });
 
-    this.requests++;
     let answer;
     try {
-      answer = await postTokenRequest(this.deps.http, this.deps.clock, metadata.tokenEndpoint, params);
+      answer = await this.postRefresh(metadata.tokenEndpoint, params, current.refreshToken);
     } catch (error) {
       if (error instanceof TokenEndpointError && error.error === 'invalid_grant') {
         let wipeError: unknown;

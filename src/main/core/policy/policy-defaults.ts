@@ -8,8 +8,11 @@ import type { Algorithm, Argon2Policy, Endpoints, IdpKind, Policy, RedirectPolic
 /** OWASP's minimum for Argon2id (m=19 MiB, t=2, p=1). Lower values are a policy error. */
 export const ARGON2_FLOOR = Object.freeze({ memoryKiB: 19456, iterations: 2, parallelism: 1 });
 
-/** Default Argon2id parameters: above OWASP's floor. */
-export const DEFAULT_ARGON2 = Object.freeze({ memoryKiB: 65536, iterations: 3, parallelism: 1 });
+/**
+ * Default Argon2id parameters: above OWASP's floor. No parallelism: the vault uses one lane per
+ * hardware thread, at most 4 (`defaultArgon2Lanes`), unless the policy names one.
+ */
+export const DEFAULT_ARGON2 = Object.freeze({ memoryKiB: 65536, iterations: 3 });
 
 export const DEFAULT_ALGORITHMS: readonly Algorithm[] = Object.freeze(['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const);
 
@@ -26,6 +29,7 @@ export const DEFAULT_POLICY_FIELDS = Object.freeze({
   readOnlyHours: null as number | null,
   checkInIntervalDays: 7,
   jwksRefreshDays: 7,
+  refreshRetryWindowSeconds: 30,
   clockSkewSeconds: 300,
   pin: Object.freeze({ minLength: 6, maxAttempts: 5 }),
   argon2: DEFAULT_ARGON2 as Readonly<Argon2Policy>,
@@ -55,6 +59,7 @@ export interface PolicyDocument {
   readOnlyHours?: number | null;
   checkInIntervalDays?: number;
   jwksRefreshDays?: number;
+  refreshRetryWindowSeconds?: number;
   clockSkewSeconds?: number;
   pin?: { minLength?: number; maxAttempts?: number };
   argon2?: { memoryKiB?: number; iterations?: number; parallelism?: number } | { targetUnlockMs: number };
@@ -81,6 +86,7 @@ export function withDefaults(document: PolicyDocument): Policy {
     readOnlyHours: document.readOnlyHours ?? d.readOnlyHours,
     checkInIntervalDays: document.checkInIntervalDays ?? d.checkInIntervalDays,
     jwksRefreshDays: document.jwksRefreshDays ?? d.jwksRefreshDays,
+    refreshRetryWindowSeconds: document.refreshRetryWindowSeconds ?? d.refreshRetryWindowSeconds,
     clockSkewSeconds: document.clockSkewSeconds ?? d.clockSkewSeconds,
     pin: {
       minLength: document.pin?.minLength ?? d.pin.minLength,
@@ -102,7 +108,7 @@ function argon2WithDefaults(argon2: PolicyDocument['argon2']): Argon2Policy {
   return {
     memoryKiB: argon2?.memoryKiB ?? DEFAULT_ARGON2.memoryKiB,
     iterations: argon2?.iterations ?? DEFAULT_ARGON2.iterations,
-    parallelism: argon2?.parallelism ?? DEFAULT_ARGON2.parallelism,
+    ...(argon2?.parallelism !== undefined ? { parallelism: argon2.parallelism } : {}),
   };
 }
 

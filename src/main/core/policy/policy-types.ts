@@ -24,7 +24,8 @@ export type RedirectPolicy =
   | { mode: 'custom-scheme'; uri: string };
 
 export type Argon2Policy =
-  | { memoryKiB: number; iterations: number; parallelism: number }
+  /** Without `parallelism`, new seals use one lane per hardware thread, at most 4. */
+  | { memoryKiB: number; iterations: number; parallelism?: number }
   | { targetUnlockMs: number };
 
 export interface Policy {
@@ -57,6 +58,8 @@ export interface Policy {
   /** Mandatory online check-in, in days since the last successful refresh. */
   checkInIntervalDays: number;
   jwksRefreshDays: number;
+  /** Seconds after sending a refresh during which a lost answer is retried once with the same refresh token. */
+  refreshRetryWindowSeconds: number;
   clockSkewSeconds: number;
   pin: { minLength: number; maxAttempts: number };
   argon2: Argon2Policy;

@@ -57,6 +57,7 @@ export const REGISTRY_VALUES: readonly RegistryValueMapping[] = Object.freeze([
   top('ReadOnlyHours', 'readOnlyHours', 'number'),
   top('CheckInIntervalDays', 'checkInIntervalDays', 'number'),
   top('JwksRefreshDays', 'jwksRefreshDays', 'number'),
+  top('RefreshRetryWindowSeconds', 'refreshRetryWindowSeconds', 'number'),
   top('ClockSkewSeconds', 'clockSkewSeconds', 'number'),
   top('IdleLockMinutes', 'idleLockMinutes', 'number'),
   top('MaxAccounts', 'maxAccounts', 'number'),

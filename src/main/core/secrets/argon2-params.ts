@@ -3,6 +3,7 @@
  * with every sealed session (so they can be raised later); new seals take theirs from an
  * `Argon2ParamsSource` (see kdf-calibration.ts for the policy-driven one).
  */
+import { availableParallelism } from 'node:os';
 import { hashRaw, type Algorithm, type Version } from '@node-rs/argon2';
 
 export interface Argon2Params {
@@ -23,6 +24,18 @@ export const ARGON2_SALT_BYTES = 16;
 const ARGON2ID = 2 as Algorithm;
 const VERSION_0X13 = 1 as Version;
 
+/** New seals use at most this many Argon2id lanes unless the policy names a parallelism. */
+export const MAX_DEFAULT_LANES = 4;
+
+/**
+ * The Argon2id parallelism for new seals when the policy names none: one lane per hardware thread,
+ * at most `MAX_DEFAULT_LANES`. More lanes fill the same memory in less wall time on a multi-core
+ * laptop, so the same unlock time buys more memory (calibration) or the same memory unlocks faster.
+ */
+export function defaultArgon2Lanes(threads: number = availableParallelism()): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_LANES, Math.floor(threads)));
+}
+
 /** Raises each parameter to at least the OWASP floor. */
 export function atLeastFloor(params: Argon2Params): Argon2Params {
   return {
@@ -35,6 +48,14 @@ export function atLeastFloor(params: Argon2Params): Argon2Params {
 /** True when `a` costs less memory or fewer passes than `b` (a stored session that should be re-sealed). */
 export function isWeaker(a: Argon2Params, b: Argon2Params): boolean {
   return a.memoryKiB < b.memoryKiB || a.iterations < b.iterations;
+}
+
+/**
+ * True when a session sealed with `sealed` should be re-sealed with `wanted` at its next unlock:
+ * weaker, or another number of lanes at no less memory and no fewer passes (never a downgrade).
+ */
+export function needsReseal(sealed: Argon2Params, wanted: Argon2Params): boolean {
+  return isWeaker(sealed, wanted) || (sealed.parallelism !== wanted.parallelism && !isWeaker(wanted, sealed));
 }
 
 export function sameParams(a: Argon2Params, b: Argon2Params): boolean {

@@ -1,8 +1,10 @@
 /**
  * Argon2id calibration: with a policy target unlock time, pick the largest memory cost whose
- * Argon2id run meets the target on this machine, with t = 2 and p = 1, never below OWASP's floor
+ * Argon2id run meets the target on this machine, with t = 2 and the lanes new seals use
+ * (`defaultArgon2Lanes()`: one per hardware thread, at most 4), never below OWASP's floor
  * (m = 19 MiB, t = 2, p = 1) and never above a memory cap (1 GiB, or an eighth of the machine's RAM
- * if that is less). Fixed parameters in the policy override calibration (raised to the floor).
+ * if that is less). Fixed parameters in the policy override calibration (raised to the floor); a
+ * fixed policy without `parallelism` gets the default lanes, one with it keeps it.
  *
  * Search: time the floor; if it already misses the target, use the floor. Otherwise double the
  * memory while the target is met, then bisect between the last success and the first miss (steps of
@@ -10,7 +12,8 @@
  * misses the target is run a second time and the faster run counts, so a moment of load elsewhere
  * on the machine does not shrink the result. The result is
  * cached in memory and in the `kdf_calibration` table, keyed by target, so it runs once per machine
- * and target (a few seconds), not on every seal.
+ * and target (a few seconds), not on every seal. A cached result for other lanes (calibrated before
+ * lanes were the default, or on other hardware) is calibrated again.
  */
 import { randomBytes } from 'node:crypto';
 import { totalmem } from 'node:os';
@@ -18,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { systemClock, type Clock } from '../clock';
 import type { Argon2Policy } from '../policy/policy-types';
 import type { Database } from '../../adapters/sqlite/database';
-import { argon2id, atLeastFloor, OWASP_FLOOR, type Argon2Params, type Argon2ParamsSource } from './argon2-params';
+import { argon2id, atLeastFloor, defaultArgon2Lanes, OWASP_FLOOR, type Argon2Params, type Argon2ParamsSource } from './argon2-params';
 
 const MIB = 1024;
 const CALIBRATION_ITERATIONS = 2;
@@ -34,6 +37,8 @@ export interface CalibrateOptions {
   /** Times one Argon2id run with these parameters, in ms (tests pass a model). Default: a real run. */
   timeRun?: (params: Argon2Params) => Promise<number>;
   maxMemoryKiB?: number;
+  /** Argon2id lanes to calibrate with. Default: `defaultArgon2Lanes()`. */
+  lanes?: number;
 }
 
 export async function timeArgon2Run(params: Argon2Params): Promise<number> {
@@ -47,7 +52,8 @@ export async function timeArgon2Run(params: Argon2Params): Promise<number> {
 export async function calibrateArgon2(targetMs: number, options: CalibrateOptions = {}): Promise<Argon2Params> {
   const timeRun = options.timeRun ?? timeArgon2Run;
   const maxMemory = Math.max(OWASP_FLOOR.memoryKiB, options.maxMemoryKiB ?? maxCalibratedMemoryKiB());
-  const withMemory = (memoryKiB: number): Argon2Params => ({ memoryKiB, iterations: CALIBRATION_ITERATIONS, parallelism: 1 });
+  const parallelism = options.lanes ?? defaultArgon2Lanes();
+  const withMemory = (memoryKiB: number): Argon2Params => ({ memoryKiB, iterations: CALIBRATION_ITERATIONS, parallelism });
   // Load on the machine only makes a run slower: a run that meets the target is believed, a miss is
   // measured once more before it counts.
   const meets = async (memoryKiB: number) =>
@@ -77,7 +83,9 @@ export interface PolicyParamsOptions {
   /** Persists calibration results across restarts (the `kdf_calibration` table). */
   db?: Database;
   clock?: Clock;
-  calibrate?: (targetMs: number) => Promise<Argon2Params>;
+  calibrate?: (targetMs: number, lanes: number) => Promise<Argon2Params>;
+  /** Lanes for new seals when the policy names no parallelism. Default: `defaultArgon2Lanes()`. */
+  lanes?: number;
 }
 
 /**
@@ -85,14 +93,16 @@ export interface PolicyParamsOptions {
  * calibrated parameters for the policy's target, computed once and cached.
  */
 export function argon2ParamsFromPolicy(policy: Argon2Policy, options: PolicyParamsOptions = {}): Argon2ParamsSource {
+  const lanes = options.lanes ?? defaultArgon2Lanes();
   if (!('targetUnlockMs' in policy)) {
-    const fixed = atLeastFloor(policy);
+    const fixed = atLeastFloor({ ...policy, parallelism: policy.parallelism ?? lanes });
     return { current: async () => ({ ...fixed }), peek: () => ({ ...fixed }) };
   }
   const targetMs = Math.round(policy.targetUnlockMs);
   const cache = options.db ? new CalibrationCache(options.db) : undefined;
-  const calibrate = options.calibrate ?? ((ms: number) => calibrateArgon2(ms));
-  let known = cache?.get(targetMs);
+  const calibrate = options.calibrate ?? ((ms: number, withLanes: number) => calibrateArgon2(ms, { lanes: withLanes }));
+  const cached = cache?.get(targetMs);
+  let known = cached?.parallelism === lanes ? cached : undefined;
   let running: Promise<Argon2Params> | undefined;
   return {
     peek: () => known && { ...known },
@@ -100,7 +110,7 @@ export function argon2ParamsFromPolicy(policy: Argon2Policy, options: PolicyPara
       if (known) return { ...known };
       running ??= (async () => {
         try {
-          const result = atLeastFloor(await calibrate(targetMs));
+          const result = atLeastFloor(await calibrate(targetMs, lanes));
           cache?.put(targetMs, result, (options.clock ?? systemClock).now().getTime());
           known = result;
           return result;

@@ -6,7 +6,12 @@
  * Entries (the account part is the opaque account id, a SHA-256 digest, so entry names leak
  * nothing about the user):
  * - `<accountId>/device-key`: a random 256-bit device key, base64 (44 characters);
- * - `<accountId>/attempts`: the mirror of the failed-unlock counter (a few dozen characters).
+ * - `<accountId>/device-key-pending`: the next device key while a seal under it (new session, PIN
+ *   change) has not yet committed or replaced the current one; normally absent;
+ * - `<accountId>/attempts`: the mirror of the failed-unlock counter (a few dozen characters);
+ * - `fieldkey/record-mac-key`: one per installation, the key that authenticates the clock-trust
+ *   records in the database (storage/record-mac.ts), base64 (44 characters);
+ * - `fieldkey/audit-head`: the audit log's newest seq and hash as last written (audit/audit-keying.ts).
  * Both stay far below Windows Credential Manager's 2.5 KB limit.
  *
  * Every method rejects with `FieldKeyError('keychain_unavailable')` when no keychain is reachable;
@@ -25,6 +30,14 @@ export interface SecretStore {
 export function deviceKeyEntry(accountId: string): string {
   return `${accountId}/device-key`;
 }
+
+/** Holds a new device key until the seal under it commits and it replaces the one in `deviceKeyEntry`. */
+export function pendingDeviceKeyEntry(accountId: string): string {
+  return `${accountId}/device-key-pending`;
+}
+
+export const RECORD_MAC_KEY_ENTRY = 'fieldkey/record-mac-key';
+export const AUDIT_HEAD_ENTRY = 'fieldkey/audit-head';
 
 export function attemptsEntry(accountId: string): string {
   return `${accountId}/attempts`;

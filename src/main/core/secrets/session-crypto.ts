@@ -32,7 +32,9 @@
  * - While unlocked, the vault keeps `root` and `K_mac` (not the PIN, not P, not D) in memory; a
  *   re-seal without the PIN reuses S and the parameters, and derives a fresh K_enc from a fresh seal
  *   salt with a fresh nonce, so no GCM key ever encrypts twice. Entering the PIN again (unlock with
- *   new policy parameters, change PIN, a new session) draws a fresh S.
+ *   new policy parameters, change PIN, a new session) draws a fresh S; a PIN change and a new
+ *   session also draw a fresh D (the vault deletes the old one once the new seal has committed), so
+ *   a copy of the row from before stops opening with the old PIN.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { FieldKeyError } from '../../../shared/errors';

@@ -20,8 +20,17 @@
  *     last allowed failure the session and the device key are destroyed: lockout_wipe];
  *  6. the PIN was right: clear the counter (database now; keychain mirror as the account's next
  *     queued operation); AES-256-GCM open [session_tampered].
- *  If the session's Argon2id parameters are weaker than the current ones, it is re-sealed with the
- *  PIN under the current parameters and a fresh salt right after a successful unlock.
+ *  If the session's Argon2id parameters are weaker than the current ones, or use another number of
+ *  lanes (a session sealed with p = 1 before lanes were the default), it is re-sealed with the PIN
+ *  under the current parameters and a fresh salt right after a successful unlock.
+ *
+ * A new session and a PIN change each seal under a new device key (`sealUnderNewDeviceKey`): the
+ * key goes to the keychain's pending entry, the row commits, and only then does the new key replace
+ * the old one (deleting it). A copy of the database taken before the change, put back afterwards,
+ * names a device key that no longer exists: `device_key_missing`, whatever PIN is tried. Step 1
+ * reads the pending entry too: if the row was sealed under it (a crash or keychain failure after the
+ * commit), it becomes the device key; if not, it is left over from a seal that never committed and
+ * is deleted.
  *
  * Operations on one account run one at a time (unlock, new session, re-seal, change PIN, wipe,
  * remove). `lock()` always wins: an unlock (or new session, or PIN change) that was requested
@@ -42,11 +51,11 @@ import { AccountStore } from '../accounts/account-store';
 import { monotonicMs, type Clock } from '../clock';
 import type { Policy } from '../policy/policy-types';
 import type { Database } from '../../adapters/sqlite/database';
-import { isWeaker, type Argon2Params, type Argon2ParamsSource } from './argon2-params';
+import { needsReseal, type Argon2Params, type Argon2ParamsSource } from './argon2-params';
 import { AttemptCounter, attemptStatus, UnlockError, UnlockWaits, type AttemptState, type AttemptStatus } from './attempt-counter';
 import { offlineExpiresAt } from './offline-expiry';
 import { assertPinAllowed } from './pin-policy';
-import { attemptsEntry, deviceKeyEntry, type SecretStore } from './secret-store';
+import { attemptsEntry, deviceKeyEntry, pendingDeviceKeyEntry, type SecretStore } from './secret-store';
 import {
   decodeDeviceKey,
   deriveSessionKeys,
@@ -136,6 +145,7 @@ export class SessionVault {
     return this.serialize(accountId, async () => {
       this.sessions.delete(accountId);
       await this.secrets.delete(deviceKeyEntry(accountId));
+      await this.secrets.delete(pendingDeviceKeyEntry(accountId));
       await this.secrets.delete(attemptsEntry(accountId));
       this.db.transaction(() => {
         this.attempts.clearDatabase(accountId);
@@ -161,22 +171,10 @@ export class SessionVault {
     this.lock(accountId);
     const epoch = this.epoch(accountId);
     return this.serialize(accountId, async () => {
-      const kdf = await this.argon2.current();
-      const deviceKey = generateDeviceKey();
-      try {
-        // Keychain first: if it is unavailable nothing is written to the database.
-        await this.secrets.set(deviceKeyEntry(accountId), encodeDeviceKey(deviceKey));
-        await this.secrets.delete(attemptsEntry(accountId));
-        const keys = await deriveSessionKeys(pin, deviceKey, accountId, kdf, newKdfSalt());
-        const row = this.sealRow(keys, tokens);
-        this.db.transaction(() => {
-          this.sessions.put(accountId, row.envelope, row.offlineExpiresAt);
-          this.attempts.clearDatabase(accountId);
-        })();
-        return this.register(keys, tokens, epoch);
-      } finally {
-        deviceKey.fill(0);
-      }
+      // Keychain first: if it is unavailable nothing is written to the database.
+      await this.secrets.delete(attemptsEntry(accountId));
+      const keys = await this.sealUnderNewDeviceKey(accountId, pin, tokens, () => this.attempts.clearDatabase(accountId));
+      return this.register(keys, tokens, epoch);
     });
   }
 
@@ -208,24 +206,18 @@ export class SessionVault {
   /**
    * Changes the PIN. The current PIN is checked as an unlock attempt (counted, delays, lockout);
    * the new one must satisfy the PIN policy (checked first, without using an attempt). Returns the
-   * session unlocked under the new PIN; the device key stays.
+   * session unlocked under the new PIN, sealed under a new device key (the old one is deleted once
+   * the new seal has committed), so no earlier copy of the row opens with the old PIN.
    */
   async changePin(accountId: string, currentPin: string, newPin: string): Promise<UnlockedSession> {
     this.requireAccount(accountId);
     assertPinAllowed(newPin, this.policy.pin);
     const epoch = this.epoch(accountId);
     return this.serialize(accountId, async () => {
-      const { keys, tokens, deviceKey } = await this.unlockKeys(accountId, currentPin, { forChange: true });
-      try {
-        keys.destroy();
-        const kdf = await this.argon2.current();
-        const fresh = await deriveSessionKeys(newPin, deviceKey!, accountId, kdf, newKdfSalt());
-        const row = this.sealRow(fresh, tokens);
-        this.sessions.put(accountId, row.envelope, row.offlineExpiresAt);
-        return this.register(fresh, tokens, epoch);
-      } finally {
-        deviceKey?.fill(0);
-      }
+      const { keys, tokens } = await this.unlockKeys(accountId, currentPin, { forChange: true });
+      keys.destroy();
+      const fresh = await this.sealUnderNewDeviceKey(accountId, newPin, tokens);
+      return this.register(fresh, tokens, epoch);
     });
   }
 
@@ -281,10 +273,14 @@ export class SessionVault {
     accountId: string,
     pin: string,
     options: { forChange?: boolean } = {},
-  ): Promise<{ keys: SessionKeys; tokens: SessionTokens; deviceKey?: Buffer }> {
+  ): Promise<{ keys: SessionKeys; tokens: SessionTokens }> {
     if (typeof pin !== 'string') throw new FieldKeyError('pin_invalid', 'The PIN must be text.');
     const max = this.maxAttempts();
-    const [storedKey, known] = await Promise.all([this.secrets.get(deviceKeyEntry(accountId)), this.attempts.read(accountId)]);
+    const [currentKey, pendingKey, known] = await Promise.all([
+      this.secrets.get(deviceKeyEntry(accountId)),
+      this.secrets.get(pendingDeviceKeyEntry(accountId)),
+      this.attempts.read(accountId),
+    ]);
     const now = this.clock.now().getTime();
     const startedMono = monotonicMs(this.clock);
     const before = this.status(accountId, known);
@@ -311,6 +307,7 @@ export class SessionVault {
         'The stored session of this account belongs to another account and cannot be used. Sign in online to replace it.',
       );
     }
+    const storedKey = await this.settlePendingDeviceKey(accountId, envelope, currentKey, pendingKey);
     const deviceKey = storedKey === null ? undefined : decodeDeviceKey(storedKey);
     try {
       if (!deviceKey || !deviceKeyId(deviceKey).equals(envelope.deviceKeyId)) {
@@ -350,7 +347,7 @@ export class SessionVault {
         keys.destroy();
         throw error;
       }
-      if (options.forChange) return { keys, tokens, deviceKey: Buffer.from(deviceKey) };
+      if (options.forChange) return { keys, tokens };
       return { keys: await this.upgradeIfWeaker(accountId, pin, deviceKey, keys, tokens), tokens };
     } finally {
       deviceKey?.fill(0);
@@ -396,15 +393,76 @@ export class SessionVault {
     void this.serialize(accountId, () => this.attempts.clearMirror(accountId)).catch(() => undefined);
   }
 
-  /** Re-seals with the PIN under stronger current parameters (never calibrates during an unlock). */
+  /** Re-seals with the PIN under stronger current parameters or the current lanes (never calibrates during an unlock). */
   private async upgradeIfWeaker(accountId: string, pin: string, deviceKey: Buffer, keys: SessionKeys, tokens: SessionTokens): Promise<SessionKeys> {
     const wanted = this.argon2.peek();
-    if (!wanted || !isWeaker(keys.kdf, wanted)) return keys;
+    if (!wanted || !needsReseal(keys.kdf, wanted)) return keys;
     const fresh = await deriveSessionKeys(pin, deviceKey, accountId, wanted, newKdfSalt());
     const row = this.sealRow(fresh, tokens);
     this.sessions.put(accountId, row.envelope, row.offlineExpiresAt);
     keys.destroy();
     return fresh;
+  }
+
+  /**
+   * Seals the tokens under the PIN, the current parameters, a fresh salt and a new device key, and
+   * makes that key the account's. The key is written to the pending entry first (so an unavailable
+   * keychain stops everything before the database is touched), the row commits (with `alsoCommit` in
+   * the same transaction), and only then does the new key replace the old one in the device-key
+   * entry. If that last step fails, the pending entry still opens the committed row and the next
+   * unlock finishes it; if anything before the commit fails, the old row and key stay as they were.
+   */
+  private async sealUnderNewDeviceKey(accountId: string, pin: string, tokens: SessionTokens, alsoCommit: () => void = () => {}): Promise<SessionKeys> {
+    const kdf = await this.argon2.current();
+    const deviceKey = generateDeviceKey();
+    const encoded = encodeDeviceKey(deviceKey);
+    const pending = pendingDeviceKeyEntry(accountId);
+    try {
+      await this.secrets.set(pending, encoded);
+      let keys: SessionKeys;
+      try {
+        keys = await deriveSessionKeys(pin, deviceKey, accountId, kdf, newKdfSalt());
+        const row = this.sealRow(keys, tokens);
+        this.db.transaction(() => {
+          this.sessions.put(accountId, row.envelope, row.offlineExpiresAt);
+          alsoCommit();
+        })();
+      } catch (error) {
+        await this.secrets.delete(pending).catch(() => undefined);
+        throw error;
+      }
+      await this.promoteDeviceKey(accountId, encoded).catch(() => undefined);
+      return keys;
+    } finally {
+      deviceKey.fill(0);
+    }
+  }
+
+  /** The new device key replaces the old one (which is thereby deleted), then the pending entry goes. */
+  private async promoteDeviceKey(accountId: string, encoded: string): Promise<void> {
+    await this.secrets.set(deviceKeyEntry(accountId), encoded);
+    await this.secrets.delete(pendingDeviceKeyEntry(accountId));
+  }
+
+  /**
+   * Finishes or drops a pending device key left by an interrupted seal (see `sealUnderNewDeviceKey`)
+   * and returns the keychain text of the key the row is to be opened with: the pending key when the
+   * row names it (promoted now), else the current one (a pending key the row does not name never
+   * committed and is deleted).
+   */
+  private async settlePendingDeviceKey(accountId: string, envelope: SealedEnvelope, current: string | null, pending: string | null): Promise<string | null> {
+    if (pending === null) return current;
+    const pendingKey = decodeDeviceKey(pending);
+    try {
+      if (pendingKey && deviceKeyId(pendingKey).equals(envelope.deviceKeyId)) {
+        await this.promoteDeviceKey(accountId, pending);
+        return pending;
+      }
+    } finally {
+      pendingKey?.fill(0);
+    }
+    await this.secrets.delete(pendingDeviceKeyEntry(accountId));
+    return current;
   }
 
   /**
@@ -417,12 +475,13 @@ export class SessionVault {
     await this.secrets.delete(KEYCHAIN_PROBE_ENTRY);
   }
 
-  /** Deletes the sealed row first (that alone makes the tokens unreadable), then the device key. */
+  /** Deletes the sealed row first (that alone makes the tokens unreadable), then the device keys. */
   private async wipe(accountId: string): Promise<void> {
     this.open.get(accountId)?.lock();
     this.open.delete(accountId);
     this.sessions.delete(accountId);
     await this.secrets.delete(deviceKeyEntry(accountId));
+    await this.secrets.delete(pendingDeviceKeyEntry(accountId));
   }
 
   private register(keys: SessionKeys, tokens: SessionTokens, epoch: number): UnlockedSession {

@@ -88,8 +88,8 @@ describe('triggers stop accidents', () => {
   it.each([
     ['an update', `UPDATE audit_events SET details = '{}' WHERE seq = 2`, /append-only/],
     ['a delete', `DELETE FROM audit_events WHERE seq = 2`, /deleted only by retention/],
-    ['an insert out of order', `INSERT INTO audit_events VALUES (2, 'sign_in', NULL, 0, NULL, '{}', 'x', 'y')`, /next seq only/],
-    ['an insert with a gap', `INSERT INTO audit_events VALUES (9, 'sign_in', NULL, 0, NULL, '{}', 'x', 'y')`, /next seq only/],
+    ['an insert out of order', `INSERT INTO audit_events (seq, type, account, at_local, at_trusted, details, prev_hash, hash) VALUES (2, 'sign_in', NULL, 0, NULL, '{}', 'x', 'y')`, /next seq only/],
+    ['an insert with a gap', `INSERT INTO audit_events (seq, type, account, at_local, at_trusted, details, prev_hash, hash) VALUES (9, 'sign_in', NULL, 0, NULL, '{}', 'x', 'y')`, /next seq only/],
     ['an insert without seq', `INSERT INTO audit_events (type, at_local, details, prev_hash, hash) VALUES ('sign_in', 0, '{}', 'x', 'y')`, /next seq only/],
     ['moving the anchor back', `UPDATE audit_anchor SET seq = -1`, /./],
     ['deleting the anchor', `DELETE FROM audit_anchor`, /cannot be deleted/],

@@ -6,11 +6,13 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AuditHeadMirror } from '../../../../src/main/core/audit/audit-keying';
 import type { DoctorReport } from '../../../../src/main/core/doctor/doctor-report';
 import { runDoctor, type DoctorDeps } from '../../../../src/main/core/doctor/run-doctor';
 import type { SecretStore } from '../../../../src/main/core/secrets/secret-store';
-import { migrate } from '../../../../src/main/adapters/sqlite/database';
+import { migrate, openDatabase } from '../../../../src/main/adapters/sqlite/database';
 import { schemaVersion } from '../../../../src/main/core/records/schema';
+import { TimeRecords } from '../../../../src/main/core/records/time-records';
 import { migrations } from '../../../../src/main/core/records/migrations';
 import { DAY_MS, HOUR_MS, ISSUER, TOKENS, installDoctorDeps, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, tokensExpiringAt, unreachableSecretStore, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
 
@@ -150,6 +152,26 @@ describe('runDoctor', () => {
     expect(report.accounts.accounts[0]!.offline).toMatchObject({ decision: 'denied', reason: 'clock_rollback', holdsUntil: null, endsWith: 'online_check_in' });
   });
 
+  it('clock records edited outside FieldKey: clock_records_tampered, and every account denied as the app would', async () => {
+    const [id] = await seed();
+    // The app signs the records under the keychain's key (here the first start after an upgrade).
+    const db = openDatabase(install.dbFile);
+    await new TimeRecords(db).protectWith(secrets);
+    db.close();
+    expect((await runDoctor(deps())).healthy).toBe(true);
+
+    const raw = new BetterSqlite3(install.dbFile);
+    raw.exec('UPDATE check_ins SET at_local = at_local + 86400000');
+    raw.close();
+    const report = await runDoctor(deps());
+    expect(report.clock).toMatchObject({ status: 'problem', trusted: false, rollbackBecause: 'invalid_reading' });
+    expect(report.problems).toEqual([
+      expect.objectContaining({ section: 'clock', code: 'clock_records_tampered', accountId: null }),
+      expect.objectContaining({ section: 'accounts', code: 'clock_rollback', accountId: id }),
+    ]);
+    expect(report.accounts.accounts[0]!.offline).toMatchObject({ decision: 'denied', reason: 'clock_rollback' });
+  });
+
   it('an overdue check-in is check_in_overdue, with when it was due', async () => {
     await seed({ accounts: [{ displayName: 'Bob', subject: 'bob', checkInAgeMs: 8 * DAY_MS }] });
     const report = await runDoctor(deps());
@@ -228,6 +250,26 @@ describe('runDoctor', () => {
     const after = new BetterSqlite3(install.dbFile, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(1);
     after.close();
+  });
+
+  it('an audit log whose newest rows were removed: audit_tampered by the head mirrored in the keychain', async () => {
+    await seed({ auditEvents: 5 });
+    const db = openDatabase(install.dbFile);
+    const head = db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string };
+    db.close();
+    const mirror = new AuditHeadMirror(secrets, (error) => {
+      throw error;
+    });
+    mirror.record(head);
+    await mirror.settle();
+    expect(codes(await runDoctor(deps()))).toEqual([]);
+
+    const raw = new BetterSqlite3(install.dbFile);
+    raw.exec('DROP TRIGGER audit_events_append_only_delete; DELETE FROM audit_events WHERE seq > 3;');
+    raw.close();
+    const report = await runDoctor(deps());
+    expect(codes(report)).toEqual(['audit_tampered']);
+    expect(report.audit).toMatchObject({ intact: false, rows: 3, problemCount: 1, problems: [{ seq: 5, problem: 'deleted' }] });
   });
 
   it('a tampered audit chain: audit_tampered with the rows concerned', async () => {

@@ -5,7 +5,7 @@ import { accountIdFor } from '../../../../src/main/core/accounts/account-id';
 import type { ProviderMetadata } from '../../../../src/main/core/oauth/discovery';
 import type { SigningKeys } from '../../../../src/main/core/oauth/id-token';
 import type { TimeRecorder } from '../../../../src/main/core/oauth/online-check-in';
-import { Refresher, type RefreshableSession } from '../../../../src/main/core/oauth/refresh';
+import { Refresher, type RefreshableSession, type RefresherDeps } from '../../../../src/main/core/oauth/refresh';
 import { withDefaults } from '../../../../src/main/core/policy/policy-defaults';
 import type { SessionTokens } from '../../../../src/main/core/secrets/session-tokens';
 import { fakeFetch, json, networkDown, type FakeFetch } from './fake-fetch';
@@ -37,6 +37,7 @@ let session: RefreshableSession & { sealed: SessionTokens[]; failReseal?: boolea
 let wipes: number;
 let recorded: { serverTimes: [Date, Date, string][]; checkIns: [string, Date, Date | null][] };
 let refresher: Refresher;
+let deps: RefresherDeps;
 
 const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
 const idClaims = (extra: JWTPayload = {}): JWTPayload => ({ iss: ISSUER, aud: CLIENT, sub: 'user-1', iat: nowSeconds(), exp: nowSeconds() + 900, nonce: 'n-1', ...extra });
@@ -81,7 +82,7 @@ beforeEach(async () => {
     recordServerTime: (server, local, source) => void recorded.serverTimes.push([server, local, source]),
     recordCheckIn: (account, at, server) => void recorded.checkIns.push([account, at, server]),
   };
-  refresher = new Refresher({
+  deps = {
     policy,
     http: { fetch: f.fetch },
     clock,
@@ -90,7 +91,8 @@ beforeEach(async () => {
     recorder,
     session,
     wipe: async () => void wipes++,
-  });
+  };
+  refresher = new Refresher(deps);
 });
 
 describe('refresh', () => {
@@ -197,6 +199,48 @@ describe('refresh', () => {
     expect(wipes).toBe(0);
     expect(session.sealed).toHaveLength(0);
     expect(session.tokens()).toEqual(before);
+  });
+
+  it('retries a lost answer once with the same refresh token', async () => {
+    const body = await tokenBody(1);
+    let calls = 0;
+    f.route(TOKEN_ENDPOINT, (call) => (++calls === 1 ? networkDown(call) : json(body)));
+    const tokens = await refresher.refresh();
+    expect(tokens.refreshToken).toBe('rt-1');
+    expect(f.callsTo(TOKEN_ENDPOINT).map((call) => new URLSearchParams(call.body).get('refresh_token'))).toEqual(['rt-0', 'rt-0']);
+    expect(refresher.requests).toBe(2);
+  });
+
+  it('retries only once, and not a refusal', async () => {
+    f.route(TOKEN_ENDPOINT, () => new Response('maintenance', { status: 503 }));
+    await expect(refresher.refresh()).rejects.toSatisfy((e) => isFieldKeyError(e, 'idp_unavailable'));
+    expect(f.callsTo(TOKEN_ENDPOINT)).toHaveLength(2);
+    f.route(TOKEN_ENDPOINT, () => json({ error: 'invalid_grant' }, { status: 400 }));
+    await expect(refresher.refresh()).rejects.toSatisfy((e) => isFieldKeyError(e, 'session_revoked'));
+    expect(f.callsTo(TOKEN_ENDPOINT)).toHaveLength(3);
+  });
+
+  it('does not retry once refreshRetryWindowSeconds have passed since sending, or with a window of 0', async () => {
+    f.route(TOKEN_ENDPOINT, () => {
+      clock.advance(policy.refreshRetryWindowSeconds * 1000);
+      throw new TypeError('fetch failed');
+    });
+    await expect(refresher.refresh()).rejects.toSatisfy((e) => isFieldKeyError(e, 'offline'));
+    expect(f.callsTo(TOKEN_ENDPOINT)).toHaveLength(1);
+
+    const noRetry = new Refresher({ ...deps, policy: withDefaults({ issuer: ISSUER, clientId: CLIENT, refreshRetryWindowSeconds: 0 }) });
+    f.route(TOKEN_ENDPOINT, networkDown);
+    await expect(noRetry.refresh()).rejects.toSatisfy((e) => isFieldKeyError(e, 'offline'));
+    expect(f.callsTo(TOKEN_ENDPOINT)).toHaveLength(2);
+  });
+
+  it('never retries with a refresh token the session no longer holds', async () => {
+    f.route(TOKEN_ENDPOINT, async () => {
+      await session.reseal({ ...session.tokens(), refreshToken: 'rt-elsewhere' });
+      throw new TypeError('fetch failed');
+    });
+    await expect(refresher.refresh()).rejects.toSatisfy((e) => isFieldKeyError(e, 'offline'));
+    expect(f.callsTo(TOKEN_ENDPOINT)).toHaveLength(1);
   });
 
   it('records the server time and a check-in on success', async () => {

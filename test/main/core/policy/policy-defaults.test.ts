@@ -18,9 +18,10 @@ describe('withDefaults', () => {
       readOnlyHours: null,
       checkInIntervalDays: 7,
       jwksRefreshDays: 7,
+      refreshRetryWindowSeconds: 30,
       clockSkewSeconds: 300,
       pin: { minLength: 6, maxAttempts: 5 },
-      argon2: { memoryKiB: 65536, iterations: 3, parallelism: 1 },
+      argon2: { memoryKiB: 65536, iterations: 3 },
       idleLockMinutes: 15,
       maxAccounts: 5,
       auditRetentionDays: 365,
@@ -33,7 +34,8 @@ describe('withDefaults', () => {
     const policy = withDefaults({ issuer: 'acme.com', clientId: 'c', audience: 'a', pin: { maxAttempts: 3 }, argon2: { memoryKiB: 131072 }, discoveryUrl: 'https://x/d' });
     expect(policy.audience).toBe('a');
     expect(policy.pin).toEqual({ minLength: 6, maxAttempts: 3 });
-    expect(policy.argon2).toEqual({ memoryKiB: 131072, iterations: 3, parallelism: 1 });
+    expect(policy.argon2).toEqual({ memoryKiB: 131072, iterations: 3 });
+    expect(withDefaults({ issuer: 'i', clientId: 'c', argon2: { parallelism: 1 } }).argon2).toEqual({ memoryKiB: 65536, iterations: 3, parallelism: 1 });
     expect(policy.discoveryUrl).toBe('https://x/d');
     expect('endpoints' in policy).toBe(false);
   });
@@ -55,7 +57,8 @@ describe('withDefaults', () => {
   });
 
   it('has a default Argon2 cost above the OWASP floor', () => {
-    const d = DEFAULT_POLICY_FIELDS.argon2 as { memoryKiB: number; iterations: number; parallelism: number };
+    const d = DEFAULT_POLICY_FIELDS.argon2 as { memoryKiB: number; iterations: number; parallelism?: number };
+    expect(d.parallelism).toBeUndefined(); // the vault picks the lanes
     expect(d.memoryKiB).toBeGreaterThanOrEqual(ARGON2_FLOOR.memoryKiB);
     expect(d.iterations).toBeGreaterThanOrEqual(ARGON2_FLOOR.iterations);
     expect(ARGON2_FLOOR).toEqual({ memoryKiB: 19456, iterations: 2, parallelism: 1 });

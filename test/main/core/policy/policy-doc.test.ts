@@ -39,7 +39,7 @@ describe('docs/policy.md', () => {
 
   it('states the real defaults', () => {
     const byField = new Map(fields.map((row) => [unquote(row[0]!), row[2]!]));
-    for (const key of ['gracePeriodHours', 'checkInIntervalDays', 'jwksRefreshDays', 'clockSkewSeconds', 'idleLockMinutes', 'maxAccounts', 'auditRetentionDays', 'auditRetentionRows'] as const) {
+    for (const key of ['gracePeriodHours', 'checkInIntervalDays', 'jwksRefreshDays', 'refreshRetryWindowSeconds', 'clockSkewSeconds', 'idleLockMinutes', 'maxAccounts', 'auditRetentionDays', 'auditRetentionRows'] as const) {
       expect([key, byField.get(key)]).toEqual([key, String(DEFAULT_POLICY_FIELDS[key])]);
     }
     expect(byField.get('pin.minLength')).toBe(String(DEFAULT_POLICY_FIELDS.pin.minLength));

@@ -3,12 +3,13 @@
  * scripts/with-keyring.sh) and a real SQLite file.
  */
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accountIdFor } from '../../../../src/main/core/accounts/account-id';
 import { UnlockError } from '../../../../src/main/core/secrets/attempt-counter';
 import { OWASP_FLOOR } from '../../../../src/main/core/secrets/argon2-params';
 import { argon2ParamsFromPolicy } from '../../../../src/main/core/secrets/kdf-calibration';
-import { attemptsEntry, deviceKeyEntry } from '../../../../src/main/core/secrets/secret-store';
+import { attemptsEntry, deviceKeyEntry, pendingDeviceKeyEntry } from '../../../../src/main/core/secrets/secret-store';
 import { encodeDeviceKey, generateDeviceKey } from '../../../../src/main/core/secrets/session-crypto';
 import { isFieldKeyError } from '../../../../src/shared/errors';
 import { failingOn, FAST_PARAMS, fixedParams, tokens, uniqueService, VaultFixture } from './vault-fixtures';
@@ -336,6 +337,80 @@ describe('SessionVault', () => {
     expect((await f.vault.unlock(id, OTHER_PIN)).tokens()).toEqual(tokens);
   });
 
+  /** Copies the database file aside (closed, so the copy is whole); returns a function that puts it back and restarts. */
+  async function snapshotDatabase(): Promise<() => Promise<void>> {
+    f.db.close();
+    const backup = `${f.file}.before`;
+    copyFileSync(f.file, backup);
+    await f.restart();
+    return async () => {
+      await f.vault.settle();
+      f.db.close();
+      copyFileSync(backup, f.file);
+      await f.restart();
+    };
+  }
+
+  it('changes the PIN under a new device key: a copy of the database from before no longer opens with the old PIN', async () => {
+    const keyBefore = await f.secrets.get(deviceKeyEntry(id));
+    const restore = await snapshotDatabase();
+    await f.vault.changePin(id, PIN, OTHER_PIN);
+    expect(await f.secrets.get(deviceKeyEntry(id))).not.toBe(keyBefore);
+    expect(await f.secrets.get(pendingDeviceKeyEntry(id))).toBeNull();
+
+    await restore();
+    const refused = await failure(f.vault.unlock(id, PIN));
+    expect(['device_key_missing', 'session_tampered']).toContain(refused.code);
+    expect(dbFailures(f, id)).toBe(0);
+  });
+
+  it.each([
+    ['forgetPin, then a new sign-in', true],
+    ['a new sign-in over the old session', false],
+  ])('Forgot PIN (%s) seals under a new device key: the old copy does not open with the old PIN', async (_name, forgetFirst) => {
+    const keyBefore = await f.secrets.get(deviceKeyEntry(id));
+    const restore = await snapshotDatabase();
+    if (forgetFirst) await f.vault.forgetPin(id);
+    await f.vault.createSession(id, OTHER_PIN, tokens);
+    expect(await f.secrets.get(deviceKeyEntry(id))).not.toBe(keyBefore);
+    expect(await f.secrets.get(pendingDeviceKeyEntry(id))).toBeNull();
+
+    await restore();
+    const refused = await failure(f.vault.unlock(id, PIN));
+    expect(['device_key_missing', 'session_tampered']).toContain(refused.code);
+  });
+
+  it('keeps the old device key until the new seal commits: a keychain failure before it changes nothing', async () => {
+    const keyBefore = await f.secrets.get(deviceKeyEntry(id));
+    f.vault = f.newVault(undefined, failingOn(f.secrets, { set: /\/device-key-pending$/ }));
+    await expect(f.vault.changePin(id, PIN, OTHER_PIN)).rejects.toMatchObject({ code: 'keychain_unavailable' });
+    f.vault = f.newVault();
+    expect(await f.secrets.get(deviceKeyEntry(id))).toBe(keyBefore);
+    expect((await f.vault.unlock(id, PIN)).tokens()).toEqual(tokens);
+  });
+
+  it('finishes a PIN change whose new key could not replace the old one: the next unlock promotes it', async () => {
+    const keyBefore = await f.secrets.get(deviceKeyEntry(id));
+    f.vault = f.newVault(undefined, failingOn(f.secrets, { set: /\/device-key$/ }));
+    await f.vault.changePin(id, PIN, OTHER_PIN);
+    const pending = await f.secrets.get(pendingDeviceKeyEntry(id));
+    expect(pending).not.toBeNull();
+    expect(await f.secrets.get(deviceKeyEntry(id))).toBe(keyBefore);
+
+    await f.restart();
+    expect((await f.vault.unlock(id, OTHER_PIN)).tokens()).toEqual(tokens);
+    expect(await f.secrets.get(deviceKeyEntry(id))).toBe(pending);
+    expect(await f.secrets.get(pendingDeviceKeyEntry(id))).toBeNull();
+  });
+
+  it('drops a pending device key that no committed seal uses', async () => {
+    const keyBefore = await f.secrets.get(deviceKeyEntry(id));
+    await f.secrets.set(pendingDeviceKeyEntry(id), encodeDeviceKey(generateDeviceKey()));
+    expect((await f.vault.unlock(id, PIN)).tokens()).toEqual(tokens);
+    expect(await f.secrets.get(deviceKeyEntry(id))).toBe(keyBefore);
+    expect(await f.secrets.get(pendingDeviceKeyEntry(id))).toBeNull();
+  });
+
   it('forgets the PIN: session and device key are destroyed, the account stays for a new sign-in', async () => {
     await f.vault.unlock(id, PIN);
     await f.vault.forgetPin(id);
@@ -375,6 +450,36 @@ describe('SessionVault', () => {
       expect(error.code).toMatch(/^pin_(too_short|trivial)$/);
     }
     expect((await f.vault.unlock(id, PIN)).tokens()).toEqual(tokens);
+  });
+
+  it('re-seals a session sealed with one lane under the current lanes at its next unlock, same memory', async () => {
+    expect(row(f, id)).toMatchObject({ kdf_parallelism: 1 });
+    const laned = { ...FAST_PARAMS, parallelism: 2 };
+    f.vault = f.newVault(fixedParams(laned));
+    expect((await f.vault.unlock(id, PIN)).tokens()).toEqual(tokens);
+    expect(row(f, id)).toMatchObject({ kdf_memory_kib: FAST_PARAMS.memoryKiB, kdf_iterations: FAST_PARAMS.iterations, kdf_parallelism: 2 });
+    f.vault.lock(id);
+    await f.restart();
+    f.vault = f.newVault(fixedParams(laned));
+    expect((await f.vault.unlock(id, PIN)).tokens()).toEqual(tokens);
+    // A wrong PIN is still wrong under the new lanes (nothing else changed).
+    f.vault.lock(id);
+    expect((await failure(f.vault.unlock(id, WRONG))).code).toBe('wrong_pin');
+  });
+
+  it('seals with one lane per CPU thread (at most 4) under the default policy, and keeps an explicit parallelism', async () => {
+    const defaults = new VaultFixture(uniqueService('lanes'), argon2ParamsFromPolicy({ memoryKiB: OWASP_FLOOR.memoryKiB, iterations: 2 }));
+    try {
+      const lanesId = defaults.vault.addAccount(bob).id;
+      await defaults.vault.createSession(lanesId, PIN, tokens);
+      expect(row(defaults, lanesId)).toMatchObject({ kdf_parallelism: Math.min(4, availableParallelism()) });
+      defaults.vault.lock(lanesId);
+      defaults.vault = defaults.newVault(argon2ParamsFromPolicy({ memoryKiB: OWASP_FLOOR.memoryKiB, iterations: 2, parallelism: 1 }));
+      await defaults.vault.unlock(lanesId, PIN);
+      expect(row(defaults, lanesId)).toMatchObject({ kdf_parallelism: 1 });
+    } finally {
+      await defaults.cleanup();
+    }
   });
 
   it('raises a session sealed with weaker parameters to the current ones on unlock', async () => {

@@ -1,0 +1,102 @@
+/**
+ * The audit chain keyed to this installation. The hash chain alone (verify-chain.ts) cannot tell a
+ * log whose newest rows were removed, or whose every hash was recomputed after an edit, from an
+ * honest one. Two things kept outside the database can:
+ * - each row FieldKey writes carries a MAC of its seq and hash under the installation's record MAC
+ *   key in the OS keychain (record-mac.ts), which whoever edits the file does not have;
+ * - the newest seq and hash are mirrored in the keychain (`AUDIT_HEAD_ENTRY`) after every append.
+ * `verifyKeyed` reports a row whose MAC does not match (`edited`), a mirrored head beyond the newest
+ * row (`deleted`: the log was truncated) and a row at the mirrored seq with another hash (`edited`:
+ * the chain was recomputed). Rows without a MAC (written before this, or while the keychain was
+ * unavailable) are not judged by it; the mirrored head still covers them.
+ */
+import { AUDIT_HEAD_ENTRY, type SecretStore } from '../secrets/secret-store';
+import type { Database } from '../../adapters/sqlite/database';
+import { readRecordMac, type RecordMac } from '../records/record-mac';
+import { readAnchor, type AuditAnchor } from './audit-rows';
+import type { AuditProblem } from './verify-chain';
+
+const HEAD_TEXT = /^(\d{1,15}) ([0-9a-f]{64})$/;
+
+/** The MAC of one audit row: its seq and hash (which covers everything else in it). */
+export function auditRowMac(mac: RecordMac, seq: number, hash: string): Buffer {
+  return mac.tag('audit_event', [seq, hash]);
+}
+
+/** The head last mirrored in the keychain, or undefined when none is (or it is not readable). */
+export async function readMirroredHead(secrets: SecretStore): Promise<AuditAnchor | undefined> {
+  const match = HEAD_TEXT.exec((await secrets.get(AUDIT_HEAD_ENTRY)) ?? '');
+  return match ? { seq: Number(match[1]), hash: match[2]! } : undefined;
+}
+
+/** Writes each new head to the keychain after its append, one write at a time, the latest winning. */
+export class AuditHeadMirror {
+  private pending: AuditAnchor | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly secrets: SecretStore,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  record(head: AuditAnchor): void {
+    this.pending = head;
+    this.running ??= this.drain();
+  }
+
+  /** Resolves once the latest head recorded is written (or failed). */
+  settle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending) {
+      const head = this.pending;
+      this.pending = undefined;
+      try {
+        await this.secrets.set(AUDIT_HEAD_ENTRY, `${head.seq} ${head.hash}`);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+    this.running = undefined;
+  }
+}
+
+export interface AuditKeys {
+  /** The installation's record MAC key, when the keychain has it. */
+  mac?: RecordMac | undefined;
+  /** The head mirrored in the keychain, when there is one. */
+  head?: AuditAnchor | undefined;
+}
+
+/** What only the installation's key and the mirrored head reveal (see the module comment). */
+export function verifyKeyed(db: Database, keys: AuditKeys): AuditProblem[] {
+  const rows = db.prepare<[], { seq: number; hash: string; mac: Buffer | null }>(`SELECT seq, hash, mac FROM audit_events ORDER BY seq`).all();
+  const problems: AuditProblem[] = [];
+  const { mac, head } = keys;
+  if (mac) {
+    for (const row of rows) {
+      if (row.mac !== null && !mac.verify('audit_event', [row.seq, row.hash], row.mac)) {
+        problems.push({ seq: row.seq, problem: 'edited', detail: "its MAC under this installation's key does not match: the row or its hash was rewritten" });
+      }
+    }
+  }
+  if (head) {
+    const anchor = readAnchor(db);
+    const newest = rows.at(-1)?.seq ?? anchor.seq;
+    const at = head.seq === anchor.seq ? anchor : rows.find((row) => row.seq === head.seq);
+    if (head.seq > newest) {
+      problems.push({ seq: head.seq, problem: 'deleted', detail: `the log ends at seq ${newest}, but the keychain holds a head at seq ${head.seq}: the newest rows were removed` });
+    } else if (at && at.hash !== head.hash) {
+      problems.push({ seq: head.seq, problem: 'edited', detail: 'its hash differs from the head kept in the keychain: the chain was recomputed' });
+    }
+  }
+  return problems;
+}
+
+/** The record MAC key and the mirrored head from the keychain (never creates either). */
+export async function readAuditKeys(secrets: SecretStore): Promise<AuditKeys> {
+  const [mac, head] = await Promise.all([readRecordMac(secrets), readMirroredHead(secrets)]);
+  return { mac, head };
+}
