@@ -7,5 +7,6 @@ import { accountsSchema } from './migrations/002-accounts';
 import { auditSchema } from './migrations/003-audit';
 import { fieldNotesSchema } from './migrations/004-field-notes';
 import { sessionExpirySchema } from './migrations/005-session-expiry';
+import { noteSyncSchema } from './migrations/006-note-sync';
 
-export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema, fieldNotesSchema, sessionExpirySchema];
+export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema, fieldNotesSchema, sessionExpirySchema, noteSyncSchema];
