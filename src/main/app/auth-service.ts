@@ -57,6 +57,7 @@ import { deriveState } from './auth/state-derivation';
 import { accountView, collectFacts } from './auth/state-facts';
 import { StatePublisher } from './auth/state-publisher';
 import { watchWakeSignals } from './auth/wake-signals';
+import type { ApiConnection } from '../sync/sync-engine';
 import type { AccountAccess, AuthService, AuthServiceDeps, CreateAuthService, LockReason, SignInRequest, SignInStarted, WakeReason } from './auth-service-port';
 
 /** Settings besides the app's dependencies: the packaged shell's policy rules, and test timing. */
@@ -126,6 +127,7 @@ class ComposedAuthService implements AuthService {
   private chores: Promise<void> | undefined;
   /** Work started in the background (calibration, revocations of unsealed sign-ins): awaited by `dispose()`. */
   private readonly background = new Set<Promise<unknown>>();
+  private readonly checkInListeners = new Set<(accountId: string) => void>();
   private disposed = false;
 
   constructor(
@@ -210,6 +212,32 @@ class ComposedAuthService implements AuthService {
     return active.decided.decision.decision;
   }
 
+  apiCredentials(accountId: string): ApiConnection | undefined {
+    const api = this.policy.api;
+    if (!api) return undefined;
+    const active = this.active;
+    if (!active || active.accountId !== accountId || active.isLocked) return { baseUrl: api.baseUrl, credentials: undefined };
+    return {
+      baseUrl: api.baseUrl,
+      credentials: {
+        tokens: () => {
+          const { accessToken, expiresAt } = active.tokens();
+          return { ...(accessToken !== undefined ? { accessToken } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) };
+        },
+        refresh: async () => {
+          const outcome = await active.refresh();
+          return outcome.ok ? { ok: true } : { ok: false, offline: outcome.offline, revoked: outcome.revoked };
+        },
+        access: () => this.accessFor(accountId),
+      },
+    };
+  }
+
+  onCheckIn(listener: (accountId: string) => void): () => void {
+    this.checkInListeners.add(listener);
+    return () => this.checkInListeners.delete(listener);
+  }
+
   // ---- intents ----
 
   beginSignIn(request: SignInRequest): Promise<SignInStarted> {
@@ -292,7 +320,8 @@ class ComposedAuthService implements AuthService {
         await this.publish();
         return;
       }
-      await this.activate(session, accountView(this.requireAccount(accountId)), { refreshNow: false });
+      const active = await this.activate(session, accountView(this.requireAccount(accountId)), { refreshNow: false });
+      this.checkedIn(active); // a completed sign-in is an online check-in too
     });
   }
 
@@ -550,6 +579,12 @@ class ComposedAuthService implements AuthService {
       this.notice = errorNotice(outcome.error, 'refresh_failed');
     }
     await this.redecide();
+    if (outcome.ok) this.checkedIn(active);
+  }
+
+  private checkedIn(active: AccountSession): void {
+    if (this.active !== active || active.isLocked) return;
+    for (const listener of this.checkInListeners) listener(active.accountId);
   }
 
   /** After any successful contact: a stale JWKS is fetched again and queued revocations are sent. */
