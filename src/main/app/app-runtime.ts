@@ -1,6 +1,6 @@
 /**
- * The main-process app without its window: the database, the auth service, field notes and the IPC
- * dispatcher, composed once. The Electron shell and the development web host both start it and only
+ * The main-process app without its window: the database, the auth service, field notes, their sync
+ * to the Field API and the IPC dispatcher, composed once. The Electron shell and the development web host both start it and only
  * differ in how calls arrive (ipcMain / loopback HTTP), how the sign-in page opens (system browser /
  * browser tab) and which origin may call.
  *
@@ -19,6 +19,7 @@ import { createAppHandlers, type OpenSignInPage } from './app-handlers';
 import type { AuthService, CreateAuthService, LockReason, WakeReason } from './auth-service-port';
 import { FieldNotes } from './field-notes';
 import { createIpcDispatcher, type IpcDispatcher } from './ipc-handlers';
+import { SyncEngine } from '../sync/sync-engine';
 
 export interface AppRuntimeOptions {
   env: Env;
@@ -69,9 +70,20 @@ export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRu
   }
 
   const openDb = db;
-  const notes = new FieldNotes(openDb, options.clock, (accountId) => auth.accessFor(accountId));
+  const sync = new SyncEngine({ db: openDb, clock: options.clock, fetch: options.fetch, connect: (accountId) => auth.apiCredentials(accountId), log: options.log });
+  // Sync triggers: each successful online check-in, and a local write while online.
+  const stopCheckIns = auth.onCheckIn((accountId) => sync.trigger(accountId, 'check-in'));
+  const notes = new FieldNotes(
+    openDb,
+    options.clock,
+    (accountId) => auth.accessFor(accountId),
+    (accountId) => {
+      const state = auth.getState();
+      if (state.status === 'unlocked' && state.online && state.account.id === accountId) sync.trigger(accountId, 'local write');
+    },
+  );
   const dispatcher = createIpcDispatcher({
-    handlers: createAppHandlers({ auth, notes, openSignInPage: options.openSignInPage }),
+    handlers: createAppHandlers({ auth, notes, sync, openSignInPage: options.openSignInPage }),
     allowedOrigins: options.allowedOrigins,
     onUnexpectedError: (method, error) => options.log(`IPC ${method} failed unexpectedly: ${describe(error)}`),
   });
@@ -86,7 +98,9 @@ export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRu
     close: () =>
       (closed ??= (async () => {
         try {
+          stopCheckIns();
           await auth.dispose();
+          await sync.idle();
         } finally {
           openDb.close();
         }
@@ -135,6 +149,8 @@ function unavailableRuntime(error: unknown, options: AppRuntimeOptions): AppRunt
     getNote: unavailable,
     createNote: unavailable,
     updateNote: unavailable,
+    getSyncStatus: unavailable,
+    syncNow: unavailable,
   };
   return {
     dispatcher: createIpcDispatcher({ handlers, allowedOrigins: options.allowedOrigins }),

@@ -206,7 +206,7 @@ describe('SyncEngine', () => {
   it('without an API in the policy does nothing and says notes stay on the laptop', async () => {
     const db = openDatabase(join(dir, 'no-api.db'));
     const engine = new SyncEngine({ db, clock, fetch, connect: () => undefined, log: () => undefined });
-    const notes = new FieldNotes(db, clock, async () => 'full');
+    const notes = new FieldNotes(db, clock, async () => 'full' as const);
     await notes.create(ACCOUNT, 'Local', '');
     expect(await engine.sync(ACCOUNT)).toEqual({ pushed: 0, conflicts: 0, rejected: 0, pulled: 0, error: null });
     expect(engine.status(ACCOUNT)).toEqual({ configured: false, lastSyncAt: null, lastError: null, pending: 1 });
