@@ -17,9 +17,8 @@ import type { FetchFn } from '../oauth/http-client';
 import { openDatabase, type Database } from '../storage/database';
 import { createAppHandlers, type OpenSignInPage } from './app-handlers';
 import type { AuthService, CreateAuthService, LockReason, WakeReason } from './auth-service-port';
-import { FieldNotes } from './field-notes';
 import { createIpcDispatcher, type IpcDispatcher } from './ipc-handlers';
-import { SyncEngine } from '../sync/sync-engine';
+import { startNoteSync } from '../sync/note-sync';
 
 export interface AppRuntimeOptions {
   env: Env;
@@ -70,18 +69,7 @@ export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRu
   }
 
   const openDb = db;
-  const sync = new SyncEngine({ db: openDb, clock: options.clock, fetch: options.fetch, connect: (accountId) => auth.apiCredentials(accountId), log: options.log });
-  // Sync triggers: each successful online check-in, and a local write while online.
-  const stopCheckIns = auth.onCheckIn((accountId) => sync.trigger(accountId, 'check-in'));
-  const notes = new FieldNotes(
-    openDb,
-    options.clock,
-    (accountId) => auth.accessFor(accountId),
-    (accountId) => {
-      const state = auth.getState();
-      if (state.status === 'unlocked' && state.online && state.account.id === accountId) sync.trigger(accountId, 'local write');
-    },
-  );
+  const { notes, sync, close: closeSync } = startNoteSync({ db: openDb, clock: options.clock, fetch: options.fetch, auth, log: options.log });
   const dispatcher = createIpcDispatcher({
     handlers: createAppHandlers({ auth, notes, sync, openSignInPage: options.openSignInPage }),
     allowedOrigins: options.allowedOrigins,
@@ -98,9 +86,8 @@ export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRu
     close: () =>
       (closed ??= (async () => {
         try {
-          stopCheckIns();
           await auth.dispose();
-          await sync.idle();
+          await closeSync();
         } finally {
           openDb.close();
         }
