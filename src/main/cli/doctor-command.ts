@@ -19,6 +19,7 @@ import { loadPolicy, type LoadPolicyOptions } from '../policy/load-policy';
 import { createKeytarSecretStore } from '../secrets/keytar-secret-store';
 import type { SecretStore } from '../secrets/secret-store';
 import { openDatabase } from '../storage/database';
+import type { FetchFn } from '../oauth/http-client';
 import { EXIT_USAGE, writeLine, type Command } from './cli-io';
 
 export const DOCTOR_USAGE = `usage: fieldkey doctor [--json]
@@ -26,7 +27,8 @@ export const DOCTOR_USAGE = `usage: fieldkey doctor [--json]
 Checks this install without opening a window: the policy (valid? from where?), the database
 (integrity, schema version), the OS keychain, the cached signing keys (age, source), the clock
 records (rolled back?), each account's last check-in, when the next is due and what offline
-access is possible now, and the audit log's hash chain. Reads only; never asks for a PIN.
+access is possible now, the audit log's hash chain, and the Field API (reachable? note changes
+waiting per account). Reads only; never asks for a PIN.
   --json   print the report as JSON (stable keys, ISO 8601 times)
 Exit status: 0 healthy, 1 problems found, 2 cannot run.`;
 
@@ -38,6 +40,8 @@ export interface DoctorCommandDeps {
   /** The keychain for a service name; default: the OS keychain through keytar. */
   secretStore?: (service: string) => SecretStore;
   keychainTimeoutMs?: number;
+  /** For the Field API probe; default Node's fetch. */
+  fetch?: FetchFn;
 }
 
 export function createDoctorCommand(deps: DoctorCommandDeps = {}): Command {
@@ -66,6 +70,7 @@ export function createDoctorCommand(deps: DoctorCommandDeps = {}): Command {
         openReadOnly: (file) => openDatabase(file, { readonly: true }),
         secrets: (deps.secretStore ?? ((name: string) => createKeytarSecretStore({ service: name })))(service),
         keychainService: service,
+        fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
         ...(deps.keychainTimeoutMs !== undefined && { keychainTimeoutMs: deps.keychainTimeoutMs }),
       });
       io.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : renderDoctorText(report));

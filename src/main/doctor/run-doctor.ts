@@ -19,6 +19,9 @@ import type { Database } from '../storage/database';
 import { JwksStore } from '../storage/jwks-store';
 import { TimeRecords } from '../storage/time-records';
 import { checkAccount } from './account-check';
+import { checkApi } from './api-check';
+import type { FetchFn } from '../oauth/http-client';
+import { outboxDepths } from '../sync/sync-store';
 import { checkAudit, retentionOf, type RetentionPolicy } from './audit-check';
 import { checkClock, type ClockCheck } from './clock-check';
 import { checkDatabase, sqliteMessage } from './database-check';
@@ -59,12 +62,16 @@ export interface DoctorDeps {
   secrets: SecretStore;
   keychainService: string;
   keychainTimeoutMs?: number;
+  /** For the Field API probe (a GET without a token); without it the API is not probed. */
+  fetch?: FetchFn;
+  apiTimeoutMs?: number;
 }
 
 /** Schema versions that brought the tables each check reads (storage/migrations.ts). */
 const CORE_SCHEMA = 1;
 const ACCOUNTS_SCHEMA = 2;
 const SESSION_EXPIRY_SCHEMA = 5;
+const NOTE_SYNC_SCHEMA = 6;
 
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const now = deps.clock.now();
@@ -79,6 +86,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   let clock: ClockSection;
   let accounts: AccountsSection;
   let audit: AuditSection;
+  let depths: Map<string, number> | undefined;
   const db = database.db;
   if (!db) {
     const because = database.section.exists ? 'the database could not be opened' : 'no data yet';
@@ -107,12 +115,15 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       } else {
         accounts = { ...checked([list.failure!]), ...noAccounts };
       }
+      if ((database.section.schemaVersion ?? 0) >= NOTE_SYNC_SCHEMA) depths = guarded('outbox', () => outboxDepths(db)).value;
       const auditCheck = guarded('audit log', () => checkAudit(db, policy));
       audit = auditCheck.value ?? { ...emptyAudit(policy), ...checked([auditCheck.failure!]), present: true };
     } finally {
       db.close();
     }
   }
+
+  const api = await checkApi({ policy, fetch: deps.fetch, outboxDepths: depths, ...(deps.apiTimeoutMs !== undefined ? { timeoutMs: deps.apiTimeoutMs } : {}) });
 
   const sections: [SectionName, SectionBase][] = [
     ['policy', policyCheck.section],
@@ -122,6 +133,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     ['clock', clock],
     ['accounts', accounts],
     ['audit', audit],
+    ['api', api],
   ];
   const all: SectionFinding[] = [];
   for (const [section, facts] of sections) {
@@ -145,6 +157,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     clock,
     accounts,
     audit,
+    api,
   };
 }
 
