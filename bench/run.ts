@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<BenchResult[]> }>> =
   decision: () => import('./decision.bench'),
   unlock: () => import('./unlock.bench'),
   online: () => import('./online.bench'),
+  'sync-1000': () => import('./sync.bench'),
 };
 
 const filter = process.argv[2];

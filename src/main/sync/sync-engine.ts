@@ -4,8 +4,8 @@
  * more run after it (triggers: each successful online check-in, a local write while online, the
  * technician's "Sync now").
  *
- * Each change: the send is counted in the database first (its idempotency key was stored with the
- * change), then `PUT /v1/notes/{uuid}` goes out with `Idempotency-Key` and `If-None-Match: *` (a
+ * Each change: the push is counted in the database first, for every waiting change in one commit
+ * (its idempotency key was stored with the change), then `PUT /v1/notes/{uuid}` goes out with `Idempotency-Key` and `If-None-Match: *` (a
  * create) or `If-Match: "<base version>"` (an update). The answer decides, in one transaction:
  *  - 200/201: the version is stored, the note is synced, the change leaves the outbox;
  *  - 412: both versions survive, the server's as the note, the local text as a new note titled
@@ -170,8 +170,9 @@ export class SyncEngine {
   }
 
   private async push(client: FieldApiClient, accountId: string, result: SyncRunResult): Promise<void> {
+    this.store.markPushing(accountId);
     for (let change = this.store.next(accountId); change; change = this.store.next(accountId)) {
-      const sending = this.store.markSending(change.id);
+      const sending = change.attempts > 0 ? change : this.store.markSending(change.id);
       if (!sending) continue; // gone meanwhile (another process pushed it)
       let answer;
       try {

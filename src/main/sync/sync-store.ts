@@ -8,8 +8,8 @@
  * id, idempotency key, title, text) except for its precondition: `base_version` is the server
  * version the change builds on, NULL for a note the server has not stored yet. When a change is
  * accepted, the later changes of the same note are rebased on the new version in the same
- * transaction. A change not yet sent (`attempts = 0`) takes the next edit of its note instead of a
- * new row: its key was never used, and the outbox stays one row per note while offline.
+ * transaction. A change no push has reached yet (`attempts = 0`) takes the next edit of its note
+ * instead of a new row: its key was never used, and the outbox stays one row per note while offline.
  */
 import { randomUUID } from 'node:crypto';
 import { NOTE_TITLE_MAX_CHARS, type NoteSyncState } from '../../shared/app-state';
@@ -135,7 +135,15 @@ export class SyncStore {
     return row ? toOutbox(row) : undefined;
   }
 
-  /** Counts a send, committed BEFORE the request leaves: from now on the row's key may be on the server. */
+  /**
+   * Counts a push for every change waiting, in one commit BEFORE any request leaves: from then on a
+   * change's key may be on the server, so no later edit joins it.
+   */
+  markPushing(accountId: string): void {
+    this.db.prepare<[string]>('UPDATE outbox SET attempts = attempts + 1 WHERE account_id = ?').run(accountId);
+  }
+
+  /** Counts a send of one change (one written while a push runs), committed before its request leaves. */
   markSending(id: number): OutboxRow | undefined {
     const row = this.db.prepare<[number], OutboxDbRow>(`UPDATE outbox SET attempts = attempts + 1 WHERE id = ? RETURNING ${OUTBOX_COLUMNS}`).get(id);
     return row ? toOutbox(row) : undefined;

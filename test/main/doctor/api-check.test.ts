@@ -66,7 +66,7 @@ describe('doctor: Field API', () => {
   it('skips without an API in the policy, and shows the outbox depth per account from the database', async () => {
     expect(await checkApi({ policy: policy(), fetch, outboxDepths: undefined })).toMatchObject({ status: 'skipped', baseUrl: null, reachable: null });
     const db = openDatabase(join(dir, 'fieldkey.db'));
-    const notes = new FieldNotes(db, { now: () => new Date() }, async () => 'full');
+    const notes = new FieldNotes(db, { now: () => new Date() }, async () => 'full' as const);
     await notes.create('acct-a', 'One', '');
     await notes.create('acct-a', 'Two', '');
     await notes.create('acct-b', 'Three', '');

@@ -13,7 +13,8 @@
  *
  * `outbox` holds each change made with full access, in order, with the request it becomes: the
  * idempotency key is generated when the change is written, so a request sent again after a crash
- * carries the same key. `attempts` counts sends (raised before each send); `last_error` is a code.
+ * carries the same key. `attempts` counts the pushes that
+ * included the change (raised before anything is sent); `last_error` is a code.
  * `sync_status` is one row per account: the last successful sync and the last error code.
  * None of the three has a foreign key to `accounts`: like notes, they outlive a wiped session.
  */
