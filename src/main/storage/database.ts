@@ -12,6 +12,7 @@ import { migrations } from './migrations';
 import { prepareDatabaseFiles } from './private-files';
 
 export type Database = BetterSqlite3.Database;
+export type Statement<P extends unknown[] = unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
 
 export interface OpenDatabaseOptions {
   /** Open read-only (doctor): no migration is run, and an outdated schema is reported, not fixed. */

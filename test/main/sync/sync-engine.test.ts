@@ -84,6 +84,8 @@ describe('SyncEngine', () => {
     ]);
     expect(outboxDepth(a)).toBe(0);
     expect(a.engine.status(ACCOUNT)).toMatchObject({ configured: true, lastError: null, pending: 0 });
+    // Applying answers commits without waiting for the disk; every other commit still does (FULL = 2).
+    expect(a.db.pragma('synchronous', { simple: true })).toBe(2);
     expect(a.engine.status(ACCOUNT).lastSyncAt).not.toBeNull();
     const versions = a.db.prepare('SELECT title, version FROM field_notes ORDER BY id').all();
     expect(versions).toEqual([
