@@ -17,7 +17,7 @@ export class TokenCredentials implements ApiCredentials {
   readonly issued = new Set<string>();
   private set: DemoTokenSet;
   private accessToken: string;
-  private expiresAt: number;
+  private expiresAt: number | undefined;
   private inFlight: Promise<{ ok: true } | { ok: false; offline: boolean; revoked: boolean }> | undefined;
 
   constructor(
@@ -31,13 +31,13 @@ export class TokenCredentials implements ApiCredentials {
   }
 
   /** Replaces the access token the client sees (an expired or refused one) without refreshing. */
-  override(accessToken: string, expiresAt: number): void {
+  override(accessToken: string, expiresAt: number | undefined): void {
     this.accessToken = accessToken;
     this.expiresAt = expiresAt;
   }
 
   tokens(): { accessToken?: string; expiresAt?: number } {
-    return { accessToken: this.accessToken, expiresAt: this.expiresAt };
+    return { accessToken: this.accessToken, ...(this.expiresAt !== undefined ? { expiresAt: this.expiresAt } : {}) };
   }
 
   refresh(): Promise<{ ok: true } | { ok: false; offline: boolean; revoked: boolean }> {

@@ -3,7 +3,7 @@
  * account's access token as `Authorization: Bearer`, through the fetch function the app injects.
  *
  * Rules it keeps for every call:
- *  - it never sends an expired access token: within `EXPIRY_MARGIN_S` of `exp` it refreshes first
+ *  - it never sends an access token it knows is expired: within `EXPIRY_MARGIN_S` of `exp` it refreshes first
  *    (the account session's single-flight refresh), and when the IdP is out of reach it sends
  *    nothing (`idp_unreachable`);
  *  - a 401 with `WWW-Authenticate: Bearer error="invalid_token"` refreshes ONCE (sharing a refresh
@@ -156,7 +156,8 @@ export class FieldApiClient {
   private async freshToken(): Promise<string> {
     const { accessToken, expiresAt } = this.tokens();
     const now = this.options.clock.now().getTime() / 1000;
-    if (accessToken && expiresAt !== undefined && expiresAt - EXPIRY_MARGIN_S > now) return accessToken;
+    // Without a known expiry (an IdP that sent no expires_in) the token goes as it is; a 401 then refreshes it.
+    if (accessToken && (expiresAt === undefined || expiresAt - EXPIRY_MARGIN_S > now)) return accessToken;
     await this.refresh();
     return this.currentToken();
   }

@@ -108,6 +108,15 @@ describe('FieldApiClient', () => {
     expect(sent[0]!.authorization).toBe(`Bearer ${tech1.tokens().accessToken}`);
   });
 
+  it('sends a token whose expiry it does not know as it is, without refreshing first', async () => {
+    const token = tech1.tokens().accessToken!;
+    tech1.override(token, undefined);
+    const before = tech1.refreshes;
+    await client(tech1).listNotes();
+    expect(tech1.refreshes - before).toBe(0);
+    expect(sent.map((s) => s.authorization)).toEqual([`Bearer ${token}`]);
+  });
+
   it('sends nothing when the token is expired and the IdP is out of reach (idp_unreachable)', async () => {
     tech1.override(tech1.tokens().accessToken!, Math.floor(Date.now() / 1000) + 5); // within the margin
     tech1.idpOffline = true;
