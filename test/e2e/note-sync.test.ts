@@ -24,6 +24,7 @@ import {
   lastCheckIn,
   noteSyncStates,
   noteTitles,
+  screenshot,
   setPin,
   signInWithBrowser,
   unlock,
@@ -187,6 +188,7 @@ describe('field notes sync to the Field API', () => {
       await writeNote(page, 'Hydrant 3', 'Written after the role was removed.');
       await waitForSyncStates(page, { 'Hydrant 3': REJECTED });
       await expectNoteText(page, 'Hydrant 3', 'Written after the role was removed.');
+      await screenshot(page, 'home-note-sync');
       expect((await serverNotes()).map((n) => n.title)).not.toContain('Hydrant 3');
     } finally {
       env.idp.setUserRoles('tech1', ['technician']);
