@@ -4,8 +4,8 @@ import tseslint from 'typescript-eslint';
 // Only the modules that own them may import electron, keytar or better-sqlite3 (DESIGN.md 6).
 const owners = {
   electron: ['src/main/shell/electron-api.ts', 'src/preload/index.ts'],
-  keytar: ['src/main/secrets/keytar-secret-store.ts'],
-  'better-sqlite3': ['src/main/storage/database.ts'],
+  keytar: ['src/main/adapters/keychain/keytar-secret-store.ts'],
+  'better-sqlite3': ['src/main/adapters/sqlite/database.ts'],
 };
 
 const restricted = Object.keys(owners).map((name) => ({

@@ -7,10 +7,10 @@
  */
 import { KeyObject, verify } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type CryptoKey } from 'jose';
-import { keysFromJwks } from '../src/main/offline/cached-keys';
-import type { ClockReadings } from '../src/main/offline/decision';
-import { verifyOffline } from '../src/main/offline/verify-offline';
-import { withDefaults } from '../src/main/policy/policy-defaults';
+import { keysFromJwks } from '../src/main/core/offline/cached-keys';
+import type { ClockReadings } from '../src/main/core/offline/decision';
+import { verifyOffline } from '../src/main/core/offline/verify-offline';
+import { withDefaults } from '../src/main/core/policy/policy-defaults';
 import { compare, type BenchResult } from './harness';
 
 const ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;

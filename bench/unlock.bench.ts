@@ -18,12 +18,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { systemClock } from '../src/main/clock';
-import { OWASP_FLOOR, type Argon2Params } from '../src/main/secrets/argon2-params';
-import { argon2ParamsFromPolicy } from '../src/main/secrets/kdf-calibration';
-import { createKeytarSecretStore } from '../src/main/secrets/keytar-secret-store';
-import { SessionVault } from '../src/main/secrets/session-vault';
-import { openDatabase } from '../src/main/storage/database';
+import { systemClock } from '../src/main/core/clock';
+import { OWASP_FLOOR, type Argon2Params } from '../src/main/core/secrets/argon2-params';
+import { argon2ParamsFromPolicy } from '../src/main/core/secrets/kdf-calibration';
+import { createKeytarSecretStore } from '../src/main/adapters/keychain/keytar-secret-store';
+import { SessionVault } from '../src/main/core/secrets/session-vault';
+import { openDatabase } from '../src/main/adapters/sqlite/database';
 import { median, type BenchResult } from './harness';
 
 const PIN = '482915';

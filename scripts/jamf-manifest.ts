@@ -11,9 +11,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import schema from '../src/main/policy/policy.schema.json';
-import { DEFAULT_POLICY_FIELDS } from '../src/main/policy/policy-defaults';
-import { MANAGED_PREFERENCES_DOMAIN } from '../src/main/policy/macos-managed-policy';
+import schema from '../src/main/core/policy/policy.schema.json';
+import { DEFAULT_POLICY_FIELDS } from '../src/main/core/policy/policy-defaults';
+import { MANAGED_PREFERENCES_DOMAIN } from '../src/main/core/policy/macos-managed-policy';
 
 export const JAMF_MANIFEST_PATH = fileURLToPath(new URL(`../deploy/macos/${MANAGED_PREFERENCES_DOMAIN}.json`, import.meta.url));
 

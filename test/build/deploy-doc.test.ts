@@ -15,9 +15,9 @@ import { Arch } from 'builder-util';
 import { getArtifactArchName } from 'builder-util/out/arch.js';
 import { UUID } from 'builder-util-runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { databaseFile, keychainService } from '../../src/main/environment';
-import { parsePolicy } from '../../src/main/policy/parse-policy';
-import { DEFAULT_POLICY_FIELDS } from '../../src/main/policy/policy-defaults';
+import { databaseFile, keychainService } from '../../src/main/core/environment';
+import { parsePolicy } from '../../src/main/core/policy/parse-policy';
+import { DEFAULT_POLICY_FIELDS } from '../../src/main/core/policy/policy-defaults';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const doc = readFileSync(join(root, 'docs/deploy.md'), 'utf8');

@@ -237,7 +237,7 @@ describe('packaged files and metadata', () => {
     for (const file of ['out/main/index.js', 'out/preload/index.mjs', 'out/renderer/index.html', 'out/renderer/assets/index.js']) {
       expect(included(join(root, file), fileStat()), file).toBe(true);
     }
-    for (const file of ['src/main/clock.ts', 'test/build/electron-builder-config.test.ts', 'electron-builder.yml', 'scripts/test.sh', '.env']) {
+    for (const file of ['src/main/core/clock.ts', 'test/build/electron-builder-config.test.ts', 'electron-builder.yml', 'scripts/test.sh', '.env']) {
       expect(included(join(root, file), fileStat()), file).toBe(false);
     }
   });

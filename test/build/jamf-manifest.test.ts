@@ -9,8 +9,8 @@ import Ajv from 'ajv';
 import { build, parse } from 'plist';
 import { describe, expect, it } from 'vitest';
 import { JAMF_MANIFEST_PATH, jamfManifestText, titleFor } from '../../scripts/jamf-manifest';
-import { parseManagedPlist } from '../../src/main/policy/macos-managed-policy';
-import { POLICY_SCHEMA } from '../../src/main/policy/policy-schema';
+import { parseManagedPlist } from '../../src/main/core/policy/macos-managed-policy';
+import { POLICY_SCHEMA } from '../../src/main/core/policy/policy-schema';
 import { policyFieldPaths } from '../helpers/policy-fields';
 
 type Node = Record<string, unknown>;

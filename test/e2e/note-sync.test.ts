@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFieldApi, type FieldApi } from '../../field-api/field-api';
-import { createKeytarSecretStore } from '../../src/main/secrets/keytar-secret-store';
+import { createKeytarSecretStore } from '../../src/main/adapters/keychain/keytar-secret-store';
 import { DemoIdpTokens } from '../helpers/demo-idp-tokens';
 import { demoIdpPolicy } from '../helpers/test-policy';
 import { ApiGate } from './helpers/api-gate';

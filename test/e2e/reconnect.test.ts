@@ -7,7 +7,7 @@
  * moved on too.
  *
  * The outage lasts 25 s: the probe's backoff reaches its cap (2, 4, 8, then every 8 s) after 14 s,
- * so any longer outage runs the same schedule; test/main/app/auth/network-watch.test.ts replays a
+ * so any longer outage runs the same schedule; test/main/core/auth/network-watch.test.ts replays a
  * six-minute outage on fake timers.
  */
 import { describe, expect, it } from 'vitest';

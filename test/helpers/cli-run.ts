@@ -4,7 +4,7 @@
  */
 import { PassThrough } from 'node:stream';
 import type { Command } from '../../src/main/cli/cli-io';
-import type { Env } from '../../src/main/environment';
+import type { Env } from '../../src/main/core/environment';
 
 export interface CliRun {
   code: number;

@@ -4,7 +4,7 @@
  * if/then/else branches count; members a branch forbids (`not: {}`) do not; `$schema` and `$comment`
  * are editor annotations, not settings.
  */
-import { POLICY_SCHEMA } from '../../src/main/policy/policy-schema';
+import { POLICY_SCHEMA } from '../../src/main/core/policy/policy-schema';
 
 type Node = Record<string, unknown>;
 

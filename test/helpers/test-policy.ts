@@ -1,7 +1,7 @@
 /** Policy files for tests: the one the integration and e2e harnesses write for the demo IdP, and writing one. */
 import { writeFileSync } from 'node:fs';
 import type { DemoIdp } from '../../idp/demo-idp';
-import { ARGON2_FLOOR } from '../../src/main/policy/policy-defaults';
+import { ARGON2_FLOOR } from '../../src/main/core/policy/policy-defaults';
 
 /**
  * A policy for `idp`: its issuer and client, the profile and email scopes, Argon2id at OWASP's

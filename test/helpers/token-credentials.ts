@@ -4,8 +4,8 @@
  * the account session's. Tests set the access decision, take the IdP "offline", and count refreshes.
  */
 import { decodeJwt } from 'jose';
-import type { AccountAccess } from '../../src/main/app/auth-service-port';
-import type { ApiCredentials } from '../../src/main/sync/api-client';
+import type { AccountAccess } from '../../src/main/core/auth/auth-service-port';
+import type { ApiCredentials } from '../../src/main/core/sync/api-client';
 import type { DemoIdpTokens, DemoTokenSet } from './demo-idp-tokens';
 
 export class TokenCredentials implements ApiCredentials {

@@ -6,9 +6,9 @@
  */
 import { FieldKeyError } from '../../shared/errors';
 import type { MainHandlers } from '../../shared/ipc-contract';
-import type { AuthService, SignInRequest, SignInStarted } from './auth-service-port';
-import { notUnlocked, type FieldNotes } from './field-notes';
-import type { SyncEngine } from '../sync/sync-engine';
+import type { AuthService, SignInRequest, SignInStarted } from '../core/auth/auth-service-port';
+import { notUnlocked, type FieldNotes } from '../core/notes/field-notes';
+import type { SyncEngine } from '../core/sync/sync-engine';
 
 /**
  * Opens the authorization URL in the system browser: Electron's `shell.openExternal` after checking

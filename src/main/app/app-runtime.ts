@@ -11,14 +11,14 @@
 import type { AppState } from '../../shared/app-state';
 import { FieldKeyError } from '../../shared/errors';
 import type { MainHandlers } from '../../shared/ipc-contract';
-import type { Clock } from '../clock';
-import { databaseFile, type Env } from '../environment';
-import type { FetchFn } from '../oauth/http-client';
-import { openDatabase, type Database } from '../storage/database';
+import type { Clock } from '../core/clock';
+import { databaseFile, type Env } from '../core/environment';
+import type { FetchFn } from '../core/oauth/http-client';
+import { openDatabase, type Database } from '../adapters/sqlite/database';
 import { createAppHandlers, type OpenSignInPage } from './app-handlers';
-import type { AuthService, CreateAuthService, LockReason, WakeReason } from './auth-service-port';
+import type { AuthService, CreateAuthService, LockReason, WakeReason } from '../core/auth/auth-service-port';
 import { createIpcDispatcher, type IpcDispatcher } from './ipc-handlers';
-import { startNoteSync } from '../sync/note-sync';
+import { startNoteSync } from '../core/sync/note-sync';
 
 export interface AppRuntimeOptions {
   env: Env;

@@ -6,8 +6,8 @@
  * checks `app.isPackaged`), and only ever for the demo policy: a configured policy always wins.
  */
 import { join } from 'node:path';
-import { dataDir, type Env } from '../environment';
-import { loadPolicy } from '../policy/load-policy';
+import { dataDir, type Env } from '../core/environment';
+import { loadPolicy } from '../core/policy/load-policy';
 // Types only (erased): the modules themselves are imported lazily, and only for the demo policy.
 import type { FieldApi } from '../../../field-api/field-api';
 import type { DemoIdp } from '../../../idp/demo-idp';

@@ -7,8 +7,8 @@
 import { NOTE_TEXT_MAX_CHARS, NOTE_TITLE_MAX_CHARS } from '../../shared/app-state';
 import { FieldKeyError } from '../../shared/errors';
 import type { InvokeArgs, InvokeMethod } from '../../shared/ipc-contract';
-import { isAccountId } from '../accounts/account-id';
-import { MAX_PIN_LENGTH } from '../secrets/pin-policy';
+import { isAccountId } from '../core/accounts/account-id';
+import { MAX_PIN_LENGTH } from '../core/secrets/pin-policy';
 
 /** Longest PIN accepted over IPC, in UTF-16 units: MAX_PIN_LENGTH code points of up to 2 units each. */
 const MAX_PIN_UNITS = MAX_PIN_LENGTH * 2;

@@ -7,12 +7,12 @@
  * 2 cannot run (no database, unreadable, too new, no audit tables, bad arguments).
  */
 import { existsSync } from 'node:fs';
-import { AUDIT_EXPORT_FORMATS, exportLines, type AuditExportFormat } from '../audit/audit-export';
-import { auditEvents } from '../audit/audit-log';
-import { hasAuditTables } from '../audit/audit-rows';
-import { verifyChain } from '../audit/verify-chain';
-import { databaseFile } from '../environment';
-import { openDatabase, type Database } from '../storage/database';
+import { AUDIT_EXPORT_FORMATS, exportLines, type AuditExportFormat } from '../core/audit/audit-export';
+import { auditEvents } from '../core/audit/audit-log';
+import { hasAuditTables } from '../core/audit/audit-rows';
+import { verifyChain } from '../core/audit/verify-chain';
+import { databaseFile } from '../core/environment';
+import { openDatabase, type Database } from '../adapters/sqlite/database';
 import { isFieldKeyError } from '../../shared/errors';
 import { EXIT_USAGE, writeLine, type CliIo, type Command } from './cli-io';
 

@@ -1,5 +1,5 @@
 /** What a CLI command receives: its streams and environment, so tests can run it in-process. */
-import type { Env } from '../environment';
+import type { Env } from '../core/environment';
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream;

@@ -1,7 +1,7 @@
 /**
  * `fieldkey doctor [--json]` (DESIGN.md section 9): policy, database, keychain, cached keys, clock
  * records and each account's offline outlook, without a window. Human-readable by default; `--json`
- * prints the DoctorReport (src/main/doctor/doctor-report.ts) for scripts.
+ * prints the DoctorReport (src/main/core/doctor/doctor-report.ts) for scripts.
  *
  * Exit status: 0 healthy, 1 problems found, 2 cannot run (bad arguments, or doctor itself failed).
  * It only reads: the database is opened read-only and never created; no PIN is asked for, and no
@@ -10,16 +10,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { toErrorData } from '../../shared/errors';
-import { systemClock, type Clock } from '../clock';
-import { doctorExitCode } from '../doctor/doctor-report';
-import { renderDoctorText } from '../doctor/render-doctor';
-import { runDoctor } from '../doctor/run-doctor';
-import { databaseFile, keychainService } from '../environment';
-import { loadPolicy, type LoadPolicyOptions } from '../policy/load-policy';
-import { createKeytarSecretStore } from '../secrets/keytar-secret-store';
-import type { SecretStore } from '../secrets/secret-store';
-import { openDatabase } from '../storage/database';
-import type { FetchFn } from '../oauth/http-client';
+import { systemClock, type Clock } from '../core/clock';
+import { doctorExitCode } from '../core/doctor/doctor-report';
+import { renderDoctorText } from '../core/doctor/render-doctor';
+import { runDoctor } from '../core/doctor/run-doctor';
+import { databaseFile, keychainService } from '../core/environment';
+import { loadPolicy, type LoadPolicyOptions } from '../core/policy/load-policy';
+import { createKeytarSecretStore } from '../adapters/keychain/keytar-secret-store';
+import type { SecretStore } from '../core/secrets/secret-store';
+import { openDatabase } from '../adapters/sqlite/database';
+import type { FetchFn } from '../core/oauth/http-client';
 import { EXIT_USAGE, writeLine, type Command } from './cli-io';
 
 export const DOCTOR_USAGE = `usage: fieldkey doctor [--json]

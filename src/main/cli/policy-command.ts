@@ -4,12 +4,12 @@
  * every problem, one per line, when not.
  */
 import { isFieldKeyError, toErrorData } from '../../shared/errors';
-import { describePolicySource, loadPolicy, type LoadPolicyOptions } from '../policy/load-policy';
-import { nodePolicyFileSystem } from '../policy/policy-file-system';
-import { readPolicyFile } from '../policy/read-policy-file';
+import { describePolicySource, loadPolicy, type LoadPolicyOptions } from '../core/policy/load-policy';
+import { nodePolicyFileSystem } from '../core/policy/policy-file-system';
+import { readPolicyFile } from '../core/policy/read-policy-file';
 import { EXIT_USAGE, writeLine, type CliIo, type Command } from './cli-io';
 import { dirname, join } from 'node:path';
-import type { Policy } from '../policy/policy-types';
+import type { Policy } from '../core/policy/policy-types';
 
 const USAGE = [
   'usage: fieldkey policy check [FILE]',

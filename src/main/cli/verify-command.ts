@@ -15,13 +15,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isFieldKeyError } from '../../shared/errors';
-import { systemClock } from '../clock';
-import { keysFromJwks, type CachedKey } from '../offline/cached-keys';
-import { summarizeDecision, type ClockReadings, type Decision } from '../offline/decision';
-import { verifyOffline } from '../offline/verify-offline';
-import { withDefaults } from '../policy/policy-defaults';
-import type { Policy } from '../policy/policy-types';
-import { describeFsError, readPolicyFile } from '../policy/read-policy-file';
+import { systemClock } from '../core/clock';
+import { keysFromJwks, type CachedKey } from '../core/offline/cached-keys';
+import { summarizeDecision, type ClockReadings, type Decision } from '../core/offline/decision';
+import { verifyOffline } from '../core/offline/verify-offline';
+import { withDefaults } from '../core/policy/policy-defaults';
+import type { Policy } from '../core/policy/policy-types';
+import { describeFsError, readPolicyFile } from '../core/policy/read-policy-file';
 import { EXIT_USAGE, readAll, writeLine, type Command } from './cli-io';
 
 export const VERIFY_USAGE = `usage: fieldkey verify --jwks FILE --issuer ISS --audience AUD [--policy FILE] [--token-type access|id]

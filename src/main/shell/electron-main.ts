@@ -6,9 +6,9 @@
 import { app, BrowserWindow, session } from './electron-api';
 import { fileURLToPath } from 'node:url';
 import { main as runCli } from '../cli/index';
-import { systemClock } from '../clock';
-import { dataDir } from '../environment';
-import { createAuthServiceWith } from '../app/auth-service';
+import { systemClock } from '../core/clock';
+import { dataDir } from '../core/environment';
+import { createAuthServiceWith } from '../core/auth/auth-service';
 import { startAppRuntime } from '../app/app-runtime';
 import { startDemoIdpForDemoPolicy } from '../app/demo-idp-launcher';
 import { APP_ORIGIN } from '../app/ipc-sender';

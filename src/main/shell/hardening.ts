@@ -9,10 +9,10 @@ import { app, powerMonitor, shell, type Session, type WebContents } from './elec
 import { join } from 'node:path';
 import { FieldKeyError, isFieldKeyError } from '../../shared/errors';
 import type { OpenSignInPage } from '../app/app-handlers';
-import type { LockReason, WakeReason } from '../app/auth-service-port';
-import { ensurePrivateDirectory } from '../storage/private-files';
-import { watchLinuxScreenLock } from './linux-screen-lock';
-import { isSignInUrl } from './sign-in-url';
+import type { LockReason, WakeReason } from '../core/auth/auth-service-port';
+import { ensurePrivateDirectory } from '../adapters/os/private-files';
+import { watchLinuxScreenLock } from '../adapters/os/linux-screen-lock';
+import { isSignInUrl } from '../app/sign-in-url';
 
 /** Every web contents the app creates: nothing navigates away, opens windows or attaches web views. */
 export function hardenWebContents(contents: WebContents): void {

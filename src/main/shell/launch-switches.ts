@@ -18,7 +18,7 @@
  * well: a build that a switch can open to debugging is not the one to test. Pure: takes argv and
  * the environment, no Electron import.
  */
-import type { Env } from '../environment';
+import type { Env } from '../core/environment';
 
 /** The environment the app and its command line see: without FIELDKEY_POLICY when packaged. */
 export function launchEnvironment(env: Env, packaged: boolean): Env {

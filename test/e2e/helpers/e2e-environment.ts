@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startDemoIdp, type DemoIdp } from '../../../idp/demo-idp';
-import { createKeytarSecretStore } from '../../../src/main/secrets/keytar-secret-store';
+import { createKeytarSecretStore } from '../../../src/main/adapters/keychain/keytar-secret-store';
 import { launchChromium } from '../../helpers/browser-sign-in';
 import { demoIdpPolicy, writePolicyFile } from '../../helpers/test-policy';
 import { buildRenderer } from '../../renderer/helpers/build-renderer';

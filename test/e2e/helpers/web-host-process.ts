@@ -1,5 +1,5 @@
 /**
- * The development web host as its own process (`node --import tsx src/main/webhost/index.ts`), the
+ * The development web host as its own process (`node --import tsx webhost/index.ts`), the
  * way a developer runs `npm run web`, with its clock under libfaketime: the offset in `clockFile`
  * (e.g. `+900`, `-3h`, `+0`) is re-read on every clock reading, so a test moves the app's clock
  * while it runs. Only the wall clock is faked (timers keep real monotonic time); the demo IdP runs in
@@ -38,7 +38,7 @@ export class WebHostProcess {
   static async start(options: WebHostProcessOptions): Promise<WebHostProcess> {
     if (!existsSync(LIBFAKETIME)) throw new Error(`libfaketime is missing (${LIBFAKETIME}); run scripts/setup-system.sh`);
     if (!existsSync(options.clockFile)) writeFileSync(options.clockFile, '+0\n');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/webhost/index.ts', '--port', '0', '--renderer-dir', options.rendererDir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'webhost/index.ts', '--port', '0', '--renderer-dir', options.rendererDir], {
       cwd: process.cwd(),
       env: {
         ...process.env,

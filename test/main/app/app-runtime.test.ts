@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppState } from '../../../src/shared/app-state';
 import { FieldKeyError } from '../../../src/shared/errors';
-import { accountIdFor } from '../../../src/main/accounts/account-id';
+import { accountIdFor } from '../../../src/main/core/accounts/account-id';
 import { startAppRuntime, type AppRuntime } from '../../../src/main/app/app-runtime';
-import type { AccountAccess, AuthService, SignInRequest } from '../../../src/main/app/auth-service-port';
+import type { AccountAccess, AuthService, SignInRequest } from '../../../src/main/core/auth/auth-service-port';
 import { APP_ORIGIN } from '../../../src/main/app/ipc-sender';
-import { fixedClock } from '../../../src/main/clock';
+import { fixedClock } from '../../../src/main/core/clock';
 
 const APP = { url: 'app://fieldkey/index.html', mainFrame: true };
 const ALICE = accountIdFor('https://idp.example', 'alice');

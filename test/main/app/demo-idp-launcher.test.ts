@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PORT as FIELD_API_PORT } from '../../../field-api/field-api';
 import { startDemoIdpForDemoPolicy, type DemoIdpHandle } from '../../../src/main/app/demo-idp-launcher';
-import { loadPolicy } from '../../../src/main/policy/load-policy';
+import { loadPolicy } from '../../../src/main/core/policy/load-policy';
 
 /**
  * The development launcher on the built-in demo policy: the demo IdP on the policy's issuer port

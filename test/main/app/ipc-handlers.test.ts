@@ -5,7 +5,7 @@ import { NOTE_TEXT_MAX_CHARS, NOTE_TITLE_MAX_CHARS, type AppState } from '../../
 import { validateArguments } from '../../../src/main/app/ipc-arguments';
 import { createIpcDispatcher } from '../../../src/main/app/ipc-handlers';
 import { APP_ORIGIN, isTrustedSender, originOf, type SenderInfo } from '../../../src/main/app/ipc-sender';
-import { accountIdFor } from '../../../src/main/accounts/account-id';
+import { accountIdFor } from '../../../src/main/core/accounts/account-id';
 
 const ACCOUNT = accountIdFor('https://idp.example', 'user-1');
 const APP: SenderInfo = { url: 'app://fieldkey/index.html', mainFrame: true };

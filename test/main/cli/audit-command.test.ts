@@ -4,10 +4,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../../helpers/cli-run';
-import { AuditLog } from '../../../src/main/audit/audit-log';
+import { AuditLog } from '../../../src/main/core/audit/audit-log';
 import { main } from '../../../src/main/cli/index';
-import { openDatabase, schemaVersion } from '../../../src/main/storage/database';
-import { movableClock, tempDir } from '../storage/temp-database';
+import { openDatabase, schemaVersion } from '../../../src/main/adapters/sqlite/database';
+import { movableClock, tempDir } from '../../helpers/temp-database';
 
 let dir: string;
 let cleanup: () => void;

@@ -16,10 +16,10 @@ import type { Command } from '../../../src/main/cli/cli-io';
 import { runCli, type CliRun } from '../../helpers/cli-run';
 import { createDoctorCommand } from '../../../src/main/cli/doctor-command';
 import { main, usage } from '../../../src/main/cli/index';
-import type { DoctorReport } from '../../../src/main/doctor/doctor-report';
-import { createKeytarSecretStore } from '../../../src/main/secrets/keytar-secret-store';
-import { deviceKeyEntry } from '../../../src/main/secrets/secret-store';
-import { schemaVersion } from '../../../src/main/storage/database';
+import type { DoctorReport } from '../../../src/main/core/doctor/doctor-report';
+import { createKeytarSecretStore } from '../../../src/main/adapters/keychain/keytar-secret-store';
+import { deviceKeyEntry } from '../../../src/main/core/secrets/secret-store';
+import { schemaVersion } from '../../../src/main/adapters/sqlite/database';
 import {
   DAY_MS,
   PIN,
@@ -34,7 +34,7 @@ import {
   type Install,
   type SeedOptions,
   type TestKeys,
-} from '../doctor/doctor-fixtures';
+} from '../core/doctor/doctor-fixtures';
 
 const SERVICE = `FieldKey-test-doctor-${process.pid}-${randomBytes(4).toString('hex')}`;
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));

@@ -6,9 +6,9 @@ import { runCli, type CliRun } from '../../helpers/cli-run';
 import { main } from '../../../src/main/cli/index';
 import { createPolicyCommand } from '../../../src/main/cli/policy-command';
 import type { Command } from '../../../src/main/cli/cli-io';
-import type { Env } from '../../../src/main/environment';
-import type { MachinePolicySource } from '../../../src/main/policy/machine-policy-source';
-import { fakePolicyFs } from '../policy/fake-policy-fs';
+import type { Env } from '../../../src/main/core/environment';
+import type { MachinePolicySource } from '../../../src/main/core/policy/machine-policy-source';
+import { fakePolicyFs } from '../core/policy/fake-policy-fs';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/policy');
 const dir = mkdtempSync(join(tmpdir(), 'fieldkey-policy-cli-'));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../../helpers/cli-run';
 import { main } from '../../../src/main/cli/index';
 import { parseIsoInstant } from '../../../src/main/cli/verify-command';
-import { AUDIENCE, ISSUER, NOW_S, claims, makeKey, sign, type TestKey } from '../offline/token-factory';
+import { AUDIENCE, ISSUER, NOW_S, claims, makeKey, sign, type TestKey } from '../core/offline/token-factory';
 
 const URL_ISSUER = 'https://id.example.com';
 const NOW = '2026-06-01T12:00:00Z';

@@ -1,0 +1,177 @@
+/**
+ * The audit log (DESIGN.md section 8): appends auth events to the hash-chained `audit_events`
+ * table, reads them back for export, and applies retention.
+ *
+ * Each row records the device clock (`atLocal`) and the trusted-time estimate (`atTrusted`: last
+ * server time + local time elapsed since it was seen; null when no server time was ever seen).
+ *
+ * Retention removes the oldest rows only, and moves the anchor to the last removed row so the
+ * remaining chain still verifies. It refuses to run on a chain that does not verify, so retention
+ * can never erase the evidence of tampering. Days are counted back from the earlier of the device
+ * clock and the trusted-time estimate (so a clock set forward cannot purge the log once a server
+ * time has been seen since), and a row counts as old only when both its times are older than that;
+ * only a leading run of old rows is removed, never a row after a newer one (so a clock set back
+ * cannot age a new row out).
+ */
+import type { Clock } from '../clock';
+import { FieldKeyError } from '../../../shared/errors';
+import type { Database } from '../../adapters/sqlite/database';
+import { fromMillis, fromMillisOrNull, toMillis } from '../records/instants';
+import { TimeRecords } from '../records/time-records';
+import { auditHash, canonicalDetails } from './audit-hash';
+import { validateAccount, validateDetails, type AuditDetails, type AuditDetailsInput, type AuditEventType } from './audit-events';
+import { readAnchor, type AuditAnchor, type StoredAuditRow } from './audit-rows';
+import { verifyChain } from './verify-chain';
+
+export interface AuditEvent {
+  seq: number;
+  type: AuditEventType;
+  account: string | null;
+  atLocal: Date;
+  atTrusted: Date | null;
+  /** The stored details; the raw stored text if it is no longer a JSON object (a tampered row). */
+  details: AuditDetails | string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditRetention {
+  /** Remove rows older than this many days. */
+  auditRetentionDays?: number;
+  /** Keep at most this many newest rows. */
+  auditRetentionRows?: number;
+}
+
+export interface PruneResult {
+  pruned: number;
+  anchor: AuditAnchor;
+}
+
+const DAY_MS = 86_400_000;
+
+export class AuditLog {
+  private readonly times: TimeRecords;
+  private readonly statements;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {
+    this.times = new TimeRecords(db);
+    this.statements = {
+      head: db.prepare<[], { seq: number; hash: string }>(`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`),
+      insert: db.prepare<[number, string, string | null, number, number | null, string, string, string]>(
+        `INSERT INTO audit_events (seq, type, account, at_local, at_trusted, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      firstYoung: db.prepare<[number], { seq: number | null }>(
+        `SELECT min(seq) AS seq FROM audit_events WHERE max(at_local, ifnull(at_trusted, at_local)) >= ?`,
+      ),
+      lastAtOrBefore: db.prepare<[number], { seq: number; hash: string }>(
+        `SELECT seq, hash FROM audit_events WHERE seq <= ? ORDER BY seq DESC LIMIT 1`,
+      ),
+      moveAnchor: db.prepare<[number, string, number, number]>(
+        `UPDATE audit_anchor SET seq = ?, hash = ?, pruned_at = ?, pruned_rows = pruned_rows + ? WHERE id = 1`,
+      ),
+      countThrough: db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM audit_events WHERE seq <= ?`),
+      deleteThrough: db.prepare<[number]>(`DELETE FROM audit_events WHERE seq <= ?`),
+    };
+  }
+
+  /**
+   * Appends one event. Details are validated first (audit-events.ts): an unknown type fails with
+   * `audit_event_unknown`, a refused detail with `audit_details_rejected`, and nothing is written.
+   */
+  append(type: AuditEventType, options: { account?: string | null; details?: AuditDetailsInput } = {}): AuditEvent {
+    const details = validateDetails(type, options.details);
+    const account = validateAccount(options.account);
+    const detailsJson = canonicalDetails(details);
+    const write = this.db.transaction((): AuditEvent => {
+      const local = this.clock.now();
+      const atLocal = toMillis(local, 'The current time');
+      const trusted = this.times.trustedNow(local);
+      const atTrusted = trusted === undefined ? null : trusted.getTime();
+      const head = this.statements.head.get() ?? readAnchor(this.db);
+      const seq = head.seq + 1;
+      const fields = { type, account, at_local: atLocal, at_trusted: atTrusted, details: detailsJson, prev_hash: head.hash };
+      const hash = auditHash(seq, fields);
+      this.statements.insert.run(seq, type, account, atLocal, atTrusted, detailsJson, head.hash, hash);
+      return { seq, type, account, atLocal: fromMillis(atLocal), atTrusted: fromMillisOrNull(atTrusted), details, prevHash: head.hash, hash };
+    });
+    return write.immediate();
+  }
+
+  /** The events in seq order, optionally only those whose device time is at or after `since`. */
+  events(options: { since?: Date } = {}): Generator<AuditEvent> {
+    return auditEvents(this.db, options);
+  }
+
+  /** Applies retention (see the module comment). Returns how many rows were removed. */
+  prune(retention: AuditRetention): PruneResult {
+    const days = retention.auditRetentionDays;
+    const rows = retention.auditRetentionRows;
+    if (days !== undefined && !(typeof days === 'number' && Number.isFinite(days) && days > 0)) {
+      throw new FieldKeyError('invalid_argument', 'auditRetentionDays must be a positive number.');
+    }
+    if (rows !== undefined && !(Number.isSafeInteger(rows) && rows > 0)) {
+      throw new FieldKeyError('invalid_argument', 'auditRetentionRows must be a positive integer.');
+    }
+    const run = this.db.transaction((): PruneResult => {
+      const local = this.clock.now();
+      const anchor = readAnchor(this.db);
+      const head = this.statements.head.get();
+      if (!head) return { pruned: 0, anchor };
+      let cut = anchor.seq;
+      if (rows !== undefined) cut = Math.max(cut, head.seq - rows);
+      if (days !== undefined) {
+        const trusted = this.times.trustedNow(local);
+        const reference = Math.min(toMillis(local, 'The current time'), trusted?.getTime() ?? Number.POSITIVE_INFINITY);
+        const firstYoung = this.statements.firstYoung.get(reference - days * DAY_MS)?.seq ?? null;
+        cut = Math.max(cut, firstYoung === null ? head.seq : firstYoung - 1);
+      }
+      if (cut <= anchor.seq) return { pruned: 0, anchor };
+      const verification = verifyChain(this.db);
+      if (!verification.ok) {
+        throw new FieldKeyError('audit_tampered', 'The audit log does not verify; retention will not remove rows until IT has examined it (fieldkey audit verify).');
+      }
+      const last = this.statements.lastAtOrBefore.get(cut)!;
+      const count = this.statements.countThrough.get(last.seq)!.n;
+      // Anchor first: the delete trigger only lets rows at or before the anchor go.
+      this.statements.moveAnchor.run(last.seq, last.hash, local.getTime(), count);
+      const removed = this.statements.deleteThrough.run(last.seq).changes;
+      return { pruned: removed, anchor: { seq: last.seq, hash: last.hash } };
+    });
+    return run.immediate();
+  }
+}
+
+/** Reads events without a clock (the CLI's export): seq order, device time at or after `since`. */
+export function* auditEvents(db: Database, options: { since?: Date } = {}): Generator<AuditEvent> {
+  const since = options.since === undefined ? Number.MIN_SAFE_INTEGER : toMillis(options.since, 'The since time');
+  const rows = db.prepare<[number], StoredAuditRow>(
+    `SELECT seq, type, account, at_local, at_trusted, details, prev_hash, hash FROM audit_events WHERE at_local >= ? ORDER BY seq`,
+  );
+  for (const row of rows.iterate(since)) yield toEvent(row);
+}
+
+function toEvent(row: StoredAuditRow): AuditEvent {
+  return {
+    seq: row.seq,
+    type: row.type as AuditEventType,
+    account: row.account,
+    atLocal: fromMillis(row.at_local),
+    atTrusted: fromMillisOrNull(row.at_trusted),
+    details: parseDetails(row.details),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function parseDetails(text: string): AuditDetails | string {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as AuditDetails;
+  } catch {
+    // fall through: a tampered row keeps its raw text
+  }
+  return text;
+}

@@ -1,0 +1,83 @@
+/**
+ * Doctor: the database file. It is opened READ-ONLY (database.ts runs no migration then) and never
+ * created: a missing file is "no data yet". Reports the schema version against the code's and
+ * `PRAGMA integrity_check`.
+ */
+import { isFieldKeyError } from '../../../shared/errors';
+import { currentVersion, schemaVersion, type Database } from '../../adapters/sqlite/database';
+import { checked, note, problem, type DatabaseSection, type Finding } from './doctor-report';
+
+export interface DatabaseCheckDeps {
+  file: string;
+  exists: (path: string) => boolean;
+  /** Opens the file read-only (`openDatabase(file, { readonly: true })`). */
+  openReadOnly: (file: string) => Database;
+}
+
+export interface DatabaseCheck {
+  section: DatabaseSection;
+  /** The open database, for the other checks; the caller closes it. */
+  db: Database | undefined;
+}
+
+const RECOVERY =
+  'Keep a copy for IT, then restore it from a backup, or move it aside and sign in again online (its field notes and audit log stay in the copy).';
+
+/** integrity_check stops after this many errors; a damaged file is damaged either way. */
+export const INTEGRITY_ERRORS_SHOWN = 20;
+
+/** SQLite's own error text (e.g. "file is not a database"), which names no stored value. */
+export function sqliteMessage(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && code.startsWith('SQLITE_') ? error.message : undefined;
+}
+
+export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
+  const base = { file: deps.file, codeSchemaVersion: schemaVersion, integrityErrors: [] as string[] };
+  if (!deps.exists(deps.file)) {
+    const findings = [note('no_data', `No FieldKey database at ${deps.file} yet: nothing has been stored on this device. FieldKey creates it when it first starts.`)];
+    return { db: undefined, section: { ...checked(findings), ...base, exists: false, opened: false, schemaVersion: null, integrity: null } };
+  }
+
+  let db: Database;
+  try {
+    db = deps.openReadOnly(deps.file);
+  } catch (error) {
+    return { db: undefined, section: { ...checked([openProblem(deps.file, error)]), ...base, exists: true, opened: false, schemaVersion: null, integrity: null } };
+  }
+
+  const findings: Finding[] = [];
+  let version: number | null = null;
+  let integrity: DatabaseSection['integrity'] = null;
+  const integrityErrors: string[] = [];
+  try {
+    version = currentVersion(db);
+    if (version < schemaVersion) {
+      findings.push(note('schema_outdated', `The database has schema version ${version}; this FieldKey upgrades it to ${schemaVersion} when it next starts.`));
+    }
+    const rows = db.pragma(`integrity_check(${INTEGRITY_ERRORS_SHOWN})`) as { integrity_check: string }[];
+    // Newer SQLite returns one row with one error per line, headed by "*** in database main ***".
+    const messages = rows.flatMap((row) => row.integrity_check.split('\n')).filter((line) => line !== '' && !line.startsWith('***'));
+    if (messages.length === 1 && messages[0] === 'ok') {
+      integrity = 'ok';
+    } else {
+      integrity = 'failed';
+      integrityErrors.push(...messages);
+      const count = `${messages.length}${messages.length >= INTEGRITY_ERRORS_SHOWN ? ' or more' : ''}`;
+      findings.push(problem('database_corrupt', `The database ${deps.file} is damaged (integrity check: ${count} error(s)). ${RECOVERY}`));
+    }
+  } catch (error) {
+    integrity = 'failed';
+    const detail = sqliteMessage(error);
+    if (detail) integrityErrors.push(detail);
+    findings.push(problem('database_corrupt', `The database ${deps.file} cannot be read${detail ? ` (${detail})` : ''}. ${RECOVERY}`));
+  }
+  return { db, section: { ...checked(findings), ...base, exists: true, opened: true, schemaVersion: version, integrity, integrityErrors } };
+}
+
+function openProblem(file: string, error: unknown): Finding {
+  if (isFieldKeyError(error, 'database_too_new')) return problem('database_too_new', error.message);
+  const detail = sqliteMessage(error) ?? sqliteMessage(isFieldKeyError(error) ? error.cause : undefined);
+  if (isFieldKeyError(error, 'database_unavailable')) return problem('database_unavailable', `${error.message}${detail ? ` (${detail})` : ''}`);
+  return problem('database_corrupt', `The file ${file} is not a readable FieldKey database${detail ? ` (${detail})` : ''}. ${RECOVERY}`);
+}
