@@ -92,10 +92,11 @@ class CookieJar {
 
 /**
  * The "browser": follows the IdP's redirects with its own cookie jar, posts the login form, and
- * stops at the loopback redirect, which it then requests as a browser would. Returns when the
+ * stops at the loopback redirect, which it then requests as a browser would (also used by the sync
+ * bench to get real tokens without a browser). Returns when the
  * listener answered. `waiting` ends just before the callback request (FieldKey's work starts there).
  */
-async function formLogin(authorizationUrl: string, redirectPrefix: string, waiting: () => void): Promise<void> {
+export async function formLogin(authorizationUrl: string, redirectPrefix: string, waiting: () => void): Promise<void> {
   const jar = new CookieJar();
   const get = async (url: string, init: RequestInit = {}) => {
     const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: jar.header() } });

@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<BenchResult[]> }>> =
   unlock: () => import('./unlock.bench'),
   'unlock-lanes': () => import('./unlock-lanes.bench'),
   online: () => import('./online.bench'),
+  'sync-1000': () => import('./sync.bench'),
 };
 
 const filter = process.argv[2];

@@ -148,12 +148,22 @@ export type AppState =
 
 export type AppStatus = AppState['status'];
 
+/**
+ * Where a note stands with the Field API: `synced` (the server holds this text), `pending` (a change
+ * waits in the outbox, to be sent when online), `rejected` (the server refused the change; the note
+ * stays on this laptop as it is, and `rejection` says why).
+ */
+export type NoteSyncState = 'synced' | 'pending' | 'rejected';
+
 /** A field note in a list: everything but the text. */
 export interface FieldNoteSummary {
   id: number;
   title: string;
   createdAt: string;
   updatedAt: string;
+  syncState: NoteSyncState;
+  /** Why the server refused the last change, for `rejected` notes; null otherwise. */
+  rejection: string | null;
 }
 
 export interface FieldNote extends FieldNoteSummary {
@@ -163,3 +173,15 @@ export interface FieldNote extends FieldNoteSummary {
 /** Caps every layer agrees on (renderer inputs, IPC validation, the notes table). */
 export const NOTE_TITLE_MAX_CHARS = 200;
 export const NOTE_TEXT_MAX_CHARS = 20_000;
+
+/** The unlocked account's sync with the Field API, as the home screen shows it. */
+export interface SyncStatusView {
+  /** False when the policy names no Field API: notes are kept on this laptop only. */
+  configured: boolean;
+  /** The last sync that pushed and pulled without an error. */
+  lastSyncAt: string | null;
+  /** The last sync's error (a stable code and words for the technician), null after a clean sync. */
+  lastError: { code: string; message: string } | null;
+  /** Changes waiting in the outbox. */
+  pending: number;
+}

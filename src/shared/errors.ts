@@ -87,6 +87,10 @@ export const ERROR_CODES = [
   'database_unreadable',
   'audit_log_missing',
   'jwks_unreadable',
+  'api_protocol',
+  'api_unauthorized',
+  'api_unavailable',
+  'api_unreachable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

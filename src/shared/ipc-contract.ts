@@ -5,7 +5,7 @@
  * `{ ok: true, value } | { ok: false, error: { code, message } }`. No type here can hold a token, a
  * key or a PIN hash; a PIN only travels renderer -> main, as an argument of `setPin` and `unlock`.
  */
-import type { AppState, FieldNote, FieldNoteSummary } from './app-state';
+import type { AppState, FieldNote, FieldNoteSummary, SyncStatusView } from './app-state';
 import type { ErrorData } from './errors';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
@@ -49,6 +49,11 @@ export interface FieldKeyApi {
   /** Writes: full access only; refused by the main process with `read_only` otherwise. */
   createNote(title: string, text: string): Promise<Result<FieldNote>>;
   updateNote(id: number, title: string, text: string): Promise<Result<FieldNote>>;
+
+  /** The unlocked account's sync with the Field API (configured or not, last sync, changes waiting). */
+  getSyncStatus(): Promise<Result<SyncStatusView>>;
+  /** Pushes the outbox and pulls now; resolves with the status after it (network trouble is in `lastError`). */
+  syncNow(): Promise<Result<SyncStatusView>>;
 }
 
 /** The request/response calls, in a fixed order (the preload and the web bridge are built from it). */
@@ -68,6 +73,8 @@ export const INVOKE_METHODS = [
   'getNote',
   'createNote',
   'updateNote',
+  'getSyncStatus',
+  'syncNow',
 ] as const satisfies readonly (keyof FieldKeyApi)[];
 
 export type InvokeMethod = (typeof INVOKE_METHODS)[number];

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AppState, FieldNote } from '../../src/shared/app-state';
+import type { AppState, FieldNote, SyncStatusView } from '../../src/shared/app-state';
 import { buildRenderer } from './helpers/build-renderer';
 import { launchChromium } from './helpers/chromium';
 import { answer, calls, installFakeApi, setState } from './helpers/fake-api';
@@ -33,7 +33,7 @@ afterAll(async () => {
   if (outDir) rmSync(dirname(outDir), { recursive: true, force: true });
 });
 
-async function open(state: AppState, notes: FieldNote[] = []): Promise<Page> {
+async function open(state: AppState, notes: FieldNote[] = [], sync?: SyncStatusView): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 820 } });
   page = await context.newPage();
   problems = [];
@@ -46,7 +46,7 @@ async function open(state: AppState, notes: FieldNote[] = []): Promise<Page> {
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
     });
   });
-  await installFakeApi(page, state, notes);
+  await installFakeApi(page, state, notes, sync);
   await page.goto(server.url);
   await page.getByRole('status').waitFor();
   return page;
@@ -234,6 +234,53 @@ describe('home, full access', () => {
   });
 });
 
+describe('home, field notes sync', () => {
+  const SYNCED: SyncStatusView = { configured: true, lastSyncAt: new Date(Date.now() - 60_000).toISOString(), lastError: null, pending: 0 };
+  const stamp = new Date().toISOString();
+  const notes: FieldNote[] = [
+    { id: 1, title: 'Pump 4', text: 'Seal.', createdAt: stamp, updatedAt: stamp, syncState: 'synced', rejection: null },
+    { id: 2, title: 'Valve 12', text: 'Leak.', createdAt: stamp, updatedAt: stamp, syncState: 'rejected', rejection: 'Your organization no longer lets this account change notes.' },
+  ];
+  const badge = (title: string) => page.getByRole('button', { name: new RegExp(title) }).locator('.note-sync');
+
+  it('without a Field API says notes stay on the laptop, shows no sync state and no Sync now', async () => {
+    await open(states.unlocked(), notes);
+    await expect.poll(() => page.locator('#sync-local-only').textContent()).toBe('Notes are kept on this laptop only.');
+    expect(await page.locator('.note-sync').count()).toBe(0);
+    expect(await button('Sync now').count()).toBe(0);
+  });
+
+  it('shows each note\'s state, the last sync, and Sync now online, which syncs and updates both', async () => {
+    await open(states.unlocked(), notes, SYNCED);
+    await expect.poll(() => badge('Pump 4').textContent()).toBe('Synced');
+    expect(await badge('Valve 12').textContent()).toBe('Rejected: Your organization no longer lets this account change notes.');
+    const sidebar = page.getByRole('complementary', { name: 'Access' });
+    expect(await sidebar.textContent()).toMatch(/Last sync.*\(1 min ago\)/);
+
+    await button('New note').click();
+    await field('Note title').fill('Hydrant 3');
+    await button('Save').click();
+    await expect.poll(() => badge('Hydrant 3').textContent()).toBe('Waiting to sync');
+    await expect.poll(() => sidebar.textContent(), { timeout: 8000 }).toContain('(1 waiting)');
+
+    await button('Sync now').click();
+    expect(await calls(page, 'syncNow')).toHaveLength(1);
+    await expect.poll(() => badge('Hydrant 3').textContent()).toBe('Synced');
+    await expect.poll(() => sidebar.textContent()).toMatch(/Last sync.*\(just now\)/);
+  });
+
+  it('shows the last sync error in words', async () => {
+    await open(states.unlocked(), notes, { ...SYNCED, lastError: { code: 'api_unreachable', message: 'The Field API could not be reached. Changes stay on this laptop and sync later.' } });
+    await expect.poll(() => page.locator('#sync-error').textContent()).toContain('could not be reached');
+  });
+
+  it('offline: no Sync now, the sync state still shown', async () => {
+    await open(states.gracePeriod(), notes, SYNCED);
+    await expect.poll(() => badge('Pump 4').textContent()).toBe('Synced');
+    expect(await button('Sync now').count()).toBe(0);
+  });
+});
+
 describe('home, grace period', () => {
   it('says Full access (grace period) and until when, keeps writing enabled, offers no check-in offline', async () => {
     await open(states.gracePeriod());
@@ -248,7 +295,7 @@ describe('home, grace period', () => {
 
 describe('home, read-only', () => {
   it('says Read-only, reads notes and disables writing with the reason', async () => {
-    const note = { id: 3, title: 'Valve 12', text: 'Leak at flange.', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
+    const note: FieldNote = { id: 3, title: 'Valve 12', text: 'Leak at flange.', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), syncState: 'synced', rejection: null };
     await open(states.readOnly(), [note]);
     expect(await status().textContent()).toMatch(/^Read-only until \S.*, offline$/);
     const items = await page.getByRole('region', { name: 'Offline runway' }).getByRole('listitem').allTextContents();

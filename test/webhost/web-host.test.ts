@@ -45,6 +45,8 @@ function authDouble(): AuthService & { push(state: AppState): void } {
     activeAccountId: () => undefined,
     accessFor: async () => 'locked',
     idleLockMinutes: () => 15,
+    apiCredentials: () => undefined,
+    onCheckIn: () => () => undefined,
     dispose: async () => undefined,
   };
 }

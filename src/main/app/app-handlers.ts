@@ -8,6 +8,7 @@ import { FieldKeyError } from '../../shared/errors';
 import type { MainHandlers } from '../../shared/ipc-contract';
 import type { AuthService, SignInRequest, SignInStarted } from '../core/auth/auth-service-port';
 import { notUnlocked, type FieldNotes } from '../core/notes/field-notes';
+import type { SyncEngine } from '../core/sync/sync-engine';
 
 /**
  * Opens the authorization URL in the system browser: Electron's `shell.openExternal` after checking
@@ -18,10 +19,11 @@ export type OpenSignInPage = (started: SignInStarted) => Promise<void>;
 export interface AppHandlersDeps {
   auth: AuthService;
   notes: FieldNotes;
+  sync: Pick<SyncEngine, 'status' | 'sync' | 'configured'>;
   openSignInPage: OpenSignInPage;
 }
 
-export function createAppHandlers({ auth, notes, openSignInPage }: AppHandlersDeps): MainHandlers {
+export function createAppHandlers({ auth, notes, sync, openSignInPage }: AppHandlersDeps): MainHandlers {
   const startSignIn = async (request: SignInRequest): Promise<void> => {
     const started = await auth.beginSignIn(request);
     try {
@@ -53,5 +55,11 @@ export function createAppHandlers({ auth, notes, openSignInPage }: AppHandlersDe
     getNote: async (id) => notes.get(activeAccount(), id),
     createNote: async (title, text) => notes.create(activeAccount(), title, text),
     updateNote: async (id, title, text) => notes.update(activeAccount(), id, title, text),
+    getSyncStatus: async () => sync.status(activeAccount()),
+    syncNow: async () => {
+      const id = activeAccount();
+      if (sync.configured(id)) await sync.sync(id);
+      return sync.status(id);
+    },
   };
 }

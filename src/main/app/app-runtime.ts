@@ -1,6 +1,6 @@
 /**
- * The main-process app without its window: the database, the auth service, field notes and the IPC
- * dispatcher, composed once. The Electron shell and the development web host both start it and only
+ * The main-process app without its window: the database, the auth service, field notes, their sync
+ * to the Field API and the IPC dispatcher, composed once. The Electron shell and the development web host both start it and only
  * differ in how calls arrive (ipcMain / loopback HTTP), how the sign-in page opens (system browser /
  * browser tab) and which origin may call.
  *
@@ -19,8 +19,8 @@ import { watchWakeSignals } from '../adapters/os/wake-signals';
 import { openDatabase, type Database } from '../adapters/sqlite/database';
 import { createAppHandlers, type OpenSignInPage } from './app-handlers';
 import type { AuthService, CreateAuthService, LockReason, WakeReason } from '../core/auth/auth-service-port';
-import { FieldNotes } from '../core/notes/field-notes';
 import { createIpcDispatcher, type IpcDispatcher } from './ipc-handlers';
+import { startNoteSync } from '../core/sync/note-sync';
 
 export interface AppRuntimeOptions {
   env: Env;
@@ -73,9 +73,9 @@ export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRu
   }
 
   const openDb = db;
-  const notes = new FieldNotes(openDb, options.clock, (accountId) => auth.accessFor(accountId));
+  const { notes, sync, close: closeSync } = startNoteSync({ db: openDb, clock: options.clock, fetch: options.fetch, auth, log: options.log });
   const dispatcher = createIpcDispatcher({
-    handlers: createAppHandlers({ auth, notes, openSignInPage: options.openSignInPage }),
+    handlers: createAppHandlers({ auth, notes, sync, openSignInPage: options.openSignInPage }),
     allowedOrigins: options.allowedOrigins,
     onUnexpectedError: (method, error) => options.log(`IPC ${method} failed unexpectedly: ${describe(error)}`),
   });
@@ -91,6 +91,7 @@ export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRu
       (closed ??= (async () => {
         try {
           await auth.dispose();
+          await closeSync();
         } finally {
           openDb.close();
         }
@@ -139,6 +140,8 @@ function unavailableRuntime(error: unknown, options: AppRuntimeOptions): AppRunt
     getNote: unavailable,
     createNote: unavailable,
     updateNote: unavailable,
+    getSyncStatus: unavailable,
+    syncNow: unavailable,
   };
   return {
     dispatcher: createIpcDispatcher({ handlers, allowedOrigins: options.allowedOrigins }),

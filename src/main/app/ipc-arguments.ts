@@ -114,6 +114,8 @@ export const argumentValidators: Validators = {
       text(args[2], 'The note text', NOTE_TEXT_MAX_CHARS, TEXT_CONTROL),
     ];
   },
+  getSyncStatus: none,
+  syncNow: none,
 };
 
 /** Checks `args` for `method`; throws `invalid_argument`. */

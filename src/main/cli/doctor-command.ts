@@ -23,6 +23,7 @@ import { describeFsError } from '../core/policy/read-policy-file';
 import { createKeytarSecretStore } from '../adapters/keychain/keytar-secret-store';
 import type { SecretStore } from '../core/secrets/secret-store';
 import { openDatabase } from '../adapters/sqlite/database';
+import type { FetchFn } from '../core/oauth/http-client';
 import { EXIT_USAGE, USAGE_ERROR, writeError, writeLine, type Command } from './cli-io';
 
 export const DOCTOR_USAGE = `usage: fieldkey doctor [--json] [--bundle FILE]
@@ -30,7 +31,8 @@ export const DOCTOR_USAGE = `usage: fieldkey doctor [--json] [--bundle FILE]
 Checks this install without opening a window: the policy (valid? from where?), the database
 (integrity, schema version), the OS keychain, the cached signing keys (age, source), the clock
 records (rolled back?), each account's last check-in, when the next is due and what offline
-access is possible now, and the audit log's hash chain. Reads only; never asks for a PIN.
+access is possible now, the audit log's hash chain, and the Field API (reachable? note changes
+waiting per account). Reads only; never asks for a PIN.
   --json          print the report as JSON (stable keys, ISO 8601 times); an error that stops it
                   is { "error": { "code", "message" } } on stdout
   --bundle FILE   also write a support bundle to FILE: one JSON file with the report, the versions
@@ -45,6 +47,8 @@ export interface DoctorCommandDeps {
   /** The keychain for a service name; default: the OS keychain through keytar. */
   secretStore?: (service: string) => SecretStore;
   keychainTimeoutMs?: number;
+  /** For the Field API probe; default Node's fetch. */
+  fetch?: FetchFn;
 }
 
 export function createDoctorCommand(deps: DoctorCommandDeps = {}): Command {
@@ -78,6 +82,7 @@ export function createDoctorCommand(deps: DoctorCommandDeps = {}): Command {
         openReadOnly: (file) => openDatabase(file, { readonly: true }),
         secrets: (deps.secretStore ?? ((name: string) => createKeytarSecretStore({ service: name })))(service),
         keychainService: service,
+        fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
         ...(deps.keychainTimeoutMs !== undefined && { keychainTimeoutMs: deps.keychainTimeoutMs }),
       });
       io.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : renderDoctorText(report));

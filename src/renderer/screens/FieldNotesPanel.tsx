@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { NOTE_TEXT_MAX_CHARS, NOTE_TITLE_MAX_CHARS, type Access, type FieldNote, type FieldNoteSummary } from '../../shared/app-state';
+import { NOTE_TEXT_MAX_CHARS, NOTE_TITLE_MAX_CHARS, type Access, type FieldNote, type FieldNoteSummary, type NoteSyncState, type SyncStatusView } from '../../shared/app-state';
 import { fieldkey, unwrap } from '../api';
 import { Alert } from '../components/Alert';
 import { Field } from '../components/Field';
@@ -10,7 +10,23 @@ type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'note'; note: FieldN
 
 const READ_ONLY_REASON = 'Read-only: the grace period for working offline is over, so notes can be read but not changed. Connect to the network to edit again.';
 
-export function FieldNotesPanel({ accountId, access }: { accountId: string; access: Access }) {
+const SYNC_STATE_TEXT: Readonly<Record<NoteSyncState, string>> = { synced: 'Synced', pending: 'Waiting to sync', rejected: 'Rejected' };
+
+/** A note's sync state in words, with the reason for a rejected one. */
+function SyncBadge({ note }: { note: FieldNoteSummary }) {
+  return (
+    <span className={`note-sync note-sync-${note.syncState}`} data-sync-state={note.syncState}>
+      {SYNC_STATE_TEXT[note.syncState]}
+      {note.syncState === 'rejected' && note.rejection ? `: ${note.rejection}` : ''}
+    </span>
+  );
+}
+
+/**
+ * The unlocked account's notes. With a Field API (`sync.configured`), each note shows its sync
+ * state, and the list is read again whenever the sync status changes (a sync brings notes in).
+ */
+export function FieldNotesPanel({ accountId, access, sync }: { accountId: string; access: Access; sync: SyncStatusView | null }) {
   const [notes, setNotes] = useState<FieldNoteSummary[]>([]);
   const [editing, setEditing] = useState<Editing>({ kind: 'none' });
   const [title, setTitle] = useState('');
@@ -26,10 +42,13 @@ export function FieldNotesPanel({ accountId, access }: { accountId: string; acce
     return list;
   }, []);
 
-  // Reload when the account or its access changes.
+  const synced = sync?.configured ?? false;
+  const syncRevision = sync ? `${sync.lastSyncAt ?? ''} ${sync.pending} ${sync.lastError?.code ?? ''}` : '';
+
+  // Reload when the account or its access changes, and after each sync.
   useEffect(() => {
     void loader.run(reload);
-  }, [accountId, access, reload, loader.run]);
+  }, [accountId, access, syncRevision, reload, loader.run]);
 
   const open = (id: number): void => {
     setSaved(null);
@@ -95,6 +114,7 @@ export function FieldNotesPanel({ accountId, access }: { accountId: string; acce
                   <button type="button" className={note.id === selectedId ? 'note-item selected' : 'note-item'} aria-current={note.id === selectedId ? 'true' : undefined} onClick={() => open(note.id)}>
                     <span className="note-item-title">{note.title}</span>
                     <span className="note-item-date">{formatDateTime(note.updatedAt)}</span>
+                    {synced ? <SyncBadge note={note} /> : null}
                   </button>
                 </li>
               ))}

@@ -7,6 +7,7 @@ import { Runway } from '../components/Runway';
 import { formatDateTime, formatRelative } from '../format';
 import { useAction } from '../use-action';
 import { useNow } from '../use-now';
+import { useSyncStatus } from '../use-sync-status';
 import { FieldNotesPanel } from './FieldNotesPanel';
 
 function Fact({ label, value, detail }: { label: string; value: string; detail?: string }) {
@@ -25,6 +26,8 @@ export function HomeScreen({ state }: { state: UnlockedState }) {
   const action = useAction();
   const now = useNow(30_000);
   const full = state.access === 'full';
+  const sync = useSyncStatus(state.account.id);
+  const syncer = useAction();
 
   return (
     <div className="home">
@@ -49,6 +52,44 @@ export function HomeScreen({ state }: { state: UnlockedState }) {
             Check in now
           </button>
         ) : null}
+        <div className="sync" aria-label="Sync">
+          {sync.status && !sync.status.configured ? (
+            <p className="hint" id="sync-local-only">
+              Notes are kept on this laptop only.
+            </p>
+          ) : null}
+          {sync.status?.configured ? (
+            <>
+              <dl className="facts">
+                <Fact
+                  label="Last sync"
+                  value={formatDateTime(sync.status.lastSyncAt)}
+                  detail={sync.status.pending > 0 ? `(${sync.status.pending} waiting)` : sync.status.lastSyncAt ? `(${formatRelative(sync.status.lastSyncAt, now)})` : undefined}
+                />
+              </dl>
+              {sync.status.lastError ? (
+                <p className="hint hint-warn" id="sync-error">
+                  {sync.status.lastError.message}
+                </p>
+              ) : null}
+              {state.online ? (
+                <button
+                  type="button"
+                  className="button secondary"
+                  disabled={syncer.busy}
+                  onClick={() =>
+                    void syncer.run(async () => {
+                      sync.update(await unwrap(fieldkey().syncNow()));
+                    })
+                  }
+                >
+                  {syncer.busy ? 'Syncing…' : 'Sync now'}
+                </button>
+              ) : null}
+              <Alert message={syncer.error} />
+            </>
+          ) : null}
+        </div>
         <div className="roles">
           <h3 className="roles-title">Roles</h3>
           {state.roles.length > 0 ? (
@@ -75,7 +116,7 @@ export function HomeScreen({ state }: { state: UnlockedState }) {
           <AddAccountButton canAddAccount={state.canAddAccount} action={action} />
         </div>
       </aside>
-      <FieldNotesPanel accountId={state.account.id} access={state.access} />
+      <FieldNotesPanel accountId={state.account.id} access={state.access} sync={sync.status} />
     </div>
   );
 }

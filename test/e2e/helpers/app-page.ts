@@ -113,3 +113,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.evaluate(() => (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document.fonts.ready);
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true, animations: 'disabled', caret: 'hide' });
 }
+
+/** Each listed note's title and its sync state as shown ("Synced", "Waiting to sync", "Rejected: ..."). */
+export async function noteSyncStates(page: Page): Promise<Record<string, string>> {
+  const items = page.getByRole('navigation', { name: 'Notes' }).locator('.note-item');
+  const states: Record<string, string> = {};
+  for (const item of await items.all()) {
+    const title = (await item.locator('.note-item-title').textContent()) ?? '';
+    states[title] = (await item.locator('.note-sync').textContent().catch(() => null)) ?? '';
+  }
+  return states;
+}

@@ -72,6 +72,14 @@ export class WebHostProcess {
     return host;
   }
 
+  /** Sends `signal` now (SIGKILL: a crash, nothing runs after it) and waits for the exit. */
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill(signal);
+    await exited;
+  }
+
   /** SIGTERM, then waits for the exit (SIGKILL after 10 s). */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

@@ -48,6 +48,8 @@ class AuthDouble implements AuthService {
   activeAccountId = () => this.active;
   accessFor = async (id: string) => (id === this.active ? this.access : 'locked');
   idleLockMinutes = () => 15;
+  apiCredentials = () => undefined;
+  onCheckIn = () => () => undefined;
   dispose = async () => {
     this.disposed = true;
   };

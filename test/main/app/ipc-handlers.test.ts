@@ -97,6 +97,8 @@ describe('argument validation', () => {
     ['createNote', ['t'.repeat(NOTE_TITLE_MAX_CHARS), 'x'.repeat(NOTE_TEXT_MAX_CHARS)]],
     ['createNote', ['', '']],
     ['updateNote', [Number.MAX_SAFE_INTEGER, 'T', '']],
+    ['getSyncStatus', []],
+    ['syncNow', []],
   ];
   it.each(ok)('accepts %s(%j)', (method, args) => {
     expect(() => validateArguments(method as never, args)).not.toThrow();
@@ -109,6 +111,8 @@ describe('argument validation', () => {
   const bad: [string, unknown[]][] = [
     ['getState', [1]],
     ['lock', [ACCOUNT]],
+    ['syncNow', [ACCOUNT]],
+    ['getSyncStatus', [true]],
     ['signIn', ['not-an-account']],
     ['signIn', [ACCOUNT, ACCOUNT]],
     ['signIn', [null]],

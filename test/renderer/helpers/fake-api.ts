@@ -5,7 +5,7 @@
  * through the development web host instead.
  */
 import type { Page } from 'playwright-core';
-import type { AppState, FieldNote } from '../../../src/shared/app-state';
+import type { AppState, FieldNote, SyncStatusView } from '../../../src/shared/app-state';
 import type { Result } from '../../../src/shared/ipc-contract';
 import { INVOKE_METHODS } from '../../../src/shared/ipc-contract';
 
@@ -28,13 +28,17 @@ declare global {
 
 /**
  * Installs the double before any page script runs. `getState` answers `initial`; the note calls keep
- * a small in-page list (starting with `notes`); other calls answer `ok`. A scripted answer
- * (`answer()`) wins over the default, once.
+ * a small in-page list (starting with `notes`; new and edited notes wait to sync); `getSyncStatus`
+ * answers `sync` (by default: no Field API), and `syncNow` marks every waiting note synced. Other
+ * calls answer `ok`. A scripted answer (`answer()`) wins over the default, once.
  */
-export async function installFakeApi(page: Page, initial: AppState, notes: FieldNote[] = []): Promise<void> {
+export const LOCAL_ONLY: SyncStatusView = Object.freeze({ configured: false, lastSyncAt: null, lastError: null, pending: 0 });
+
+export async function installFakeApi(page: Page, initial: AppState, notes: FieldNote[] = [], sync: SyncStatusView = LOCAL_ONLY): Promise<void> {
   await page.addInitScript(
-    ({ methods, initialState, initialNotes }) => {
+    ({ methods, initialState, initialNotes, initialSync }) => {
       let state = initialState;
+      let syncStatus = { ...initialSync };
       const store = initialNotes.map((n) => ({ ...n }));
       const summary = ({ text: _text, ...rest }: (typeof store)[number]) => rest;
       const stamp = () => new Date().toISOString();
@@ -63,16 +67,30 @@ export async function installFakeApi(page: Page, initial: AppState, notes: Field
               return note ? { ok: true, value: note } : { ok: false, error: { code: 'note_not_found', message: 'This note does not exist.' } };
             }
             case 'createNote': {
-              const note = { id: store.length + 1, title: String(args[0]).trim(), text: String(args[1]), createdAt: stamp(), updatedAt: stamp() };
+              const note = {
+                id: store.length + 1,
+                title: String(args[0]).trim(),
+                text: String(args[1]),
+                createdAt: stamp(),
+                updatedAt: stamp(),
+                syncState: 'pending' as const,
+                rejection: null as string | null,
+              };
               store.push(note);
               return { ok: true, value: note };
             }
             case 'updateNote': {
               const note = store.find((n) => n.id === args[0]);
               if (!note) return { ok: false, error: { code: 'note_not_found', message: 'This note does not exist.' } };
-              Object.assign(note, { title: String(args[1]).trim(), text: String(args[2]), updatedAt: stamp() });
+              Object.assign(note, { title: String(args[1]).trim(), text: String(args[2]), updatedAt: stamp(), syncState: 'pending', rejection: null });
               return { ok: true, value: note };
             }
+            case 'getSyncStatus':
+              return { ok: true, value: { ...syncStatus, pending: store.filter((n) => n.syncState === 'pending').length } };
+            case 'syncNow':
+              for (const note of store) if (note.syncState === 'pending') note.syncState = 'synced';
+              syncStatus = { ...syncStatus, lastSyncAt: stamp(), lastError: null, pending: 0 };
+              return { ok: true, value: syncStatus };
             default:
               return { ok: true, value: undefined };
           }
@@ -85,7 +103,7 @@ export async function installFakeApi(page: Page, initial: AppState, notes: Field
       Object.defineProperty(window, 'fieldkey', { value: Object.freeze(api) });
       Object.defineProperty(window, '__fieldkeyTest', { value: controls });
     },
-    { methods: [...INVOKE_METHODS], initialState: initial, initialNotes: notes },
+    { methods: [...INVOKE_METHODS], initialState: initial, initialNotes: notes, initialSync: sync },
   );
 }
 

@@ -21,6 +21,7 @@ import type { Clock } from '../clock';
 import type { Env } from '../environment';
 import type { FetchFn } from '../oauth/http-client';
 import type { Database } from '../../adapters/sqlite/database';
+import type { ApiConnection } from '../sync/sync-engine';
 
 /** Access to an account's protected workspace right now. */
 export type AccountAccess = 'full' | 'read-only' | 'denied' | 'locked';
@@ -90,6 +91,15 @@ export interface AuthService {
   accessFor(accountId: string): Promise<AccountAccess>;
   /** The policy's idle-lock minutes; undefined while misconfigured. */
   idleLockMinutes(): number | undefined;
+
+  /**
+   * The policy's Field API (undefined when it names none) and, while `accountId` is unlocked, its
+   * credentials for the API client: the session's tokens, its single-flight refresh and its access
+   * decided now. Never a copy of a token outside the main process.
+   */
+  apiCredentials(accountId: string): ApiConnection | undefined;
+  /** Calls `listener` with the account id after each successful online check-in (refresh); returns an unsubscribe function. */
+  onCheckIn(listener: (accountId: string) => void): () => void;
 
   /** Stops timers and listeners, locks everything. */
   dispose(): Promise<void>;

@@ -38,6 +38,7 @@ import { SessionUpkeep } from './session-upkeep';
 import { SignInIntents } from './sign-in-intents';
 import { deriveState } from './state-derivation';
 import { UnlockIntents } from './unlock-intents';
+import type { ApiConnection } from '../sync/sync-engine';
 import type { AccountAccess, AuthService, AuthServiceDeps, CreateAuthService, LockReason, SignInRequest, SignInStarted, WakeReason } from './auth-service-port';
 
 export type { AuthIdp, AuthVault } from './coordinator';
@@ -185,6 +186,33 @@ class ComposedAuthService implements AuthService {
 
   wake(reason: WakeReason): void {
     this.upkeep.wake(reason);
+  }
+
+  // ---- the access token at work (sync/) ----
+
+  apiCredentials(accountId: string): ApiConnection | undefined {
+    const api = this.c.policy.api;
+    if (!api) return undefined;
+    const active = this.c.active;
+    if (!active || active.accountId !== accountId || active.isLocked) return { baseUrl: api.baseUrl, credentials: undefined };
+    return {
+      baseUrl: api.baseUrl,
+      credentials: {
+        tokens: () => {
+          const { accessToken, expiresAt } = active.tokens();
+          return { ...(accessToken !== undefined ? { accessToken } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) };
+        },
+        refresh: async () => {
+          const outcome = await active.refresh();
+          return outcome.ok ? { ok: true } : { ok: false, offline: outcome.offline, revoked: outcome.revoked };
+        },
+        access: () => this.accessFor(accountId),
+      },
+    };
+  }
+
+  onCheckIn(listener: (accountId: string) => void): () => void {
+    return this.c.onCheckIn(listener);
   }
 
   async dispose(): Promise<void> {

@@ -80,6 +80,7 @@ export class Coordinator {
   private intents: Promise<unknown> = Promise.resolve();
   /** Work started in the background (calibration, revocations of unsealed sign-ins): awaited at dispose. */
   private readonly background = new Set<Promise<unknown>>();
+  private readonly checkInListeners = new Set<(accountId: string) => void>();
 
   constructor(parts: CoordinatorParts) {
     this.deps = parts.deps;
@@ -132,6 +133,18 @@ export class Coordinator {
     this.current = IDLE;
     this.disposed = true;
     return previous;
+  }
+
+  /** Calls `listener` after each successful online check-in of the unlocked account (a refresh, a completed sign-in). */
+  onCheckIn(listener: (accountId: string) => void): () => void {
+    this.checkInListeners.add(listener);
+    return () => this.checkInListeners.delete(listener);
+  }
+
+  /** An online check-in of `active` succeeded: the check-in listeners run (the sync engine pushes). */
+  checkedIn(active: AccountSession): void {
+    if (this.active !== active || active.isLocked) return;
+    for (const listener of this.checkInListeners) listener(active.accountId);
   }
 
   /** Intents run one after the other. */

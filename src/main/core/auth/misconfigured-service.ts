@@ -26,6 +26,8 @@ export function misconfiguredService(state: AppState): AuthService {
     activeAccountId: () => undefined,
     accessFor: async () => 'locked',
     idleLockMinutes: () => undefined,
+    apiCredentials: () => undefined,
+    onCheckIn: () => () => undefined,
     dispose: async () => undefined,
   };
 }

@@ -123,6 +123,7 @@ export class SessionUpkeep {
       c.notice = errorNotice(outcome.error, 'refresh_failed');
     }
     await this.redecide();
+    if (outcome.ok) c.checkedIn(active);
   }
 
   /** After any successful contact: a stale JWKS is fetched again and queued revocations are sent. */

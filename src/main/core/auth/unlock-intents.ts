@@ -63,7 +63,8 @@ export class UnlockIntents {
         await c.publish();
         return;
       }
-      await this.activate(session, accountView(c.requireAccount(accountId)), { refreshNow: false });
+      const active = await this.activate(session, accountView(c.requireAccount(accountId)), { refreshNow: false });
+      c.checkedIn(active); // a completed sign-in is an online check-in too
     });
   }
 

@@ -20,7 +20,7 @@ export const DOCTOR_REPORT_VERSION = 1;
 /** `ok`; `note`: worth knowing, not a fault; `problem`: something stops or weakens FieldKey; `skipped`: could not be checked. */
 export type CheckStatus = 'ok' | 'note' | 'problem' | 'skipped';
 
-export type SectionName = 'policy' | 'database' | 'keychain' | 'jwks' | 'clock' | 'accounts' | 'audit';
+export type SectionName = 'policy' | 'database' | 'keychain' | 'jwks' | 'clock' | 'accounts' | 'audit' | 'api';
 
 export interface Finding {
   severity: 'problem' | 'note';
@@ -236,6 +236,16 @@ export interface AuditSection extends SectionBase {
   problems: AuditProblem[];
 }
 
+export interface ApiSection extends SectionBase {
+  /** The policy's `api.baseUrl`; null when it names none. */
+  baseUrl: string | null;
+  /** Whether a GET of the base URL without a token got an HTTP answer below 500; null when not probed. */
+  reachable: boolean | null;
+  httpStatus: number | null;
+  /** Note changes waiting per account (only accounts with some). */
+  outbox: { accountId: string; depth: number }[];
+}
+
 export interface DoctorReport {
   version: typeof DOCTOR_REPORT_VERSION;
   generatedAt: string;
@@ -251,6 +261,7 @@ export interface DoctorReport {
   clock: ClockSection;
   accounts: AccountsSection;
   audit: AuditSection;
+  api: ApiSection;
 }
 
 export const EXIT_HEALTHY = 0;

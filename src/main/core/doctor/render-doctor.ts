@@ -7,6 +7,7 @@
 import type {
   AccountFacts,
   AccountsSection,
+  ApiSection,
   AuditSection,
   CheckStatus,
   ClockSection,
@@ -45,6 +46,7 @@ export function renderDoctorText(report: DoctorReport): string {
     clockBlock(report.clock),
     accountsBlock(report.accounts, now),
     auditBlock(report.audit),
+    apiBlock(report.api),
     report.healthy
       ? `Result: healthy (no problems${report.notes.length > 0 ? `, ${report.notes.length} note(s)` : ''}).`
       : `Result: ${report.problemCount} problem(s) found: ${[...new Set(report.problems.map((p) => p.code))].join(', ')}.`,
@@ -207,4 +209,10 @@ function auditBlock(a: AuditSection): string {
   const facts = a.problems.map((p) => fact(`seq ${p.seq}`, `${p.problem}: ${p.detail}`));
   if (a.retention) facts.push(fact('retention', `${a.retention.days} days, at most ${a.retention.rows} rows (applied when FieldKey starts)`));
   return block(header('Audit log', a, summary), facts, a);
+}
+
+export function apiBlock(a: ApiSection): string {
+  const summary = a.baseUrl === null ? '' : `${a.baseUrl}${a.reachable === true ? `: reachable (HTTP ${a.httpStatus})` : a.reachable === false ? ': not reachable' : ''}`;
+  const facts = a.outbox.map((row) => fact(`outbox ${row.accountId.slice(0, 12)}`, `${row.depth} change(s) waiting`));
+  return block(header('Field API', a, summary), facts, a);
 }

@@ -23,6 +23,9 @@ import { timeRecordMacsSchema } from '../records/migrations/007-time-record-macs
 import type { RecordMac } from '../records/record-mac';
 import { TimeRecords } from '../records/time-records';
 import { checkAccount } from './account-check';
+import { checkApi } from './api-check';
+import type { FetchFn } from '../oauth/http-client';
+import { outboxDepths } from '../sync/sync-store';
 import { checkAudit, retentionOf, type RetentionPolicy } from './audit-check';
 import { checkClock, type ClockCheck } from './clock-check';
 import { checkDatabase, sqliteMessage } from './database-check';
@@ -63,6 +66,9 @@ export interface DoctorDeps {
   secrets: SecretStore;
   keychainService: string;
   keychainTimeoutMs?: number;
+  /** For the Field API probe (a GET without a token); without it the API is not probed. */
+  fetch?: FetchFn;
+  apiTimeoutMs?: number;
 }
 
 /** Schema versions that brought the tables each check reads (storage/migrations.ts). */
@@ -71,6 +77,7 @@ const ACCOUNTS_SCHEMA = 2;
 const SESSION_EXPIRY_SCHEMA = 5;
 /** The migration that added the clock records' MAC columns (its number once every migration before it is in). */
 const TIME_RECORD_MAC_SCHEMA = migrations.indexOf(timeRecordMacsSchema) + 1;
+const NOTE_SYNC_SCHEMA = 6;
 
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const now = deps.clock.now();
@@ -85,6 +92,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   let clock: ClockSection;
   let accounts: AccountsSection;
   let audit: AuditSection;
+  let depths: Map<string, number> | undefined;
   const db = database.db;
   if (!db) {
     const because = database.section.exists ? 'the database could not be opened' : 'no data yet';
@@ -115,12 +123,15 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       } else {
         accounts = { ...checked([list.failure!]), ...noAccounts };
       }
+      if ((database.section.schemaVersion ?? 0) >= NOTE_SYNC_SCHEMA) depths = guarded('outbox', () => outboxDepths(db)).value;
       const auditCheck = guarded('audit log', () => checkAudit(db, policy, keys));
       audit = auditCheck.value ?? { ...emptyAudit(policy), ...checked([auditCheck.failure!]), present: true };
     } finally {
       db.close();
     }
   }
+
+  const api = await checkApi({ policy, fetch: deps.fetch, outboxDepths: depths, ...(deps.apiTimeoutMs !== undefined ? { timeoutMs: deps.apiTimeoutMs } : {}) });
 
   const sections: [SectionName, SectionBase][] = [
     ['policy', policyCheck.section],
@@ -130,6 +141,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     ['clock', clock],
     ['accounts', accounts],
     ['audit', audit],
+    ['api', api],
   ];
   const all: SectionFinding[] = [];
   for (const [section, facts] of sections) {
@@ -153,6 +165,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     clock,
     accounts,
     audit,
+    api,
   };
 }
 

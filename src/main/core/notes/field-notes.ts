@@ -8,24 +8,45 @@
  *  - `read_only`: a write in the read-only tier (after the grace period, before the check-in).
  * Notes are never deleted by degradation, wipe or sign-out: they reappear at the next sign-in of the
  * same account (same issuer and `sub`, same account id). Prepared statements only.
+ *
+ * Sync (src/main/core/sync/): every note has a client-generated UUID, its server version and a sync
+ * state. Each create or edit writes the note AND its outbox change in one transaction, online or
+ * offline, whether or not the policy names a Field API (without one the outbox simply waits); then
+ * `onChange` is told, so the app can push at once when online.
  */
-import { NOTE_TEXT_MAX_CHARS, NOTE_TITLE_MAX_CHARS, type FieldNote, type FieldNoteSummary } from '../../../shared/app-state';
+import { randomUUID } from 'node:crypto';
+import { NOTE_TEXT_MAX_CHARS, NOTE_TITLE_MAX_CHARS, type FieldNote, type FieldNoteSummary, type NoteSyncState } from '../../../shared/app-state';
 import { FieldKeyError } from '../../../shared/errors';
 import type { Clock } from '../clock';
 import type { Database } from '../../adapters/sqlite/database';
+import { SyncStore } from '../sync/sync-store';
 import type { AccountAccess } from '../auth/auth-service-port';
 
 export type AccessFor = (accountId: string) => AccountAccess | Promise<AccountAccess>;
 
 interface NoteRow {
   id: number;
+  uuid: string;
   title: string;
   text: string;
   created_at: string;
   updated_at: string;
+  version: number | null;
+  sync_state: NoteSyncState;
+  rejection: string | null;
 }
 
-const toSummary = (r: Omit<NoteRow, 'text'>): FieldNoteSummary => ({ id: r.id, title: r.title, createdAt: r.created_at, updatedAt: r.updated_at });
+const COLUMNS = 'id, uuid, title, text, created_at, updated_at, version, sync_state, rejection';
+const SUMMARY_COLUMNS = 'id, uuid, title, created_at, updated_at, version, sync_state, rejection';
+
+const toSummary = (r: Omit<NoteRow, 'text'>): FieldNoteSummary => ({
+  id: r.id,
+  title: r.title,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  syncState: r.sync_state,
+  rejection: r.rejection,
+});
 const toNote = (r: NoteRow): FieldNote => ({ ...toSummary(r), text: r.text });
 
 export function notUnlocked(): FieldKeyError {
@@ -57,27 +78,42 @@ export function checkNoteInput(title: string, text: string): { title: string; te
   return { title: trimmed, text };
 }
 
+/** Told after each committed write (the account's outbox has a new change). */
+export type NotesChanged = (accountId: string) => void;
+
 export class FieldNotes {
   private readonly selectList;
   private readonly selectOne;
-  private readonly insert;
-  private readonly change;
+  private readonly writeNew;
+  private readonly writeChange;
 
   constructor(
     db: Database,
     private readonly clock: Clock,
     private readonly accessFor: AccessFor,
+    private readonly onChange: NotesChanged = () => undefined,
   ) {
+    const outbox = new SyncStore(db, clock);
     this.selectList = db.prepare<[string], Omit<NoteRow, 'text'>>(
-      'SELECT id, title, created_at, updated_at FROM field_notes WHERE account_id = ? ORDER BY updated_at DESC, id DESC',
+      `SELECT ${SUMMARY_COLUMNS} FROM field_notes WHERE account_id = ? ORDER BY updated_at DESC, id DESC`,
     );
-    this.selectOne = db.prepare<[number, string], NoteRow>('SELECT id, title, text, created_at, updated_at FROM field_notes WHERE id = ? AND account_id = ?');
-    this.insert = db.prepare<[string, string, string, string, string], NoteRow>(
-      'INSERT INTO field_notes (account_id, title, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id, title, text, created_at, updated_at',
+    this.selectOne = db.prepare<[number, string], NoteRow>(`SELECT ${COLUMNS} FROM field_notes WHERE id = ? AND account_id = ?`);
+    const insert = db.prepare<[string, string, string, string, string, string], NoteRow>(
+      `INSERT INTO field_notes (account_id, uuid, title, text, created_at, updated_at, version, sync_state) VALUES (?, ?, ?, ?, ?, ?, NULL, 'pending') RETURNING ${COLUMNS}`,
     );
-    this.change = db.prepare<[string, string, string, number, string], NoteRow>(
-      'UPDATE field_notes SET title = ?, text = ?, updated_at = ? WHERE id = ? AND account_id = ? RETURNING id, title, text, created_at, updated_at',
+    const change = db.prepare<[string, string, string, number, string], NoteRow>(
+      `UPDATE field_notes SET title = ?, text = ?, updated_at = ?, sync_state = 'pending', rejection = NULL WHERE id = ? AND account_id = ? RETURNING ${COLUMNS}`,
     );
+    this.writeNew = db.transaction((accountId: string, title: string, text: string, now: string): NoteRow => {
+      const row = insert.get(accountId, randomUUID(), title, text, now, now)!;
+      outbox.queueChange(accountId, row, title, text);
+      return row;
+    });
+    this.writeChange = db.transaction((accountId: string, id: number, title: string, text: string, now: string): NoteRow | undefined => {
+      const row = change.get(title, text, now, id, accountId);
+      if (row) outbox.queueChange(accountId, row, title, text);
+      return row;
+    });
   }
 
   async list(accountId: string): Promise<FieldNoteSummary[]> {
@@ -95,15 +131,17 @@ export class FieldNotes {
   async create(accountId: string, title: string, text: string): Promise<FieldNote> {
     await this.gate(accountId, true);
     const input = checkNoteInput(title, text);
-    const now = this.clock.now().toISOString();
-    return toNote(this.insert.get(accountId, input.title, input.text, now, now)!);
+    const row = this.writeNew(accountId, input.title, input.text, this.clock.now().toISOString());
+    this.onChange(accountId);
+    return toNote(row);
   }
 
   async update(accountId: string, id: number, title: string, text: string): Promise<FieldNote> {
     await this.gate(accountId, true);
     const input = checkNoteInput(title, text);
-    const row = this.change.get(input.title, input.text, this.clock.now().toISOString(), id, accountId);
+    const row = this.writeChange(accountId, id, input.title, input.text, this.clock.now().toISOString());
     if (!row) throw notFound();
+    this.onChange(accountId);
     return toNote(row);
   }
 

@@ -3,7 +3,7 @@
  * enforces. `withDefaults` fills every field a policy document may omit; it does not validate
  * (parse-policy.ts does, before calling it).
  */
-import type { Algorithm, Argon2Policy, Endpoints, IdpKind, Policy, RedirectPolicy } from './policy-types';
+import type { Algorithm, ApiPolicy, Argon2Policy, Endpoints, IdpKind, Policy, RedirectPolicy } from './policy-types';
 
 /** OWASP's minimum for Argon2id (m=19 MiB, t=2, p=1). Lower values are a policy error. */
 export const ARGON2_FLOOR = Object.freeze({ memoryKiB: 19456, iterations: 2, parallelism: 1 });
@@ -16,7 +16,7 @@ export const DEFAULT_ARGON2 = Object.freeze({ memoryKiB: 65536, iterations: 3 })
 
 export const DEFAULT_ALGORITHMS: readonly Algorithm[] = Object.freeze(['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const);
 
-/** Every defaulted field of `Policy` (all but issuer, clientId, audience and the optional URLs). */
+/** Every defaulted field of `Policy` (all but issuer, clientId, audience and the optional URLs and API). */
 export const DEFAULT_POLICY_FIELDS = Object.freeze({
   idp: 'oidc' as IdpKind,
   redirect: Object.freeze({ mode: 'loopback' }) as Readonly<RedirectPolicy>,
@@ -67,6 +67,7 @@ export interface PolicyDocument {
   maxAccounts?: number;
   auditRetentionDays?: number;
   auditRetentionRows?: number;
+  api?: ApiPolicy;
 }
 
 /** A complete `Policy` from a document: every omitted field takes its default; nothing is shared with the input. */
@@ -100,6 +101,7 @@ export function withDefaults(document: PolicyDocument): Policy {
   };
   if (document.discoveryUrl !== undefined) policy.discoveryUrl = document.discoveryUrl;
   if (document.endpoints !== undefined) policy.endpoints = { ...document.endpoints };
+  if (document.api !== undefined) policy.api = { ...document.api };
   return policy;
 }
 
@@ -119,6 +121,8 @@ export const DEMO_POLICY_DOCUMENT: Readonly<PolicyDocument> = Object.freeze({
   audience: 'fieldkey-desktop',
   // The lock screen shows the technician's name and email from the ID token.
   extraScopes: ['profile', 'email'],
+  // The demo Field API, started beside the demo IdP (src/main/app/demo-idp-launcher.ts).
+  api: Object.freeze({ baseUrl: 'http://127.0.0.1:9021' }),
 });
 
 export function demoPolicy(): Policy {

@@ -91,5 +91,7 @@ function urlFields(document: Record<string, unknown>): [string, unknown][] {
   if (typeof endpoints === 'object' && endpoints !== null && !Array.isArray(endpoints)) {
     for (const [name, value] of Object.entries(endpoints)) fields.push([`endpoints.${name}`, value]);
   }
+  const api = document.api;
+  if (typeof api === 'object' && api !== null && !Array.isArray(api)) fields.push(['api.baseUrl', (api as Record<string, unknown>).baseUrl]);
   return fields;
 }

@@ -69,4 +69,11 @@ export interface Policy {
   auditRetentionDays: number;
   /** Audit log retention: at most this many newest events are kept. */
   auditRetentionRows: number;
+  /** The Field API notes sync to; absent: notes stay on the laptop only. */
+  api?: ApiPolicy;
+}
+
+export interface ApiPolicy {
+  /** https (http only on loopback); requests go to `<baseUrl>/v1/...`. */
+  baseUrl: string;
 }

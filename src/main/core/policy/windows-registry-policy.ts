@@ -63,6 +63,7 @@ export const REGISTRY_VALUES: readonly RegistryValueMapping[] = Object.freeze([
   top('MaxAccounts', 'maxAccounts', 'number'),
   top('AuditRetentionDays', 'auditRetentionDays', 'number'),
   top('AuditRetentionRows', 'auditRetentionRows', 'number'),
+  { key: '', name: 'ApiBaseUrl', field: ['api', 'baseUrl'], kind: 'string' },
   sub('Pin', 'MinLength', ['pin', 'minLength'], 'number'),
   sub('Pin', 'MaxAttempts', ['pin', 'maxAttempts'], 'number'),
   sub('Argon2', 'MemoryKiB', ['argon2', 'memoryKiB'], 'number'),

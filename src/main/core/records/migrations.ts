@@ -7,7 +7,7 @@ import { accountsSchema } from './migrations/002-accounts';
 import { auditSchema } from './migrations/003-audit';
 import { fieldNotesSchema } from './migrations/004-field-notes';
 import { sessionExpirySchema } from './migrations/005-session-expiry';
+import { noteSyncSchema } from './migrations/006-note-sync';
 import { timeRecordMacsSchema } from './migrations/007-time-record-macs';
 
-// Migration 6 belongs to another change; 007 follows it in this list once both are in.
-export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema, fieldNotesSchema, sessionExpirySchema, timeRecordMacsSchema];
+export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema, fieldNotesSchema, sessionExpirySchema, noteSyncSchema, timeRecordMacsSchema];

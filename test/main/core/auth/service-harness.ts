@@ -2,7 +2,8 @@
  * The auth service with real parts for integration tests: the demo IdP on 127.0.0.1 (restartable
  * on its port, its grants kept), headless Chromium as the system browser, a real SQLite file and the
  * real Secret Service under a service name unique to the harness, a policy file in a temp dir, and
- * a clock that runs with real time plus an offset the test moves.
+ * a clock that runs with real time plus an offset the test moves. Notes and their sync are wired as
+ * in the app (src/main/core/sync/note-sync.ts).
  *
  * It records every pushed state, every log line and every token the IdP's token endpoint handed
  * out (through the injected fetch), so tests can assert that no state or log line holds a token.
@@ -18,7 +19,7 @@ import { demoIdpPolicy, writePolicyFile } from '../../../helpers/test-policy';
 import type { AppState } from '../../../../src/shared/app-state';
 import { createAuthServiceWith, type AuthServiceOptions } from '../../../../src/main/core/auth/auth-service';
 import type { AuthService, SignInRequest } from '../../../../src/main/core/auth/auth-service-port';
-import { FieldNotes } from '../../../../src/main/core/notes/field-notes';
+import type { FieldNotes } from '../../../../src/main/core/notes/field-notes';
 import { auditEvents, type AuditEvent } from '../../../../src/main/core/audit/audit-log';
 import type { Clock } from '../../../../src/main/core/clock';
 import { LogFile } from '../../../../src/main/adapters/logging/log-file';
@@ -26,6 +27,7 @@ import type { FetchFn } from '../../../../src/main/core/oauth/http-client';
 import { createKeytarSecretStore } from '../../../../src/main/adapters/keychain/keytar-secret-store';
 import { openDatabase, type Database } from '../../../../src/main/adapters/sqlite/database';
 import { watchWakeSignals } from '../../../../src/main/adapters/os/wake-signals';
+import { startNoteSync, type NoteSync } from '../../../../src/main/core/sync/note-sync';
 
 export const ACCESS_TTL_SECONDS = 600;
 export const SKEW_SECONDS = 60;
@@ -64,6 +66,8 @@ export class ServiceHarness {
   db!: Database;
   service!: AuthService;
   notes!: FieldNotes;
+  /** The notes' sync as the app wires it (it syncs only when the policy names a Field API). */
+  noteSync!: NoteSync;
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: HarnessOptions) {
@@ -115,7 +119,9 @@ export class ServiceHarness {
     );
     this.states.push(this.service.getState());
     this.unsubscribe = this.service.subscribe((state) => this.states.push(state));
-    this.notes = new FieldNotes(this.db, this.clock, (accountId) => this.service.accessFor(accountId));
+    await this.noteSync?.close();
+    this.noteSync = startNoteSync({ db: this.db, clock: this.clock, fetch: this.recordingFetch, auth: this.service, log: (line) => this.logLines.push(line), timeoutMs: 5000 });
+    this.notes = this.noteSync.notes;
   }
 
   /** The injected fetch: Node's, recording every token the token endpoint returns. */
@@ -180,6 +186,7 @@ export class ServiceHarness {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.service?.dispose();
+    await this.noteSync?.close();
     if (this.db?.open) this.db.close();
     await this.idp?.stop();
     const secrets = createKeytarSecretStore({ service: this.keychainService });

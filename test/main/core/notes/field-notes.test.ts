@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,7 +139,56 @@ describe('FieldNotes (real SQLite file)', () => {
 
   it('the table itself refuses rows that break the caps', () => {
     expect(() =>
-      db.prepare("INSERT INTO field_notes (account_id, title, text, created_at, updated_at) VALUES (?, '', '', 'x', 'x')").run(ALICE),
+      db
+        .prepare("INSERT INTO field_notes (account_id, uuid, title, text, created_at, updated_at, sync_state) VALUES (?, ?, '', '', 'x', 'x', 'pending')")
+        .run(ALICE, randomUUID()),
+    ).toThrow(/CHECK/);
+    expect(() =>
+      db
+        .prepare("INSERT INTO field_notes (account_id, uuid, title, text, created_at, updated_at, sync_state) VALUES (?, ?, 't', '', 'x', 'x', 'lost')")
+        .run(ALICE, randomUUID()),
     ).toThrow(/CHECK/);
   });
+
+  it('writes each create and edit with its outbox change, in full access only, online or not', async () => {
+    const note = await notes.create(ALICE, 'Pump 4', 'Seal replaced.');
+    expect(note).toMatchObject({ syncState: 'pending', rejection: null });
+    expect(outbox()).toEqual([{ account_id: ALICE, operation: 'create', base_version: null, title: 'Pump 4', text: 'Seal replaced.', attempts: 0 }]);
+    // An edit before the create was ever sent joins it: the key was never used.
+    await notes.update(ALICE, note.id, 'Pump 4', 'Seal replaced, tested.');
+    expect(outbox()).toEqual([{ account_id: ALICE, operation: 'create', base_version: null, title: 'Pump 4', text: 'Seal replaced, tested.', attempts: 0 }]);
+    // Once sent, the next edit is a change of its own, behind it.
+    db.prepare('UPDATE outbox SET attempts = 1').run();
+    await notes.update(ALICE, note.id, 'Pump 4', 'Third text.');
+    expect(outbox().map((r) => [r.operation, r.text, r.attempts])).toEqual([
+      ['create', 'Seal replaced, tested.', 1],
+      ['update', 'Third text.', 0],
+    ]);
+    const keys = db.prepare<[], { idempotency_key: string }>('SELECT idempotency_key FROM outbox').all().map((r) => r.idempotency_key);
+    expect(new Set(keys).size).toBe(2);
+    for (const key of keys) expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+
+    access.set(ALICE, 'read-only');
+    expect(await codeOf(notes.update(ALICE, note.id, 'Pump 4', 'refused'))).toBe('read_only');
+    expect(outbox()).toHaveLength(2);
+  });
+
+  it('writes neither the note nor its change when the outbox row cannot be written (one transaction)', async () => {
+    db.exec("CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox full'); END");
+    await expect(notes.create(ALICE, 'Lost', 'text')).rejects.toThrow(/outbox full/);
+    expect(await notes.list(ALICE)).toEqual([]);
+  });
+
+  it('tells onChange after each committed write, and not after a refused one', async () => {
+    const changed: string[] = [];
+    const told = new FieldNotes(db, clock, async (id) => access.get(id) ?? 'locked', (id) => changed.push(id));
+    const note = await told.create(BOB, 'One', '');
+    await told.update(BOB, note.id, 'Two', '');
+    await expect(told.update(BOB, 9999, 'Three', '')).rejects.toThrow(FieldKeyError);
+    expect(changed).toEqual([BOB, BOB]);
+  });
+
+  function outbox(): Record<string, unknown>[] {
+    return db.prepare('SELECT account_id, operation, base_version, title, text, attempts FROM outbox ORDER BY id').all() as Record<string, unknown>[];
+  }
 });

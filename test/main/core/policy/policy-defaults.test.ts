@@ -71,4 +71,9 @@ describe('demoPolicy', () => {
     expect(policy).toMatchObject({ issuer: 'http://127.0.0.1:9011', clientId: 'fieldkey-desktop', audience: 'fieldkey-desktop', offlineToken: 'access' });
     expect(policy.allowedAlgorithms).toEqual(expect.arrayContaining(['RS256', 'ES256', 'EdDSA']));
   });
+
+  it('syncs notes to the demo Field API, and a policy without api keeps them on the laptop', () => {
+    expect(demoPolicy().api).toEqual({ baseUrl: 'http://127.0.0.1:9021' });
+    expect(withDefaults({ issuer: 'https://auth.acme.com', clientId: 'c' }).api).toBeUndefined();
+  });
 });

@@ -147,6 +147,16 @@ describe('registryToDocument', () => {
     ]);
   });
 
+  it('reads ApiBaseUrl into api.baseUrl, and it validates', () => {
+    const output = `${REGISTRY_KEY}\r\n    Issuer    REG_SZ    https://auth.acme.com\r\n    ClientId    REG_SZ    c\r\n    ApiBaseUrl    REG_SZ    https://api.acme.com/fieldkey\r\n`;
+    const { document, problems } = registryToDocument(parseRegQueryOutput(output));
+    expect(problems).toEqual([]);
+    expect(validatePolicyDocument(document, REGISTRY_KEY)).toMatchObject({ api: { baseUrl: 'https://api.acme.com/fieldkey' } });
+    expect(registryToDocument([{ key: '', name: 'ApiBaseUrl', type: 'REG_DWORD', data: 1 }]).problems).toEqual([
+      { field: 'api.baseUrl', reason: 'must be a REG_SZ (got REG_DWORD) (registry value ApiBaseUrl)' },
+    ]);
+  });
+
   it('refuses a list of another type', () => {
     expect(registryToDocument([{ key: '', name: 'ExtraScopes', type: 'REG_DWORD', data: 1 }]).problems[0]?.reason).toMatch(/REG_MULTI_SZ, or a REG_SZ of comma-separated items \(got REG_DWORD\)/);
   });
