@@ -1,5 +1,5 @@
 /**
- * `fieldkey doctor [--json]` (DESIGN.md section 9): policy, database, keychain, cached keys, clock
+ * `fieldkey doctor [--json]`: policy, database, keychain, cached keys, clock
  * records and each account's offline outlook, without a window. Human-readable by default; `--json`
  * prints the DoctorReport (src/main/core/doctor/doctor-report.ts) for scripts.
  *

@@ -27,7 +27,7 @@ describe('migration 6 (note sync)', () => {
     migrate(raw, migrations.slice(0, 5));
     raw.prepare("INSERT INTO field_notes (account_id, title, text, created_at, updated_at) VALUES ('acct-a', 'Pump 4', 'Seal.', '2026-03-01T08:00:00.000Z', '2026-03-01T09:00:00.000Z')").run();
     raw.prepare("INSERT INTO field_notes (account_id, title, text, created_at, updated_at) VALUES ('acct-b', 'Valve', '', '2026-03-02T08:00:00.000Z', '2026-03-02T08:00:00.000Z')").run();
-    migrate(raw);
+    migrate(raw, migrations.slice(0, 6));
     expect(currentVersion(raw)).toBe(6);
 
     const notes = raw.prepare('SELECT id, account_id, uuid, title, text, version, sync_state, rejection FROM field_notes ORDER BY id').all() as Record<string, unknown>[];
