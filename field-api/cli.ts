@@ -4,6 +4,7 @@
  * Runs the demo Field API in the foreground until Ctrl-C, by default against the demo IdP
  * (`npm run idp`). See field-api/README.md.
  */
+import { runServerCli, stopOnSignal } from '../idp/cli-lifecycle';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -100,18 +101,7 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  const shutdown = (): void => {
-    log('stopping');
-    api.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  stopOnSignal(() => api.stop(), log);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`Field API failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runServerCli(main, 'Field API');

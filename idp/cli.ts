@@ -5,6 +5,7 @@
  * Runs the demo IdP in the foreground until Ctrl-C. SIGUSR2 rotates the signing key (same as
  * `POST /admin/rotate-keys`). See idp/README.md.
  */
+import { runServerCli, stopOnSignal } from './cli-lifecycle';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -110,18 +111,7 @@ async function main(): Promise<void> {
   process.on('SIGUSR2', () => {
     idp.rotateSigningKey().catch((error: unknown) => log(`rotation failed: ${String(error)}`));
   });
-  const shutdown = (): void => {
-    log('stopping');
-    idp.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  stopOnSignal(() => idp.stop(), log);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`demo IdP failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runServerCli(main, 'demo IdP');
