@@ -9,6 +9,9 @@
  * audit verify` fails on it), a line is logged, and no checkpoint is sent again: the server keeps
  * the one that proves what the chain was. Network trouble only logs a code; the next check-in tries
  * again. Runs are serialized, so two check-ins never race each other's checkpoints.
+ *
+ * `readCheckpointWithoutSession` is the command line's look: it has no session, so it asks without
+ * a token and an API that wants one answers 401.
  */
 import { FieldKeyError } from '../../../shared/errors';
 import { chainHolds, describeAnchorMismatch, readAnchorMismatch, readAuditHead, readDeviceId, recordAnchorMismatch, type AnchorMismatch } from '../audit/audit-checkpoints';
@@ -16,7 +19,7 @@ import type { AuditAnchor } from '../audit/audit-rows';
 import type { Clock } from '../clock';
 import type { FetchFn } from '../oauth/http-client';
 import type { Database } from '../../adapters/sqlite/database';
-import { ApiError, FieldApiClient } from './api-client';
+import { ApiError, auditCheckpoint, FieldApiClient, type AuditCheckpoint } from './api-client';
 import type { ApiConnection } from './sync-engine';
 
 export interface AuditAnchoringDeps {
@@ -112,4 +115,43 @@ function describe(outcome: AnchorOutcome): string {
     case 'mismatch':
       return `not sent: the server's checkpoint (seq ${outcome.mismatch.seq}) is not in the local audit log`;
   }
+}
+
+/** What a GET of the checkpoint without a token found. */
+export type SessionlessCheckpoint =
+  | { kind: 'checkpoint'; checkpoint: AuditCheckpoint }
+  /** 404: this device has sent none. */
+  | { kind: 'none' }
+  /** 401: the API needs a token. */
+  | { kind: 'no_session' }
+  /** No answer in time, 5xx, or an answer the contract does not allow. */
+  | { kind: 'unavailable'; detail: string };
+
+export const SESSIONLESS_TIMEOUT_MS = 3_000;
+
+export async function readCheckpointWithoutSession(options: { baseUrl: string; deviceId: string; fetch: FetchFn; timeoutMs?: number }): Promise<SessionlessCheckpoint> {
+  const url = `${options.baseUrl.replace(/\/+$/, '')}/v1/devices/${encodeURIComponent(options.deviceId)}/audit-checkpoints`;
+  let response: Response;
+  let text: string;
+  try {
+    response = await options.fetch(url, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs ?? SESSIONLESS_TIMEOUT_MS),
+    });
+    text = await response.text();
+  } catch {
+    return { kind: 'unavailable', detail: 'no answer' };
+  }
+  if (response.status === 401) return { kind: 'no_session' };
+  if (response.status === 404) return { kind: 'none' };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const checkpoint = response.status === 200 ? auditCheckpoint(body) : undefined;
+  return checkpoint ? { kind: 'checkpoint', checkpoint } : { kind: 'unavailable', detail: `HTTP ${response.status}` };
 }
