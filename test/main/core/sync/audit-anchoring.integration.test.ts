@@ -14,12 +14,16 @@ import { startFieldApi, type FieldApi } from '../../../../field-api/field-api';
 import type { AppState, UnlockedState } from '../../../../src/shared/app-state';
 import { accountIdFor } from '../../../../src/main/core/accounts/account-id';
 import { chainHolds, DEVICE_ID_PATTERN, readAnchorMismatch, readAuditHead, readDeviceId } from '../../../../src/main/core/audit/audit-checkpoints';
+import { AuditLog } from '../../../../src/main/core/audit/audit-log';
+import type { FetchFn } from '../../../../src/main/core/oauth/http-client';
 import { FieldApiClient } from '../../../../src/main/core/sync/api-client';
+import { AuditAnchoring } from '../../../../src/main/core/sync/audit-anchoring';
 import { createAuditCommand } from '../../../../src/main/cli/audit-command';
 import { main } from '../../../../src/main/cli/index';
 import { createKeytarSecretStore } from '../../../../src/main/adapters/keychain/keytar-secret-store';
 import { launchChromium } from '../../../helpers/browser-sign-in';
 import { runCli } from '../../../helpers/cli-run';
+import { movableClock, openTempDatabase } from '../../../helpers/temp-database';
 import { demoIdpPolicy } from '../../../helpers/test-policy';
 import { uniqueService } from '../secrets/vault-fixtures';
 import { ServiceHarness, SKEW_SECONDS } from '../auth/service-harness';
@@ -160,6 +164,29 @@ describe('the audit chain anchored at the Field API', () => {
     expect(result.ok).toBe(false);
     const mismatch = readAnchorMismatch(h.db)!;
     expect(result.problems).toContainEqual({ seq: mismatch.seq, problem: expect.stringMatching(/^(deleted|edited)$/), detail: expect.stringContaining(`seq ${mismatch.seq}`) });
+  });
+
+  it('treats a 409 to the head it sends as the mismatch, without failing (an older copy of the database put back)', async () => {
+    const copy = openTempDatabase();
+    try {
+      copy.db.prepare('UPDATE installation SET device_id = ? WHERE id = 1').run(deviceId());
+      const log = new AuditLog(copy.db, movableClock('2025-03-01T08:00:00Z'));
+      log.append('unlock_ok', { account: tess, details: { access: 'full' } });
+      log.append('unlock_ok', { account: tess, details: { access: 'full' } });
+      const before = await client().getAuditCheckpoint(deviceId());
+      const lines: string[] = [];
+      // The GET misses the server's checkpoint (as if it arrived between the GET and the POST); the POST meets the real API.
+      const missingGet: FetchFn = (input, init) =>
+        (init?.method ?? 'GET') === 'GET' && input.includes('/audit-checkpoints') ? Promise.resolve(new Response(JSON.stringify({ error: 'no_checkpoint', message: 'none' }), { status: 404 })) : fetch(input, init);
+      const anchoring = new AuditAnchoring({ db: copy.db, clock: h.clock, fetch: missingGet, connect: () => h.service.apiCredentials(tess), log: (line) => lines.push(line) });
+      const outcome = await anchoring.anchor(tess);
+      expect(outcome).toMatchObject({ kind: 'mismatch', mismatch: { seq: before!.seq, hash: before!.hash } });
+      expect(readAnchorMismatch(copy.db)).toMatchObject({ seq: before!.seq });
+      expect(lines).toEqual([expect.stringMatching(/^audit anchor mismatch: /)]);
+      expect(await client().getAuditCheckpoint(deviceId())).toEqual(before);
+    } finally {
+      copy.cleanup();
+    }
   });
 
   it('never puts a token in a log line', () => {
