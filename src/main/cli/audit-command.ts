@@ -10,14 +10,23 @@
  *
  * `verify` also reads the installation's record MAC key and the head mirrored in the OS keychain
  * (service from FIELDKEY_KEYCHAIN_SERVICE), so a truncated or recomputed log is reported too
- * (audit-keying.ts); without a reachable keychain it checks the chain alone.
+ * (audit-keying.ts); without a reachable keychain it checks the chain alone. When the policy names a
+ * Field API it asks for this device's audit checkpoint without a token (audit-anchoring.ts): an API
+ * that needs one answers 401, and the line says the server was not checked. A checkpoint that the
+ * local chain does not hold, or the anchor mismatch the app stored at a check-in, makes the log
+ * tampered (a `deleted` problem when the chain ends before it, `edited` otherwise); `--json` keeps
+ * the verifier's shape.
  */
 import { existsSync } from 'node:fs';
 import { AUDIT_EXPORT_FORMATS, exportLines, type AuditExportFormat } from '../core/audit/audit-export';
+import { chainHolds, describeAnchorMismatch, readAnchorMismatch, readAuditHead, readDeviceId, type AnchorMismatch } from '../core/audit/audit-checkpoints';
 import { readAuditKeys, type AuditKeys } from '../core/audit/audit-keying';
 import { auditEvents } from '../core/audit/audit-log';
 import { hasAuditTables } from '../core/audit/audit-rows';
-import { verifyChain } from '../core/audit/verify-chain';
+import { verifyChain, type AuditProblem, type ChainVerification } from '../core/audit/verify-chain';
+import type { FetchFn } from '../core/oauth/http-client';
+import { loadPolicy, type LoadPolicyOptions } from '../core/policy/load-policy';
+import { readCheckpointWithoutSession } from '../core/sync/audit-anchoring';
 import { databaseFile, keychainService } from '../core/environment';
 import { createKeytarSecretStore } from '../adapters/keychain/keytar-secret-store';
 import type { SecretStore } from '../core/secrets/secret-store';
@@ -52,16 +61,36 @@ const KEYCHAIN_TIMEOUT_MS = 5000;
 export interface AuditCommandDeps {
   /** The keychain for a service name; default: the OS keychain through keytar. */
   secretStore?: (service: string) => SecretStore;
+  /** Loader options besides `env`, for the policy's Field API. */
+  policy?: Omit<LoadPolicyOptions, 'env'>;
+  /** For the checkpoint look; default Node's fetch. */
+  fetch?: FetchFn;
+}
+
+/** What the look at the Field API's checkpoint found: a line for the text output, and a mismatch. */
+interface ServerCheck {
+  line: string;
+  mismatch?: AnchorMismatch;
 }
 
 export function createAuditCommand(deps: AuditCommandDeps = {}): Command {
   const secretStore = deps.secretStore ?? ((service: string) => createKeytarSecretStore({ service }));
-  return (args, io) => runAudit(args, io, () => secretStore(keychainService(io.env)));
+  const fetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
+  return (args, io) =>
+    runAudit(args, io, {
+      secrets: () => secretStore(keychainService(io.env)),
+      server: (db) => checkAgainstServer(db, () => loadPolicy({ ...deps.policy, ...io.policyOptions, env: io.env }), fetchFn),
+    });
 }
 
 export const auditCommand: Command = createAuditCommand();
 
-async function runAudit(args: string[], io: CliIo, secrets: () => SecretStore): Promise<number> {
+interface VerifyParts {
+  secrets: () => SecretStore;
+  server: (db: Database) => Promise<ServerCheck | undefined>;
+}
+
+async function runAudit(args: string[], io: CliIo, parts: VerifyParts): Promise<number> {
   const parsed = parse(args);
   // `--json` belongs to verify; a mistake elsewhere on a line that asks for JSON still answers in JSON.
   const json = 'error' in parsed ? args[0] === 'verify' && args.includes('--json') : parsed.action === 'verify' && parsed.json;
@@ -78,7 +107,9 @@ async function runAudit(args: string[], io: CliIo, secrets: () => SecretStore): 
   if ('error' in opened) return fail(opened.error);
   const db = opened.db;
   try {
-    return parsed.action === 'export' ? runExport(db, parsed.format, parsed.since, io) : runVerify(db, parsed.json, io, await keysWithin(secrets));
+    if (parsed.action === 'export') return runExport(db, parsed.format, parsed.since, io);
+    const [keys, server] = await Promise.all([keysWithin(parts.secrets), parts.server(db)]);
+    return runVerify(db, parsed.json, io, keys, server);
   } catch (error) {
     return fail({
       code: 'audit_unreadable',
@@ -176,8 +207,45 @@ function runExport(db: Database, format: AuditExportFormat, since: Date | undefi
   return 0;
 }
 
-function runVerify(db: Database, json: boolean, io: CliIo, keys: AuditKeys): number {
-  const result = verifyChain(db, keys);
+/** The Field API's checkpoint of this device, when the policy names an API; never fails. */
+async function checkAgainstServer(db: Database, load: () => ReturnType<typeof loadPolicy>, fetchFn: FetchFn): Promise<ServerCheck | undefined> {
+  let baseUrl: string | undefined;
+  try {
+    baseUrl = (await load()).policy.api?.baseUrl;
+  } catch {
+    return undefined; // no valid policy: `fieldkey doctor` reports that
+  }
+  if (!baseUrl) return undefined;
+  const deviceId = readDeviceId(db);
+  if (!deviceId) return { line: 'not checked against the server (this database has no device id yet).' };
+  const look = await readCheckpointWithoutSession({ baseUrl, deviceId, fetch: fetchFn });
+  switch (look.kind) {
+    case 'no_session':
+      return { line: 'not checked against the server (no session).' };
+    case 'none':
+      return { line: 'the Field API holds no audit checkpoint of this device yet.' };
+    case 'unavailable':
+      return { line: `not checked against the server (${look.detail}).` };
+    case 'checkpoint':
+      return chainHolds(db, look.checkpoint)
+        ? { line: `the Field API's audit checkpoint (seq ${look.checkpoint.seq}) is in the local chain.` }
+        : { line: 'the Field API\'s audit checkpoint is NOT in the local chain.', mismatch: { ...look.checkpoint, seenAt: new Date() } };
+  }
+}
+
+/** The mismatch as one of the verifier's problems: rows after the chain's end are gone, or a row was rewritten. */
+function anchorProblem(db: Database, mismatch: AnchorMismatch): AuditProblem {
+  const head = readAuditHead(db);
+  return { seq: mismatch.seq, problem: head.seq < mismatch.seq ? 'deleted' : 'edited', detail: describeAnchorMismatch(mismatch) };
+}
+
+function withAnchor(db: Database, result: ChainVerification, mismatch: AnchorMismatch | undefined): ChainVerification {
+  if (!mismatch) return result;
+  return { ok: false, rows: result.rows, problems: [...(result.ok ? [] : result.problems), anchorProblem(db, mismatch)] };
+}
+
+function runVerify(db: Database, json: boolean, io: CliIo, keys: AuditKeys, server: ServerCheck | undefined): number {
+  const result = withAnchor(db, verifyChain(db, keys), readAnchorMismatch(db) ?? server?.mismatch);
   if (json) {
     writeLine(io.stdout, JSON.stringify(result, null, 2));
   } else if (result.ok) {
@@ -186,10 +254,12 @@ function runVerify(db: Database, json: boolean, io: CliIo, keys: AuditKeys): num
     if (result.head) lines.push(`head: seq ${result.head.seq}, hash ${result.head.hash}`);
     if (result.anchor.seq > 0) lines.push(`rows up to seq ${result.anchor.seq} were removed by retention (anchor hash ${result.anchor.hash}).`);
     if (keys.head) lines.push(`the head kept in the keychain (seq ${keys.head.seq}) matches.`);
+    if (server) lines.push(server.line);
     writeLine(io.stdout, lines.join('\n'));
   } else {
     const lines = [`audit log TAMPERED: ${result.problems.length} problem(s) in ${result.rows} row(s):`];
     for (const p of result.problems) lines.push(`  seq ${p.seq}: ${p.problem} (${p.detail})`);
+    if (server) lines.push(server.line);
     writeLine(io.stdout, lines.join('\n'));
   }
   return result.ok ? 0 : EXIT_TAMPERED;

@@ -13,6 +13,7 @@ import { schemaVersion } from '../../../src/main/core/records/schema';
 import { openRecordMac } from '../../../src/main/core/records/record-mac';
 import { uniqueService } from '../core/secrets/vault-fixtures';
 import { movableClock, tempDir } from '../../helpers/temp-database';
+import { demoIdpPolicy, writePolicyFile } from '../../helpers/test-policy';
 
 let dir: string;
 let cleanup: () => void;
@@ -21,7 +22,13 @@ let file: string;
 /** A keychain service of this test file's own, so verify never reads another install's keychain. */
 const service = uniqueService('audit-cli');
 
-function run(args: string[], env: Record<string, string | undefined> = { FIELDKEY_DATA_DIR: dir, FIELDKEY_KEYCHAIN_SERVICE: service }): Promise<CliRun> {
+/** A policy without a Field API, so verify checks the laptop alone (the checkpoint look: test/main/core/sync/audit-anchoring.integration.test.ts). */
+const policyFile = (): string => join(dir, 'policy.json');
+
+function run(
+  args: string[],
+  env: Record<string, string | undefined> = { FIELDKEY_DATA_DIR: dir, FIELDKEY_KEYCHAIN_SERVICE: service, FIELDKEY_POLICY: policyFile() },
+): Promise<CliRun> {
   return runCli(main, args, { env });
 }
 
@@ -64,6 +71,7 @@ function tamper(sql: string): void {
 beforeEach(() => {
   ({ dir, cleanup } = tempDir('fieldkey-audit-cli-'));
   file = join(dir, 'fieldkey.db');
+  writePolicyFile(policyFile(), demoIdpPolicy({ issuer: 'http://127.0.0.1:9011', clientId: 'fieldkey-desktop' }, 60));
 });
 afterEach(async () => {
   const secrets = createKeytarSecretStore({ service });

@@ -1,14 +1,16 @@
 /**
  * Doctor: the audit log's hash chain (verify-chain.ts, the same check as `fieldkey audit verify`,
  * keyed with the installation's key and mirrored head when the keychain has them), and the policy's
- * retention (which the app applies when it starts).
+ * retention (which the app applies when it starts). A stored anchor mismatch (the Field API's
+ * checkpoint of this device missing from the local chain, audit-checkpoints.ts) is a problem too.
  */
+import { describeAnchorMismatch, readAnchorMismatch } from '../audit/audit-checkpoints';
 import type { AuditKeys } from '../audit/audit-keying';
 import { hasAuditTables } from '../audit/audit-rows';
 import { verifyChain } from '../audit/verify-chain';
 import type { Policy } from '../policy/policy-types';
 import type { Database } from '../../adapters/sqlite/database';
-import { checked, problem, skipped, type AuditRetentionSettings, type AuditSection } from './doctor-report';
+import { checked, problem, skipped, type AuditRetentionSettings, type AuditSection, type Finding } from './doctor-report';
 
 export type RetentionPolicy = Pick<Policy, 'auditRetentionDays' | 'auditRetentionRows'>;
 
@@ -29,9 +31,13 @@ export function checkAudit(db: Database, policy?: RetentionPolicy, keys?: AuditK
     return { ...skipped('the database has no audit log yet; FieldKey adds it when it next starts'), present: false, ...EMPTY, retention };
   }
   const result = verifyChain(db, keys);
+  const mismatch = readAnchorMismatch(db);
+  const anchorFindings: Finding[] = mismatch
+    ? [problem('audit_anchor_mismatch', `The audit log was truncated or rewritten: ${describeAnchorMismatch(mismatch)}. Keep a copy of the database for investigation.`)]
+    : [];
   if (result.ok) {
     return {
-      ...checked([]),
+      ...checked(anchorFindings),
       present: true,
       intact: true,
       rows: result.rows,
@@ -49,7 +55,7 @@ export function checkAudit(db: Database, policy?: RetentionPolicy, keys?: AuditK
     `the first at seq ${first.seq} (${first.problem}: ${first.detail}). Rows were edited, deleted, inserted or reordered outside FieldKey; ` +
     'run fieldkey audit verify for the full list and keep a copy of the database for investigation.';
   return {
-    ...checked([problem('audit_tampered', message)]),
+    ...checked([problem('audit_tampered', message), ...anchorFindings]),
     present: true,
     intact: false,
     rows: result.rows,

@@ -65,6 +65,18 @@ export type PutNoteResult =
   | { kind: 'conflict'; note: ServerNote | undefined }
   | { kind: 'refused'; status: number; error: string };
 
+/** The outcome of `POST /v1/devices/{deviceId}/audit-checkpoints`. */
+export type PostCheckpointResult =
+  | { kind: 'recorded'; created: boolean }
+  /** 409: the server holds a higher checkpoint, or this seq with another hash (`current`). */
+  | { kind: 'conflict'; error: string; current: AuditCheckpoint };
+
+/** An audit chain head as the Field API keeps it. */
+export interface AuditCheckpoint {
+  seq: number;
+  hash: string;
+}
+
 export interface PutNoteRequest {
   title: string;
   text: string;
@@ -124,6 +136,29 @@ export class FieldApiClient {
     }
     const error = isPlainObject(answer.body) && typeof answer.body.error === 'string' ? answer.body.error : `http_${answer.status}`;
     return { kind: 'refused', status: answer.status, error };
+  }
+
+  /** The highest audit checkpoint this device sent for the token's subject; undefined when none (404). */
+  async getAuditCheckpoint(deviceId: string): Promise<AuditCheckpoint | undefined> {
+    await this.gate(false);
+    const answer = await this.authorized('GET', checkpointPath(deviceId), undefined, {});
+    if (answer.status === 404) return undefined;
+    const checkpoint = answer.status === 200 ? auditCheckpoint(answer.body) : undefined;
+    if (!checkpoint) throw this.unexpected(answer);
+    return checkpoint;
+  }
+
+  /** Sends the chain's head (any access but `denied` and `locked`: the anchor is evidence, not a change). */
+  async postAuditCheckpoint(deviceId: string, head: AuditCheckpoint): Promise<PostCheckpointResult> {
+    await this.gate(false);
+    const body = JSON.stringify({ seq: head.seq, hash: head.hash });
+    const answer = await this.authorized('POST', checkpointPath(deviceId), body, { 'content-type': 'application/json' });
+    if ((answer.status === 200 || answer.status === 201) && auditCheckpoint(answer.body)) return { kind: 'recorded', created: answer.status === 201 };
+    if (answer.status === 409 && isPlainObject(answer.body) && typeof answer.body.error === 'string') {
+      const current = auditCheckpoint(answer.body.current);
+      if (current) return { kind: 'conflict', error: answer.body.error, current };
+    }
+    throw this.unexpected(answer);
   }
 
   /** Refuses a call the account's access does not allow now. */
@@ -226,6 +261,19 @@ export function isInvalidTokenChallenge(header: string | null): boolean {
 
 function notUnlocked(): ApiError {
   return new ApiError('not_unlocked', 'Unlock FieldKey to sync notes.');
+}
+
+function checkpointPath(deviceId: string): string {
+  return `/v1/devices/${encodeURIComponent(deviceId)}/audit-checkpoints`;
+}
+
+/** The seq and hash of an AuditCheckpoint of the contract, or undefined for anything else. */
+export function auditCheckpoint(value: unknown): AuditCheckpoint | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const { seq, hash } = value;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
+  if (typeof hash !== 'string' || !/^(?:[0-9a-f]{64}|[0-9a-f]{128})$/.test(hash)) return undefined;
+  return { seq, hash };
 }
 
 /** A Note of the contract, or undefined for anything else. */

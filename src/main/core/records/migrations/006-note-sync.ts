@@ -18,7 +18,7 @@
  * `sync_status` is one row per account: the last successful sync and the last error code.
  * None of the three has a foreign key to `accounts`: like notes, they outlive a wiped session.
  */
-const UUID_V4 = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' ||
+export const UUID_V4 = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' ||
   substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`;
 
 export const noteSyncSchema = `
