@@ -17,6 +17,7 @@
  * tampered (a `deleted` problem when the chain ends before it, `edited` otherwise); `--json` keeps
  * the verifier's shape.
  */
+import { envProxyFetch } from '../adapters/http/env-proxy-fetch';
 import { existsSync } from 'node:fs';
 import { AUDIT_EXPORT_FORMATS, exportLines, type AuditExportFormat } from '../core/audit/audit-export';
 import { chainHolds, describeAnchorMismatch, readAnchorMismatch, readAuditHead, readDeviceId, type AnchorMismatch } from '../core/audit/audit-checkpoints';
@@ -63,7 +64,7 @@ export interface AuditCommandDeps {
   secretStore?: (service: string) => SecretStore;
   /** Loader options besides `env`, for the policy's Field API. */
   policy?: Omit<LoadPolicyOptions, 'env'>;
-  /** For the checkpoint look; default Node's fetch. */
+  /** For the checkpoint look; default Node's fetch through HTTPS_PROXY/NO_PROXY (adapters/http). */
   fetch?: FetchFn;
 }
 
@@ -75,11 +76,10 @@ interface ServerCheck {
 
 export function createAuditCommand(deps: AuditCommandDeps = {}): Command {
   const secretStore = deps.secretStore ?? ((service: string) => createKeytarSecretStore({ service }));
-  const fetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
   return (args, io) =>
     runAudit(args, io, {
       secrets: () => secretStore(keychainService(io.env)),
-      server: (db) => checkAgainstServer(db, () => loadPolicy({ ...deps.policy, ...io.policyOptions, env: io.env }), fetchFn),
+      server: (db) => checkAgainstServer(db, () => loadPolicy({ ...deps.policy, ...io.policyOptions, env: io.env }), deps.fetch ?? envProxyFetch(io.env)),
     });
 }
 
