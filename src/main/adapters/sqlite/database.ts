@@ -13,7 +13,7 @@ import { currentVersion } from '../../core/records/schema';
 import { prepareDatabaseFiles } from '../os/private-files';
 
 export type Database = BetterSqlite3.Database;
-export type Statement<P extends unknown[] = unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
+export type Statement<P extends unknown[] | object = unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
 
 export interface OpenDatabaseOptions {
   /** Open read-only (doctor): no migration is run, and an outdated schema is reported, not fixed. */

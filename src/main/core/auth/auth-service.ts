@@ -94,7 +94,7 @@ class ComposedAuthService implements AuthService {
         secrets,
         ...(options.httpTimeoutMs !== undefined ? { timeoutMs: options.httpTimeoutMs } : {}),
       });
-    if (recordKey) idp.times.protect(recordKey.mac, recordKey.created);
+    if (recordKey) idp.protectRecords(recordKey.mac, recordKey.created);
     const vault = options.vault ?? createSessionVault({ db: deps.db, policy, clock: deps.clock, secrets });
     this.c = new Coordinator({ deps, configuration, audit, vault, idp, timing: options });
     this.upkeep = new SessionUpkeep(this.c);

@@ -34,7 +34,10 @@ export type AuthVault = Pick<
 >;
 
 /** What the coordinator asks of the IdP client (idp-client.ts); fakes in unit tests. */
-export type AuthIdp = Pick<IdpClient, 'policy' | 'discoveryCache' | 'jwks' | 'times' | 'probe' | 'signInDeps' | 'signOutDeps' | 'refresher' | 'revokeUnsealed' | 'queueRevocation'>;
+export type AuthIdp = Pick<
+  IdpClient,
+  'policy' | 'discoveryCache' | 'jwks' | 'times' | 'probe' | 'signInDeps' | 'signOutDeps' | 'refresher' | 'revokeUnsealed' | 'queueRevocation' | 'protectRecords'
+>;
 
 /** Timing the coordinator's parts take (tests shorten them). */
 export interface CoordinatorTiming {

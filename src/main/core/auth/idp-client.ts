@@ -17,6 +17,7 @@ import type { SessionTokens } from '../secrets/session-tokens';
 import type { Database } from '../../adapters/sqlite/database';
 import { DiscoveryCache } from '../records/discovery-cache';
 import { JwksStore } from '../records/jwks-store';
+import type { RecordMac } from '../records/record-mac';
 import { TimeRecords } from '../records/time-records';
 
 export interface IdpClientDeps {
@@ -37,6 +38,7 @@ export class IdpClient {
   readonly times: TimeRecords;
   readonly revocations: RevocationQueue;
   private readonly clock: Clock;
+  private readonly keyStore: JwksStore;
 
   constructor(deps: IdpClientDeps) {
     this.policy = deps.policy;
@@ -45,13 +47,23 @@ export class IdpClient {
     this.discoveryCache = new DiscoveryCache(deps.db, deps.clock);
     this.times = new TimeRecords(deps.db);
     this.revocations = new RevocationQueue(deps.secrets, deps.clock);
+    this.keyStore = new JwksStore(deps.db, deps.clock);
     this.jwks = new JwksSync({
       policy: deps.policy,
       http: this.http,
       clock: deps.clock,
-      store: new JwksStore(deps.db, deps.clock),
+      store: this.keyStore,
       jwksUri: async () => (await this.metadata()).jwksUri,
     });
+  }
+
+  /**
+   * Signs and checks the records a same-user attacker could edit: the clock records and the cached
+   * signing keys, under the installation's record MAC (records/record-mac.ts).
+   */
+  protectRecords(mac: RecordMac, created: boolean): void {
+    this.times.protect(mac, created);
+    this.keyStore.protect(mac, created);
   }
 
   /** The IdP's endpoints: discovery online, the cached document offline, or the policy's. */

@@ -11,6 +11,10 @@
  *   never restores a key the network removed, and leaves stored keys as they are, so re-importing
  *   the bundle at every start cannot bring a rotated-out key back.
  * - `keysFor` returns removed keys too, with `removedAt`, so the offline decision can deny them.
+ * - Integrity (once `protect` has given the installation's record MAC, record-mac.ts): every key
+ *   row written carries a MAC over its issuer, identity, key and state (migration 9); a row whose MAC
+ *   fails (a key written into the cache with any SQLite tool) is never returned, so a token it signed
+ *   is not verified offline, and the next JWKS fetch writes the issuer's real set again.
  *
  * Fetch records: at most FETCH_RECORDS_KEPT_PER_ISSUER rows per issuer are kept (the newest), plus
  * always the newest successful one, so a long run of failures cannot erase the JWKS's age.
@@ -19,7 +23,8 @@ import type { JWK } from 'jose';
 import type { Clock } from '../clock';
 import type { CachedKey } from '../offline/cached-keys';
 import { FieldKeyError } from '../../../shared/errors';
-import type { Database } from '../../adapters/sqlite/database';
+import type { Database, Statement } from '../../adapters/sqlite/database';
+import type { MacField, RecordMac } from './record-mac';
 import { fromMillis, fromMillisOrNull, toMillis, toMillisOrNull } from './instants';
 import { toPublicJwk, type RefusedJwkReason } from './public-jwk';
 
@@ -76,6 +81,14 @@ interface KeyRecordRow extends KeyRow {
   last_seen_at: number;
 }
 
+interface SignedKeyRow extends KeyRecordRow {
+  issuer: string;
+  thumbprint: string;
+  mac: Buffer | null;
+}
+
+const keyFields = (r: SignedKeyRow): MacField[] => [r.id, r.issuer, r.kid, r.alg, r.thumbprint, r.jwk, r.source, r.removed_at];
+
 /** A stored key with where it came from and when it was seen (for `fieldkey doctor`). */
 export interface StoredKeyRecord {
   key: CachedKey;
@@ -95,6 +108,8 @@ interface FetchRow {
 
 export class JwksStore {
   private readonly statements;
+  private mac: RecordMac | undefined;
+  private signing: { row: Statement<[number], SignedKeyRow>; all: Statement<[], SignedKeyRow>; sign: Statement<[Buffer, number]> } | undefined;
 
   constructor(
     private readonly db: Database,
@@ -175,7 +190,42 @@ export class JwksStore {
       }
     });
     store.immediate();
+    if (this.mac) this.signIssuer(issuer);
     return change;
+  }
+
+  /**
+   * From now on, sign every key row written and return only rows whose MAC holds. The rows already
+   * there are signed once when no row carries a MAC yet (`created`: the key was just made, or the
+   * table's MAC column was just added by migration 9); after that a row without a valid MAC is
+   * someone else's. (Clearing every MAC with the key's owner's rights looks like that first time:
+   * a limit docs/security.md names.)
+   */
+  protect(mac: RecordMac, created: boolean): void {
+    this.mac = mac;
+    this.signing = {
+      row: this.db.prepare<[number], SignedKeyRow>(`SELECT id, issuer, kid, alg, thumbprint, jwk, source, first_seen_at, last_seen_at, removed_at, mac FROM jwks_keys WHERE id = ?`),
+      all: this.db.prepare<[], SignedKeyRow>(`SELECT id, issuer, kid, alg, thumbprint, jwk, source, first_seen_at, last_seen_at, removed_at, mac FROM jwks_keys`),
+      sign: this.db.prepare<[Buffer, number]>(`UPDATE jwks_keys SET mac = ? WHERE id = ?`),
+    };
+    const rows = this.signing.all.all();
+    if (created || rows.every((row) => row.mac === null)) for (const row of rows) this.signing.sign.run(mac.tag('jwks_key', keyFields(row)), row.id);
+  }
+
+  /** Whether the row of `id` may be trusted: always before `protect`, then only with a valid MAC. */
+  private trusted(id: number): boolean {
+    if (!this.mac || !this.signing) return true;
+    const row = this.signing.row.get(id);
+    return row !== undefined && this.mac.verify('jwks_key', keyFields(row), row.mac);
+  }
+
+  /** Signs the issuer's rows this store just wrote (only ever after a verified fetch or import). */
+  private signIssuer(issuer: string): void {
+    const { mac, signing } = this;
+    if (!mac || !signing) return;
+    for (const row of signing.all.all()) {
+      if (row.issuer === issuer) signing.sign.run(mac.tag('jwks_key', keyFields(row)), row.id);
+    }
   }
 
   /** Imports IT's bundled JWKS document (`{ "keys": [...] }`): adds unseen keys only. */
@@ -190,7 +240,7 @@ export class JwksStore {
 
   /** Like `keysFor`, with each key's source (network or bundled) and when it was first and last seen. */
   keyRecords(issuer: string): StoredKeyRecord[] {
-    return this.statements.keysFor.all(issuer).map((row) => {
+    return this.statements.keysFor.all(issuer).filter((row) => this.trusted(row.id)).map((row) => {
       const key: CachedKey = { jwk: JSON.parse(row.jwk) as JWK, removedAt: fromMillisOrNull(row.removed_at) };
       if (row.kid !== null) key.kid = row.kid;
       if (row.alg !== null) key.alg = row.alg;

@@ -9,6 +9,7 @@ import { fieldNotesSchema } from './migrations/004-field-notes';
 import { sessionExpirySchema } from './migrations/005-session-expiry';
 import { noteSyncSchema } from './migrations/006-note-sync';
 import { timeRecordMacsSchema } from './migrations/007-time-record-macs';
+import { jwksKeyMacsSchema } from './migrations/009-jwks-key-macs';
 import { auditCheckpointsSchema } from './migrations/008-audit-checkpoints';
 
-export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema, fieldNotesSchema, sessionExpirySchema, noteSyncSchema, timeRecordMacsSchema, auditCheckpointsSchema];
+export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema, fieldNotesSchema, sessionExpirySchema, noteSyncSchema, timeRecordMacsSchema, auditCheckpointsSchema, jwksKeyMacsSchema];
