@@ -22,7 +22,7 @@ import { startDemoIdpForDemoPolicy } from '../src/main/app/demo-idp-launcher';
 import { bundlePageBridge } from './page-bridge-bundle';
 import { createWebSignInOpener, listenOnLoopback, originOfServer, startWebHost } from './web-host';
 
-const ROOT = fileURLToPath(new URL('../src/main', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DEFAULT_RENDERER_DIR = join(ROOT, 'out', 'renderer');
 
 function fail(message: string): never {
