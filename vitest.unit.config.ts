@@ -20,6 +20,10 @@ export default mergeConfig(
         'test/idp/**',
         'test/main/app/demo-idp-launcher.test.ts',
         'test/main/adapters/os/linux-screen-lock.test.ts',
+        // the keychain, or the demo IdP and Field API as servers
+        'test/main/core/audit/audit-keying.test.ts',
+        'test/main/core/records/time-records-integrity.test.ts',
+        'test/main/core/sync/**',
         'node_modules/**',
       ],
     },
