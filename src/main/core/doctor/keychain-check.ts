@@ -80,6 +80,6 @@ export async function checkOrphanedEntries(secrets: SecretStore, service: string
   if (count === 0) return undefined;
   return problem(
     'orphaned_keychain_entries',
-    `The database ${file} holds no accounts, but the OS keychain (service ${JSON.stringify(service)}) holds the keys of ${count} account(s): this laptop had ${count} account(s); their data is gone (the database was deleted, emptied or replaced). Their sealed sessions, field notes not yet synced and audit log cannot be recovered from the keychain: restore the database from a backup if there is one, otherwise each technician signs in again online.`,
+    `The database ${file} holds no accounts, but the OS keychain (service ${JSON.stringify(service)}) holds the keys of ${count} account(s): this laptop had ${count} account(s); their data is gone (the database was lost, emptied or replaced outside FieldKey). Their sealed sessions, field notes not yet synced and audit log cannot be recovered from the keychain: restore the database from a backup if there is one, otherwise each technician signs in again online.`,
   );
 }
