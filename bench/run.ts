@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<BenchResult[]> }>> =
   'unlock-lanes': () => import('./unlock-lanes.bench'),
   online: () => import('./online.bench'),
   'sync-1000': () => import('./sync.bench'),
+  'start-100k-audit': () => import('./audit-start.bench'),
 };
 
 const filter = process.argv[2];

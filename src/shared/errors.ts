@@ -91,6 +91,11 @@ export const ERROR_CODES = [
   'api_unauthorized',
   'api_unavailable',
   'api_unreachable',
+  'keychain_locked',
+  'orphaned_keychain_entries',
+  'data_dir_read_only',
+  'disk_full',
+  'permission_denied',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

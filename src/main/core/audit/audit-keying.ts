@@ -72,22 +72,25 @@ export interface AuditKeys {
 
 /** What only the installation's key and the mirrored head reveal (see the module comment). */
 export function verifyKeyed(db: Database, keys: AuditKeys): AuditProblem[] {
-  const rows = db.prepare<[], { seq: number; hash: string; mac: Buffer | null }>(`SELECT seq, hash, mac FROM audit_events ORDER BY seq`).all();
+  // One row at a time (constant memory): only the newest seq and the row at the mirrored head are kept.
+  const rows = db.prepare<[], { seq: number; hash: string; mac: Buffer | null }>(`SELECT seq, hash, mac FROM audit_events ORDER BY seq`);
   const problems: AuditProblem[] = [];
   const { mac, head } = keys;
-  if (mac) {
-    for (const row of rows) {
-      if (row.mac !== null && !mac.verify('audit_event', [row.seq, row.hash], row.mac)) {
-        problems.push({ seq: row.seq, problem: 'edited', detail: "its MAC under this installation's key does not match: the row or its hash was rewritten" });
-      }
+  let newest: number | undefined;
+  let atHead: { seq: number; hash: string } | undefined;
+  for (const row of rows.iterate()) {
+    newest = row.seq;
+    if (head && row.seq === head.seq && !atHead) atHead = { seq: row.seq, hash: row.hash };
+    if (mac && row.mac !== null && !mac.verify('audit_event', [row.seq, row.hash], row.mac)) {
+      problems.push({ seq: row.seq, problem: 'edited', detail: "its MAC under this installation's key does not match: the row or its hash was rewritten" });
     }
   }
   if (head) {
     const anchor = readAnchor(db);
-    const newest = rows.at(-1)?.seq ?? anchor.seq;
-    const at = head.seq === anchor.seq ? anchor : rows.find((row) => row.seq === head.seq);
-    if (head.seq > newest) {
-      problems.push({ seq: head.seq, problem: 'deleted', detail: `the log ends at seq ${newest}, but the keychain holds a head at seq ${head.seq}: the newest rows were removed` });
+    const last = newest ?? anchor.seq;
+    const at = head.seq === anchor.seq ? anchor : atHead;
+    if (head.seq > last) {
+      problems.push({ seq: head.seq, problem: 'deleted', detail: `the log ends at seq ${last}, but the keychain holds a head at seq ${head.seq}: the newest rows were removed` });
     } else if (at && at.hash !== head.hash) {
       problems.push({ seq: head.seq, problem: 'edited', detail: 'its hash differs from the head kept in the keychain: the chain was recomputed' });
     }

@@ -6,8 +6,9 @@
  * server time + local time elapsed since it was seen; null when no server time was ever seen).
  *
  * Retention removes the oldest rows only, and moves the anchor to the last removed row so the
- * remaining chain still verifies. It refuses to run on a chain that does not verify, so retention
- * can never erase the evidence of tampering. Days are counted back from the earlier of the device
+ * remaining chain still verifies. It refuses to run when the rows it would remove do not verify
+ * (or the first kept row does not link to them), so retention can never erase the evidence of
+ * tampering; a change among the kept rows stays in the log for `audit verify` to report. Days are counted back from the earlier of the device
  * clock and the trusted-time estimate (so a clock set forward cannot purge the log once a server
  * time has been seen since), and a row counts as old only when both its times are older than that;
  * only a leading run of old rows is removed, never a row after a newer one (so a clock set back
@@ -22,8 +23,8 @@ import type { RecordMac } from '../records/record-mac';
 import { auditHash, canonicalDetails } from './audit-hash';
 import { auditRowMac } from './audit-keying';
 import { validateAccount, validateDetails, type AuditDetails, type AuditDetailsInput, type AuditEventType } from './audit-events';
-import { readAnchor, type AuditAnchor, type StoredAuditRow } from './audit-rows';
-import { verifyChain } from './verify-chain';
+import { readAnchor, readAnchorRow, type AuditAnchor, type StoredAuditRow } from './audit-rows';
+import { chainIntact } from './verify-chain';
 
 export interface AuditEvent {
   seq: number;
@@ -150,11 +151,14 @@ export class AuditLog {
         cut = Math.max(cut, firstYoung === null ? head.seq : firstYoung - 1);
       }
       if (cut <= anchor.seq) return { pruned: 0, anchor };
-      const verification = verifyChain(this.db);
-      if (!verification.ok) {
+      const last = this.statements.lastAtOrBefore.get(cut)!;
+      // Only the rows about to go are checked (and that the first kept row links to them): what
+      // retention would erase must verify, while the kept rows stay for a full `audit verify`. So
+      // the cost follows the rows pruned, not the length of the log.
+      const stored = readAnchorRow(this.db);
+      if (!stored || !chainIntact(this.db, stored, last.seq)) {
         throw new FieldKeyError('audit_tampered', 'The audit log does not verify; retention will not remove rows until IT has examined it (fieldkey audit verify).');
       }
-      const last = this.statements.lastAtOrBefore.get(cut)!;
       const count = this.statements.countThrough.get(last.seq)!.n;
       // Anchor first: the delete trigger only lets rows at or before the anchor go.
       this.statements.moveAnchor.run(last.seq, last.hash, local.getTime(), count);

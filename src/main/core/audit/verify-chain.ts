@@ -20,6 +20,10 @@
  * every hash after a change leaves a valid chain. The chain catches edits made without recomputing
  * the rest; the triggers stop accidents. Given the installation's keys (`keys`: the record MAC key
  * and the head mirrored in the keychain, audit-keying.ts), both are reported too.
+ *
+ * Memory: an intact log, the usual case, is checked in one pass that reads one row at a time
+ * (`chainIntact`), so a log of any length verifies in constant memory. Only a log that fails that
+ * pass is read whole, for the row-by-row account above.
  */
 import type { Database } from '../../adapters/sqlite/database';
 import { auditHash, GENESIS_HASH } from './audit-hash';
@@ -43,6 +47,48 @@ const SEARCH_WINDOW = 8;
 
 export function verifyChain(db: Database, keys?: AuditKeys): ChainVerification {
   const stored = readAnchorRow(db);
+  if (stored && !rowsAtOrBefore(db, stored.seq)) {
+    const streamed = chainIntact(db, stored);
+    if (streamed && (!keys || verifyKeyed(db, keys).length === 0)) return { ok: true, rows: streamed.rows, anchor: stored, head: streamed.head };
+  }
+  return analyseChain(db, stored, keys);
+}
+
+/** The rows checked by `chainIntact` and the last of them (null when there were none). */
+export interface IntactRun {
+  rows: number;
+  head: AuditAnchor | null;
+}
+
+/**
+ * One pass over the rows after `from`, in seq order, one row at a time: true to its name when every
+ * row sits at the seq after its predecessor's, names its predecessor's hash and matches its own.
+ * With `through`, stops after that seq, having checked that the row after it (if any) links to it:
+ * the chain from `from` through `through` is then exactly as written. Undefined at the first break.
+ */
+export function chainIntact(db: Database, from: AuditAnchor, through = Number.MAX_SAFE_INTEGER): IntactRun | undefined {
+  const rows = db.prepare<[number, number], StoredAuditRow>(
+    `SELECT seq, type, account, at_local, at_trusted, details, prev_hash, hash FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq`,
+  );
+  let previous = from;
+  let count = 0;
+  for (const row of rows.iterate(from.seq, Math.min(through, Number.MAX_SAFE_INTEGER - 1) + 1)) {
+    if (row.seq !== previous.seq + 1 || row.prev_hash !== previous.hash) return undefined;
+    if (row.seq > through) break; // the row after the range links to it
+    if (auditHash(row.seq, row) !== row.hash) return undefined;
+    previous = { seq: row.seq, hash: row.hash };
+    count++;
+  }
+  return { rows: count, head: count > 0 ? previous : null };
+}
+
+/** True when a row sits at or before the retention anchor (which the fast pass does not read). */
+function rowsAtOrBefore(db: Database, seq: number): boolean {
+  return db.prepare<[number], { one: number }>(`SELECT 1 AS one FROM audit_events WHERE seq <= ? LIMIT 1`).get(seq) !== undefined;
+}
+
+/** The row-by-row account of a log that is not intact (see the module comment). */
+function analyseChain(db: Database, stored: AuditAnchor | undefined, keys: AuditKeys | undefined): ChainVerification {
   const anchor = stored ?? { seq: 0, hash: GENESIS_HASH };
   const rows = readAllRows(db);
   const problems: AuditProblem[] = [];

@@ -7,6 +7,8 @@
  * expiry):
  *  - no valid policy: the app refuses everything (fail-closed);
  *  - no sealed session, or the failed-PIN maximum reached: an online sign-in is needed;
+ *  - the sealed session cannot be opened whatever the PIN (its device key is gone, or the row was
+ *    modified: session-key-check.ts): an online sign-in is needed;
  *  - the clock looks rolled back, no cached key can verify, the account's issuer is not the
  *    policy's, or the check-in is overdue: denied until an online check-in;
  *  - with the stored `exp`: the runway of time-rules.ts, exactly as the decision applies it: `full`
@@ -30,6 +32,8 @@ export interface AccountCheckInput {
   /** Undefined when no valid policy is in force. */
   policy: Pick<Policy, 'issuer' | 'checkInIntervalDays' | 'gracePeriodHours' | 'readOnlyHours' | 'clockSkewSeconds' | 'pin'> | undefined;
   hasSealedSession: boolean;
+  /** Why the sealed session cannot be opened with any PIN (session-key-check.ts); undefined when it can or was not checked. */
+  sessionProblem?: Finding;
   /** The offline token's `exp` stored beside the sealed session; undefined when not stored (sealed before migration 5, or no `exp`). */
   offlineExpiresAt?: Date;
   lastCheckIn: CheckIn | undefined;
@@ -77,6 +81,8 @@ export function checkAccount(input: AccountCheckInput): AccountFacts {
     offline = denied('no_session', 'No cached session on this device (signed out, PIN forgotten, locked out or revoked): an online sign-in is needed.', 'note');
   } else if (attempts?.lockedOut) {
     offline = denied('locked_out', `The maximum of ${policy.pin.maxAttempts} failed PIN attempts was reached: the cached session is wiped and an online sign-in is needed.`);
+  } else if (input.sessionProblem) {
+    offline = denied(input.sessionProblem.code, input.sessionProblem.message);
   } else if (input.clockTrust && !input.clockTrust.trusted) {
     offline = denied('clock_rollback', input.clockTrust.message);
   } else if (input.cannotVerify) {

@@ -1,11 +1,17 @@
 /**
  * Doctor: the database file. It is opened READ-ONLY (database.ts runs no migration then) and never
  * created: a missing file is "no data yet". Reports the schema version against the code's and
- * `PRAGMA integrity_check`.
+ * `PRAGMA integrity_check`, and whether the app can write there (data-dir-check.ts).
+ *
+ * Only a file SQLite finds damaged (SQLITE_CORRUPT, SQLITE_NOTADB, a failed integrity check) gets
+ * the advice to keep a copy and restore or replace it; a file that cannot be opened or read for any
+ * other reason (permissions, a read-only or full disk, another process holding a lock) is healthy
+ * and its advice never moves or deletes it.
  */
 import { isFieldKeyError } from '../../../shared/errors';
 import type { Database } from '../../adapters/sqlite/database';
 import { currentVersion, schemaVersion } from '../records/schema';
+import { checkDataDir } from './data-dir-check';
 import { checked, note, problem, type DatabaseSection, type Finding } from './doctor-report';
 
 export interface DatabaseCheckDeps {
@@ -33,10 +39,17 @@ export function sqliteMessage(error: unknown): string | undefined {
   return error instanceof Error && typeof code === 'string' && code.startsWith('SQLITE_') ? error.message : undefined;
 }
 
+/** True for SQLite's errors that mean the file's content is damaged, not that it cannot be reached. */
+export function isDamage(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
 export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
   const base = { file: deps.file, codeSchemaVersion: schemaVersion, integrityErrors: [] as string[] };
+  const storage = checkDataDir(deps.file, deps.exists);
   if (!deps.exists(deps.file)) {
-    const findings = [note('no_data', `No FieldKey database at ${deps.file} yet: nothing has been stored on this device. FieldKey creates it when it first starts.`)];
+    const findings = [...storage, note('no_data', `No FieldKey database at ${deps.file} yet: nothing has been stored on this device. FieldKey creates it when it first starts.`)];
     return { db: undefined, section: { ...checked(findings), ...base, exists: false, opened: false, schemaVersion: null, integrity: null } };
   }
 
@@ -44,10 +57,12 @@ export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
   try {
     db = deps.openReadOnly(deps.file);
   } catch (error) {
-    return { db: undefined, section: { ...checked([openProblem(deps.file, error)]), ...base, exists: true, opened: false, schemaVersion: null, integrity: null } };
+    // A file this user may not read explains the failure better than SQLite's "unable to open".
+    const findings = storage.some((f) => f.code === 'permission_denied') ? storage : [...storage, openProblem(deps.file, error)];
+    return { db: undefined, section: { ...checked(findings), ...base, exists: true, opened: false, schemaVersion: null, integrity: null } };
   }
 
-  const findings: Finding[] = [];
+  const findings: Finding[] = [...storage];
   let version: number | null = null;
   let integrity: DatabaseSection['integrity'] = null;
   const integrityErrors: string[] = [];
@@ -68,10 +83,15 @@ export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
       findings.push(problem('database_corrupt', `The database ${deps.file} is damaged (integrity check: ${count} error(s)). ${RECOVERY}`));
     }
   } catch (error) {
-    integrity = 'failed';
     const detail = sqliteMessage(error);
-    if (detail) integrityErrors.push(detail);
-    findings.push(problem('database_corrupt', `The database ${deps.file} cannot be read${detail ? ` (${detail})` : ''}. ${RECOVERY}`));
+    if (detail && isDamage(error)) integrityErrors.push(detail);
+    if (isDamage(error)) {
+      integrity = 'failed';
+      findings.push(problem('database_corrupt', `The database ${deps.file} cannot be read${detail ? ` (${detail})` : ''}. ${RECOVERY}`));
+    } else {
+      integrity = null;
+      findings.push(unavailable(deps.file, detail));
+    }
   }
   return { db, section: { ...checked(findings), ...base, exists: true, opened: true, schemaVersion: version, integrity, integrityErrors } };
 }
@@ -80,5 +100,15 @@ function openProblem(file: string, error: unknown): Finding {
   if (isFieldKeyError(error, 'database_too_new')) return problem('database_too_new', error.message);
   const detail = sqliteMessage(error) ?? sqliteMessage(isFieldKeyError(error) ? error.cause : undefined);
   if (isFieldKeyError(error, 'database_unavailable')) return problem('database_unavailable', `${error.message}${detail ? ` (${detail})` : ''}`);
+  const cause = isFieldKeyError(error) ? error.cause : error;
+  if (!isDamage(cause)) return unavailable(file, sqliteMessage(cause));
   return problem('database_corrupt', `The file ${file} is not a readable FieldKey database${detail ? ` (${detail})` : ''}. ${RECOVERY}`);
+}
+
+/** A healthy file FieldKey cannot read right now: the advice leaves it in place. */
+function unavailable(file: string, detail: string | undefined): Finding {
+  return problem(
+    'database_unavailable',
+    `The database ${file} cannot be read right now${detail ? ` (${detail})` : ''}. If FieldKey is running, close it and try again; the file is not damaged by this, so leave it where it is.`,
+  );
 }

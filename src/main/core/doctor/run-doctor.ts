@@ -4,8 +4,9 @@
  * tests run it without a real machine; the CLI passes the real ones (cli/doctor-command.ts).
  *
  * It only reads: the database is opened read-only and never created or migrated, the keychain is
- * probed with a read of an entry that does not exist, the high-water mark is not raised, and no PIN
- * is asked for (so a sealed token is never opened; account-check.ts decides from the offline token's
+ * probed with a read, a write and a delete of one entry no account uses (keychain-check.ts), each
+ * account's device key is read to check its sealed row's key id and MAC (session-key-check.ts), the
+ * high-water mark is not raised, and no PIN is asked for (so a sealed token is never opened; account-check.ts decides from the offline token's
  * `exp` stored in clear beside it, when the schema and the row have one).
  */
 import { AccountStore, type Account } from '../accounts/account-store';
@@ -14,7 +15,7 @@ import type { Clock } from '../clock';
 import type { LoadedPolicy } from '../policy/load-policy';
 import type { Policy } from '../policy/policy-types';
 import { AttemptCounter, type AttemptState } from '../secrets/attempt-counter';
-import { sealedSessionFacts } from '../secrets/sealed-session-store';
+import { sealedEnvelopes, sealedSessionFacts } from '../secrets/sealed-session-store';
 import type { SecretStore } from '../secrets/secret-store';
 import type { Database } from '../../adapters/sqlite/database';
 import { JwksStore } from '../records/jwks-store';
@@ -48,8 +49,9 @@ import {
   type SectionName,
 } from './doctor-report';
 import { checkJwks, type JwksCheck } from './jwks-check';
-import { checkKeychain } from './keychain-check';
+import { checkKeychain, checkOrphanedEntries } from './keychain-check';
 import { checkPolicy } from './policy-check';
+import { checkSessionKeys } from './session-key-check';
 
 export interface DoctorDeps {
   clock: Clock;
@@ -93,6 +95,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   let accounts: AccountsSection;
   let audit: AuditSection;
   let depths: Map<string, number> | undefined;
+  /** True when the database is known to hold no account: no file, a file without the accounts table (an empty file), or an empty table. */
+  let noAccountsStored = !database.section.exists;
   const db = database.db;
   if (!db) {
     const because = database.section.exists ? 'the database could not be opened' : 'no data yet';
@@ -112,6 +116,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       jwks = jwksCheck?.value?.section ?? sectionOr(jwksCheck?.failure, { ...emptyJwks(policy), ...skipped(policy ? 'the database has no key cache yet' : 'no valid policy') });
       clock = clockCheck?.value?.section ?? sectionOr(clockCheck?.failure, { ...emptyClock(now), ...skipped('the database has no clock records yet') });
       const noAccounts = { count: 0, maxAccounts: policy?.maxAccounts ?? null, accounts: [] };
+      noAccountsStored = !list || list.value?.length === 0;
       if (!list) {
         accounts = { ...skipped('the database has no accounts yet; FieldKey adds them when it next starts'), ...noAccounts };
       } else if (list.value) {
@@ -129,6 +134,12 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     } finally {
       db.close();
     }
+  }
+
+  // No account in the database (none there, or the file missing or empty) beside account entries in the keychain.
+  if (keychain.reachable && noAccountsStored) {
+    const orphaned = await checkOrphanedEntries(deps.secrets, deps.keychainService, deps.databaseFile).catch(() => undefined);
+    if (orphaned) database.section = { ...database.section, ...checked([...database.section.findings, orphaned]) };
   }
 
   const api = await checkApi({ policy, fetch: deps.fetch, outboxDepths: depths, ...(deps.apiTimeoutMs !== undefined ? { timeoutMs: deps.apiTimeoutMs } : {}) });
@@ -256,6 +267,8 @@ async function accountsFacts(
   const sealed = sealedSessionFacts(db, withExpiry);
   const times = new TimeRecords(db);
   const counter = new AttemptCounter(db, deps.secrets);
+  // A locked or absent keychain reads as empty: the device keys are judged only when it is open.
+  const sessionProblems = keychainReachable ? await checkSessionKeys(deps.secrets, sealedEnvelopes(db)).catch(() => new Map<string, Finding>()) : new Map<string, Finding>();
   const accounts: AccountFacts[] = [];
   for (const account of list) {
     accounts.push(
@@ -264,6 +277,7 @@ async function accountsFacts(
         now,
         policy,
         hasSealedSession: sealed.has(account.id),
+        sessionProblem: sessionProblems.get(account.id),
         offlineExpiresAt: storedExpiry(sealed.get(account.id)?.offlineExpiresAt),
         lastCheckIn: times.lastCheckIn(account.id),
         attempts: await readAttempts(counter, account.id, keychainReachable),

@@ -53,6 +53,22 @@ const values = (accountId: string, e: SealedEnvelope, offlineExpiresAt: number |
   offlineExpiresAt,
 ];
 
+function envelopeOf(r: SealedRow): SealedEnvelope {
+  return {
+    sealedFor: r.sealed_for,
+    format: r.format,
+    kdf: { memoryKiB: r.kdf_memory_kib, iterations: r.kdf_iterations, parallelism: r.kdf_parallelism },
+    kdfSalt: r.kdf_salt,
+    deviceKeyId: r.device_key_id,
+    sealSalt: r.seal_salt,
+    nonce: r.nonce,
+    verifier: r.verifier,
+    ciphertext: r.ciphertext,
+    sealedAt: r.sealed_at,
+    rowMac: r.row_mac,
+  };
+}
+
 export class SealedSessionStore {
   private readonly selectOne;
   private readonly selectIds;
@@ -85,20 +101,7 @@ export class SealedSessionStore {
 
   get(accountId: string): SealedEnvelope | undefined {
     const r = this.selectOne.get(accountId);
-    if (!r) return undefined;
-    return {
-      sealedFor: r.sealed_for,
-      format: r.format,
-      kdf: { memoryKiB: r.kdf_memory_kib, iterations: r.kdf_iterations, parallelism: r.kdf_parallelism },
-      kdfSalt: r.kdf_salt,
-      deviceKeyId: r.device_key_id,
-      sealSalt: r.seal_salt,
-      nonce: r.nonce,
-      verifier: r.verifier,
-      ciphertext: r.ciphertext,
-      sealedAt: r.sealed_at,
-      rowMac: r.row_mac,
-    };
+    return r ? envelopeOf(r) : undefined;
   }
 
   accountIds(): Set<string> {
@@ -133,4 +136,13 @@ export function sealedSessionFacts(db: Database, withExpiry: boolean): Map<strin
     ? db.prepare<[], { account_id: string; offline_expires_at: number | null }>('SELECT account_id, offline_expires_at FROM sealed_sessions').all()
     : db.prepare<[], { account_id: string }>('SELECT account_id FROM sealed_sessions').all().map((r) => ({ account_id: r.account_id, offline_expires_at: null }));
   return new Map(rows.map((r) => [r.account_id, { offlineExpiresAt: typeof r.offline_expires_at === 'number' ? r.offline_expires_at : null }]));
+}
+
+/**
+ * Every stored envelope by the account it is stored under, for doctor (a read-only database of any
+ * schema: it prepares only this SELECT, never the store's writes).
+ */
+export function sealedEnvelopes(db: Database): Map<string, SealedEnvelope> {
+  const rows = db.prepare<[], SealedRow>('SELECT * FROM sealed_sessions').all();
+  return new Map(rows.map((r) => [r.account_id, envelopeOf(r)]));
 }

@@ -161,6 +161,15 @@ describe('retention', () => {
     expect([...log.events()].map((e) => e.seq)).toEqual([3, 4, 5]);
   });
 
+  it('checks only the rows it removes: a change among the kept rows stays for verify to report', () => {
+    appendMany(6);
+    const raw = new BetterSqlite3(t.file);
+    raw.exec(`DROP TRIGGER audit_events_append_only_update; UPDATE audit_events SET details = '{"access":"read-only"}' WHERE seq = 6;`);
+    raw.close();
+    expect(log.prune({ auditRetentionRows: 2 }).pruned).toBe(4);
+    expect(verifyChain(t.db)).toMatchObject({ ok: false, problems: [{ seq: 6, problem: 'edited' }] });
+  });
+
   it('refuses to prune a tampered log, so retention cannot erase the evidence', () => {
     appendMany(6);
     const raw = new BetterSqlite3(t.file);

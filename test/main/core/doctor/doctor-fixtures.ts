@@ -68,7 +68,13 @@ export interface Install {
 
 /** A temp dir with `data/` (FIELDKEY_DATA_DIR, not created) and `policy.json` (FIELDKEY_POLICY). */
 export function tempInstall(): Install {
-  const dir = mkdtempSync(join(tmpdir(), 'fieldkey-doctor-'));
+  const install = installAt(mkdtempSync(join(tmpdir(), 'fieldkey-doctor-')));
+  install.writePolicy(policyDocument());
+  return install;
+}
+
+/** The install laid out in `dir` (as tempInstall makes it), for a child process given the directory. */
+export function installAt(dir: string): Install {
   const dataDir = join(dir, 'data');
   const policyFile = join(dir, 'policy.json');
   const install: Install = {
@@ -79,7 +85,6 @@ export function tempInstall(): Install {
     writePolicy: (document) => writePolicyFile(policyFile, document),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
-  install.writePolicy(policyDocument());
   return install;
 }
 

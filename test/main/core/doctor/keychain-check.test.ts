@@ -19,10 +19,10 @@ function recording(answer: () => Promise<string | null>): SecretStore & { calls:
 }
 
 describe('checkKeychain', () => {
-  it('reachable: one read of an entry no account uses, nothing written or listed', async () => {
+  it('reachable: a read, a write and a delete of one entry no account uses, nothing listed', async () => {
     const store = recording(async () => null);
     expect(await checkKeychain(store, 'FieldKey')).toEqual({ status: 'ok', findings: [], skippedBecause: null, service: 'FieldKey', reachable: true, errorCode: null, message: null });
-    expect(store.calls).toEqual([`get ${KEYCHAIN_PROBE_ENTRY}`]);
+    expect(store.calls).toEqual([`get ${KEYCHAIN_PROBE_ENTRY}`, `set ${KEYCHAIN_PROBE_ENTRY}`, `delete ${KEYCHAIN_PROBE_ENTRY}`]);
     expect(KEYCHAIN_PROBE_ENTRY).not.toMatch(/^[A-Za-z0-9_-]{43}\//);
   });
 
@@ -41,6 +41,14 @@ describe('checkKeychain', () => {
       message: 'No OS keychain is reachable (no D-Bus). Install a Secret Service.',
       findings: [{ severity: 'problem', code: 'keychain_unavailable' }],
     });
+  });
+
+  it('reads that answer "no such entry" but a write that fails: keychain_locked, not reachable', async () => {
+    const store = { ...recording(async () => null), set: () => Promise.reject(new Error('Cannot create an item in a locked collection')) };
+    const section = await checkKeychain(store, 'FieldKey');
+    expect(section).toMatchObject({ status: 'problem', reachable: false, errorCode: 'keychain_locked', findings: [{ severity: 'problem', code: 'keychain_locked' }] });
+    expect(section.message).toMatch(/locked: it reads as empty and refuses writes/);
+    expect(section.message).not.toContain('locked collection');
   });
 
   it('a keychain that never answers (locked, waiting for a prompt) times out', async () => {

@@ -188,6 +188,7 @@ describe('runDoctor', () => {
     expect(report.jwks).toMatchObject({ stale: true, ageSeconds: 864_000, refreshDays: 7 });
     install.cleanup();
     install = tempInstall();
+    secrets = memorySecretStore();
     await seed({ jwksAgeMs: 10 * DAY_MS, accounts: [] });
     report = await runDoctor(deps());
     expect(report.healthy).toBe(true);

@@ -1,0 +1,85 @@
+/**
+ * Doctor: can FieldKey write where its database lives? Doctor opens the database read-only, so a
+ * data directory the app cannot write (a read-only disk, a directory or file of another user) or a
+ * full disk would pass the database check while the app fails at its first write (a counted PIN
+ * attempt, a rotated refresh token). Each cause has its own code and advice; none of it suggests
+ * moving or deleting a file, as the files themselves are fine.
+ */
+import { accessSync, constants, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { problem, type Finding } from './doctor-report';
+
+/** Below this much free space on the data directory's disk, writes are about to fail. */
+export const MIN_FREE_BYTES = 1024 * 1024;
+
+/** The database and the files SQLite keeps beside it in WAL mode. */
+export function databaseFiles(file: string): string[] {
+  return [file, `${file}-wal`, `${file}-shm`];
+}
+
+const KEEP = 'The files in it are intact: leave them where they are.';
+
+/**
+ * The problems of the database's directory and files, as this user sees them. `exists` tells which
+ * of them are there; a directory that does not exist yet (the app creates it) is not judged.
+ */
+export function checkDataDir(file: string, exists: (path: string) => boolean): Finding[] {
+  const dir = dirname(file);
+  if (!exists(dir)) return [];
+  const denied = errno(() => accessSync(dir, constants.R_OK | constants.X_OK));
+  if (denied) return [permissionDenied(dir, 'the data directory')];
+
+  const findings: Finding[] = [];
+  const dirWrite = errno(() => accessSync(dir, constants.W_OK));
+  if (dirWrite) {
+    const why = dirWrite === 'EROFS' ? 'is on a disk mounted read-only' : 'is not writable by this user';
+    findings.push(
+      problem(
+        'data_dir_read_only',
+        `The data directory ${dir} ${why}: FieldKey can show what it stored but cannot sign in, count a PIN attempt or save a note. ${dirWrite === 'EROFS' ? 'Mount the disk read-write' : 'Give this user write access to the directory'} (or point FIELDKEY_DATA_DIR at a writable directory with a copy of it). ${KEEP}`,
+      ),
+    );
+  }
+  const unusable = databaseFiles(file).filter((path) => exists(path) && errno(() => accessSync(path, dirWrite ? constants.R_OK : constants.R_OK | constants.W_OK)) !== undefined);
+  if (unusable.length > 0) findings.push(permissionDenied(unusable.join(', '), unusable.length === 1 ? 'this file' : 'these files'));
+
+  if (!dirWrite) {
+    const free = freeBytes(dir);
+    if (free !== undefined && free < MIN_FREE_BYTES) {
+      findings.push(
+        problem(
+          'disk_full',
+          `The disk holding ${dir} has ${Math.floor(free / 1024)} KiB free: FieldKey cannot record a sign-in, a PIN attempt or a note until there is room. Free space on this disk elsewhere than the FieldKey data directory (its files are needed).`,
+        ),
+      );
+    }
+  }
+  return findings;
+}
+
+function permissionDenied(what: string, noun: string): Finding {
+  return problem(
+    'permission_denied',
+    `This user may not read and write ${what} (permission denied): FieldKey cannot use ${noun}. Give this user back read and write access (it may have been created by another user, or by running FieldKey with sudo). ${KEEP}`,
+  );
+}
+
+/** The `code` of the error `run` throws (EACCES, EROFS, ...), or undefined when it does not throw. */
+function errno(run: () => void): string | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return typeof code === 'string' ? code : 'EIO';
+  }
+}
+
+function freeBytes(dir: string): number | undefined {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
+  }
+}
