@@ -26,7 +26,11 @@ const packageRule = (except) =>
 
 const layer = (name, why) => ({ group: [`**/${name}/**`, `**/${name}`], message: why });
 const ELECTRON_API = { group: ['**/shell/electron-api'], message: 'only the Electron shell (src/main/shell) may use the Electron API' };
-const DEV = [layer('webhost', 'the web host is a development tool'), layer('idp', 'the demo IdP is a development tool'), layer('field-api', 'the demo Field API is a development tool')];
+const DEV = [
+  layer('webhost', 'the web host is a development tool'),
+  layer('idp', 'the demo IdP is a development tool'),
+  layer('field-api', 'the demo Field API is a development tool'),
+];
 
 /** `@typescript-eslint/no-restricted-imports` options for one layer. */
 const rule = (patterns, except) => ['error', { paths: packageRule(except), patterns }];
@@ -43,9 +47,25 @@ const coreRule = (except) =>
     except,
   );
 const ADAPTERS = (except) =>
-  rule([layer('app', 'adapters never import the composition root'), layer('shell', 'adapters never import the Electron shell'), layer('cli', 'adapters never import the command line'), ...DEV], except);
-const APP = rule([layer('shell', 'the composition root never imports the Electron shell'), layer('cli', 'the composition root never imports the command line'), ...DEV]);
-const CLI = rule([layer('shell', 'the command line never imports the Electron shell'), layer('app', 'the command line builds its own parts'), ...DEV]);
+  rule(
+    [
+      layer('app', 'adapters never import the composition root'),
+      layer('shell', 'adapters never import the Electron shell'),
+      layer('cli', 'adapters never import the command line'),
+      ...DEV,
+    ],
+    except,
+  );
+const APP = rule([
+  layer('shell', 'the composition root never imports the Electron shell'),
+  layer('cli', 'the composition root never imports the command line'),
+  ...DEV,
+]);
+const CLI = rule([
+  layer('shell', 'the command line never imports the Electron shell'),
+  layer('app', 'the command line builds its own parts'),
+  ...DEV,
+]);
 const SHELL = (except) => rule([...DEV], except);
 const WEBHOST = rule([{ group: ['**/src/main/shell/**'], message: 'the web host never imports the Electron shell' }]);
 const BROWSER = rule([{ group: ['**/main/**'], message: 'the renderer and shared code never import the main process' }]);
@@ -69,11 +89,22 @@ export default tseslint.config(
   { files: owners['@node-rs/argon2'], rules: { '@typescript-eslint/no-restricted-imports': coreRule('@node-rs/argon2') } },
   { files: ['src/main/app/**'], rules: { '@typescript-eslint/no-restricted-imports': APP } },
   // npm start's demo servers: dev-only, imported lazily and never by a packaged app.
-  { files: ['src/main/app/demo-idp-launcher.ts'], rules: { '@typescript-eslint/no-restricted-imports': rule([layer('shell', 'the composition root never imports the Electron shell')]) } },
+  {
+    files: ['src/main/app/demo-idp-launcher.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': rule([layer('shell', 'the composition root never imports the Electron shell')]) },
+  },
   { files: ['src/main/cli/**'], rules: { '@typescript-eslint/no-restricted-imports': CLI } },
   { files: ['src/main/shell/**', 'src/main/index.ts'], rules: { '@typescript-eslint/no-restricted-imports': SHELL() } },
   { files: ['src/main/shell/electron-api.ts'], rules: { '@typescript-eslint/no-restricted-imports': SHELL('electron') } },
-  { files: ['src/preload/**'], rules: { '@typescript-eslint/no-restricted-imports': rule([{ group: ['**/main/**', '**/renderer/**'], message: 'the preload uses the shared contract only' }], 'electron') } },
+  {
+    files: ['src/preload/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': rule(
+        [{ group: ['**/main/**', '**/renderer/**'], message: 'the preload uses the shared contract only' }],
+        'electron',
+      ),
+    },
+  },
   { files: ['src/renderer/**', 'src/shared/**'], rules: { '@typescript-eslint/no-restricted-imports': BROWSER } },
   { files: ['webhost/**'], rules: { '@typescript-eslint/no-restricted-imports': WEBHOST } },
   {

@@ -76,7 +76,12 @@ export async function run(): Promise<BenchResult[]> {
     return [
       { name: 'start-100k-audit', median: candidate, unit: 'ms', ratio: candidate / baseline, baseline: 'start-empty' },
       { name: 'start-empty', median: baseline, unit: 'ms' },
-      { name: 'verify-100k-rss', median: memory.peakRssMb, unit: 'MB', note: `peak RSS of a full verify; ${memory.baseRssMb} MB after opening the database` },
+      {
+        name: 'verify-100k-rss',
+        median: memory.peakRssMb,
+        unit: 'MB',
+        note: `peak RSS of a full verify; ${memory.baseRssMb} MB after opening the database`,
+      },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

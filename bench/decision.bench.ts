@@ -49,9 +49,18 @@ export async function run(): Promise<BenchResult[]> {
     const kid = `bench-${alg}`;
     const jwk = { ...(await exportJWK(publicKey)), kid };
     // A realistic cache: the signing key among a few others of the same issuer.
-    const others = await Promise.all(['RS256', 'ES384'].map(async (other, i) => ({ ...(await exportJWK((await generateKeyPair(other)).publicKey)), kid: `other-${i}` })));
+    const others = await Promise.all(
+      ['RS256', 'ES384'].map(async (other, i) => ({ ...(await exportJWK((await generateKeyPair(other)).publicKey)), kid: `other-${i}` })),
+    );
     const keys = keysFromJwks({ keys: [...others, jwk] });
-    const token = await new SignJWT({ iss: ISSUER, aud: AUDIENCE, sub: 'tech-42', roles: ['technician'], iat: NOW_S - 60, exp: NOW_S + 900 })
+    const token = await new SignJWT({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'tech-42',
+      roles: ['technician'],
+      iat: NOW_S - 60,
+      exp: NOW_S + 900,
+    })
       .setProtectedHeader({ alg, kid, typ: 'JWT' })
       .sign(privateKey);
     const imported = (await importJWK(jwk, alg)) as CryptoKey;
@@ -59,7 +68,15 @@ export async function run(): Promise<BenchResult[]> {
     const decide = () => verifyOffline(token, keys, policy, clock);
     const first = await decide();
     if (first.reason !== 'valid') throw new Error(`bench setup: ${alg} decision is ${first.reason}`);
-    const joseOnly = () => jwtVerify(token, imported, { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg], currentDate: NOW, clockTolerance: 300, requiredClaims: ['exp', 'iat', 'sub'] });
+    const joseOnly = () =>
+      jwtVerify(token, imported, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: [alg],
+        currentDate: NOW,
+        clockTolerance: 300,
+        requiredClaims: ['exp', 'iat', 'sub'],
+      });
     const raw = rawVerifier(alg, KeyObject.from(imported as unknown as Parameters<typeof KeyObject.from>[0]), token);
     if (!raw()) throw new Error(`bench setup: ${alg} raw verify failed`);
 
@@ -67,9 +84,21 @@ export async function run(): Promise<BenchResult[]> {
     const vsJose = await compare(decide, joseOnly, OPTIONS);
     const vsRaw = await compare(decide, raw, OPTIONS);
     results.push(
-      { name: `decision-${alg}`, median: vsJose.candidate * 1000, unit: 'us', ratio: vsJose.candidate / vsJose.baseline, baseline: `jose-jwtVerify-${alg}` },
+      {
+        name: `decision-${alg}`,
+        median: vsJose.candidate * 1000,
+        unit: 'us',
+        ratio: vsJose.candidate / vsJose.baseline,
+        baseline: `jose-jwtVerify-${alg}`,
+      },
       { name: `jose-jwtVerify-${alg}`, median: vsJose.baseline * 1000, unit: 'us' },
-      { name: `decision-${alg}-raw`, median: vsRaw.candidate * 1000, unit: 'us', ratio: vsRaw.candidate / vsRaw.baseline, baseline: `crypto-verify-${alg}` },
+      {
+        name: `decision-${alg}-raw`,
+        median: vsRaw.candidate * 1000,
+        unit: 'us',
+        ratio: vsRaw.candidate / vsRaw.baseline,
+        baseline: `crypto-verify-${alg}`,
+      },
       { name: `crypto-verify-${alg}`, median: vsRaw.baseline * 1000, unit: 'us' },
     );
   }

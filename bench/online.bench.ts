@@ -79,7 +79,8 @@ class CookieJar {
       const [pair, ...attributes] = line.split(';');
       const eq = pair!.indexOf('=');
       const name = pair!.slice(0, eq).trim();
-      const expired = attributes.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a)) || attributes.some((a) => /^\s*max-age=0\s*$/i.test(a));
+      const expired =
+        attributes.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a)) || attributes.some((a) => /^\s*max-age=0\s*$/i.test(a));
       if (expired) this.cookies.delete(name);
       else this.cookies.set(name, pair!.slice(eq + 1).trim());
     }
@@ -99,7 +100,11 @@ class CookieJar {
 export async function formLogin(authorizationUrl: string, redirectPrefix: string, waiting: () => void): Promise<void> {
   const jar = new CookieJar();
   const get = async (url: string, init: RequestInit = {}) => {
-    const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: jar.header() } });
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: jar.header() },
+    });
     jar.store(response);
     return response;
   };
@@ -153,7 +158,13 @@ export async function run(): Promise<BenchResult[]> {
     const timeRecords = new TimeRecords(db);
     const metadata = () => discover({ policy, http, cache: discoveryCache });
     const jwks = new JwksSync({ policy, http, clock, store: new JwksStore(db, clock), jwksUri: async () => (await metadata()).jwksUri });
-    const vault = new SessionVault({ db, secrets, clock, policy, argon2: { current: async () => ({ ...FAST_ARGON2 }), peek: () => ({ ...FAST_ARGON2 }) } });
+    const vault = new SessionVault({
+      db,
+      secrets,
+      clock,
+      policy,
+      argon2: { current: async () => ({ ...FAST_ARGON2 }), peek: () => ({ ...FAST_ARGON2 }) },
+    });
 
     let browser: Promise<void> = Promise.resolve();
     const signIn = () =>
@@ -192,7 +203,16 @@ export async function run(): Promise<BenchResult[]> {
       }
     }
 
-    const refresher = new Refresher({ policy, http, clock, metadata, signingKeys: jwks, recorder: timeRecords, session, wipe: () => vault.wipeSession(session.accountId) });
+    const refresher = new Refresher({
+      policy,
+      http,
+      clock,
+      metadata,
+      signingKeys: jwks,
+      recorder: timeRecords,
+      session,
+      wipe: () => vault.wipeSession(session.accountId),
+    });
     const refreshes: number[] = [];
     for (let i = 0; i < REFRESH_WARMUP + REFRESH_SAMPLES; i++) {
       const start = performance.now();

@@ -29,5 +29,11 @@ const names = new Set(fresh.map((r) => r.name));
 const results = [...previous.filter((r) => !names.has(r.name)), ...fresh];
 writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
 console.table(
-  results.map((r) => ({ name: r.name, median: Number(r.median.toFixed(3)), unit: r.unit, ratio: r.ratio === undefined ? '' : r.ratio.toFixed(3), baseline: r.baseline ?? '' })),
+  results.map((r) => ({
+    name: r.name,
+    median: Number(r.median.toFixed(3)),
+    unit: r.unit,
+    ratio: r.ratio === undefined ? '' : r.ratio.toFixed(3),
+    baseline: r.baseline ?? '',
+  })),
 );

@@ -57,11 +57,18 @@ export async function run(): Promise<BenchResult[]> {
       try {
         const notes = new FieldNotes(db, systemClock, async () => 'full' as const);
         for (let i = 0; i < CHANGES; i++) await notes.create(ACCOUNT, `Note ${i}`, `Change ${i} of the sync bench.`);
-        const engine = new SyncEngine({ db, clock: systemClock, fetch, connect: () => ({ baseUrl: api.url, credentials }), log: () => undefined });
+        const engine = new SyncEngine({
+          db,
+          clock: systemClock,
+          fetch,
+          connect: () => ({ baseUrl: api.url, credentials }),
+          log: () => undefined,
+        });
         const start = performance.now();
         const result = await engine.sync(ACCOUNT);
         const elapsed = performance.now() - start;
-        if (result.pushed !== CHANGES || result.error !== null) throw new Error(`the sync pushed ${result.pushed} (${result.error ?? 'no error'})`);
+        if (result.pushed !== CHANGES || result.error !== null)
+          throw new Error(`the sync pushed ${result.pushed} (${result.error ?? 'no error'})`);
         return elapsed;
       } finally {
         db.close();
@@ -72,7 +79,13 @@ export async function run(): Promise<BenchResult[]> {
       for (let i = 0; i < CHANGES; i++) {
         const response = await fetch(`${api.url}/v1/notes/${randomUUID()}`, {
           method: 'PUT',
-          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': randomUUID(), 'if-none-match': '*' },
+          headers: {
+            authorization: `Bearer ${accessToken}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'idempotency-key': randomUUID(),
+            'if-none-match': '*',
+          },
           body: JSON.stringify({ title: `Note ${i}`, text: `Change ${i} of the sync bench.` }),
         });
         await response.text();
@@ -130,7 +143,13 @@ async function signInTech1(dir: string, issuer: string, clientId: string): Promi
     const http = { fetch };
     const discoveryCache = new DiscoveryCache(db, systemClock);
     const metadata = () => discover({ policy, http, cache: discoveryCache });
-    const jwks = new JwksSync({ policy, http, clock: systemClock, store: new JwksStore(db, systemClock), jwksUri: async () => (await metadata()).jwksUri });
+    const jwks = new JwksSync({
+      policy,
+      http,
+      clock: systemClock,
+      store: new JwksStore(db, systemClock),
+      jwksUri: async () => (await metadata()).jwksUri,
+    });
     let browser: Promise<void> = Promise.resolve();
     const result = await startSignIn({
       policy,

@@ -30,7 +30,11 @@ export async function run(): Promise<BenchResult[]> {
     const laned: Argon2Params = { ...MEMORY, parallelism: defaultArgon2Lanes() };
     const withLanes = await sealedAccount(db, secrets, laned, 'lanes');
     const withOne = await sealedAccount(db, secrets, single, 'p1');
-    const result = await pairedSamples(() => withLanes.unlockTimed(), () => withOne.unlockTimed(), { samples: 20, warmup: 2 });
+    const result = await pairedSamples(
+      () => withLanes.unlockTimed(),
+      () => withOne.unlockTimed(),
+      { samples: 20, warmup: 2 },
+    );
     await withLanes.remove();
     await withOne.remove();
     return [

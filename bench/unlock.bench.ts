@@ -51,7 +51,12 @@ export async function run(): Promise<BenchResult[]> {
         unit: 'ms',
         note: `median of paired (unlock - Argon2id alone); unlock ${atFloor.candidate.toFixed(2)} ms, Argon2id alone ${atFloor.baseline.toFixed(2)} ms at ${describeParams(OWASP_FLOOR)}`,
       },
-      { name: 'kdf-calibrated-memory-kib', median: calibrated.memoryKiB, unit: 'KiB', note: `${describeParams(calibrated)} for a ${TARGET_MS} ms target` },
+      {
+        name: 'kdf-calibrated-memory-kib',
+        median: calibrated.memoryKiB,
+        unit: 'KiB',
+        note: `${describeParams(calibrated)} for a ${TARGET_MS} ms target`,
+      },
     ];
   } finally {
     db.close();

@@ -43,7 +43,9 @@ export async function sealedAccount(db: Database, secrets: SecretStore, params: 
   const id = vault.addAccount({ issuer: 'https://idp.example', subject, displayName: 'Bench' }).id;
   await vault.createSession(id, PIN, tokens);
   vault.lock(id);
-  const stored = db.prepare('SELECT kdf_memory_kib AS m, kdf_iterations AS t, kdf_parallelism AS p FROM sealed_sessions WHERE account_id = ?').get(id);
+  const stored = db
+    .prepare('SELECT kdf_memory_kib AS m, kdf_iterations AS t, kdf_parallelism AS p FROM sealed_sessions WHERE account_id = ?')
+    .get(id);
   if (JSON.stringify(stored) !== JSON.stringify({ m: params.memoryKiB, t: params.iterations, p: params.parallelism })) {
     throw new Error('sealed with other parameters');
   }

@@ -12,4 +12,6 @@ const db = openDatabase(file, { readonly: true });
 const baseRssMb = Math.round(resourceUsage().maxRSS / 1024);
 const result = verifyChain(db);
 db.close();
-process.stdout.write(JSON.stringify({ ok: result.ok, rows: result.rows, baseRssMb, peakRssMb: Math.round(resourceUsage().maxRSS / 1024) }) + '\n');
+process.stdout.write(
+  JSON.stringify({ ok: result.ok, rows: result.rows, baseRssMb, peakRssMb: Math.round(resourceUsage().maxRSS / 1024) }) + '\n',
+);

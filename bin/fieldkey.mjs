@@ -17,7 +17,13 @@ if (!existsSync(BUILT)) {
 }
 const { main } = await import(pathToFileURL(BUILT).href);
 const { version: appVersion } = createRequire(import.meta.url)('../package.json');
-const code = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, appVersion });
+const code = await main(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  appVersion,
+});
 process.exitCode = code;
 // A keychain call that never answers (a locked or hung Secret Service) must not keep the command
 // alive after it has reported: end shortly after, without delaying a normal exit.

@@ -42,12 +42,18 @@ function render() {
     const row = y * (SIZE * 4 + 1);
     raw[row] = 0; // filter: none
     for (let x = 0; x < SIZE; x++) {
-      let r = 0, g = 0, b = 0, covered = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        covered = 0;
       for (let sy = 0; sy < SAMPLES; sy++) {
         for (let sx = 0; sx < SAMPLES; sx++) {
           const c = colourAt(x + (sx + 0.5) / SAMPLES, y + (sy + 0.5) / SAMPLES);
           if (c === null) continue;
-          r += c[0]; g += c[1]; b += c[2]; covered++;
+          r += c[0];
+          g += c[1];
+          b += c[2];
+          covered++;
         }
       }
       const at = row + 1 + x * 4;

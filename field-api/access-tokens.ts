@@ -12,7 +12,17 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jos
 
 /** Asymmetric JWS algorithms only: a shared-secret (HS*) or unsigned (`none`) token is never accepted. */
 export const ALLOWED_ALGS: readonly string[] = Object.freeze([
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
 ]);
 export const CLOCK_TOLERANCE_SECONDS = 60;
 /** After fetching the JWKS, a token with an unknown kid waits this long before the next fetch. */
@@ -89,8 +99,10 @@ function refusal(error: unknown): Error {
   if (error instanceof errors.JWTExpired) return new InvalidTokenError('the token has expired');
   if (error instanceof errors.JWTClaimValidationFailed) return new InvalidTokenError(describeClaimFailure(error));
   if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError('the token is signed with an algorithm that is not allowed');
-  if (error instanceof errors.JWKSNoMatchingKey) return new InvalidTokenError("no key in the issuer's JWKS matches the token's kid and alg");
-  if (error instanceof errors.JWKSMultipleMatchingKeys) return new InvalidTokenError("several keys in the issuer's JWKS match the token's header");
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return new InvalidTokenError("no key in the issuer's JWKS matches the token's kid and alg");
+  if (error instanceof errors.JWKSMultipleMatchingKeys)
+    return new InvalidTokenError("several keys in the issuer's JWKS match the token's header");
   if (error instanceof errors.JWSSignatureVerificationFailed) return new InvalidTokenError('the token signature does not verify');
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid || error instanceof errors.JOSENotSupported) {
     return new InvalidTokenError('the token is not a well-formed signed JWT');
@@ -103,7 +115,9 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   const algorithms = [...(options.algorithms ?? ALLOWED_ALGS)];
   const refused = algorithms.filter((alg) => !ALLOWED_ALGS.includes(alg));
   if (algorithms.length === 0 || refused.length > 0) {
-    throw new Error(`algorithms must be a non-empty subset of ${ALLOWED_ALGS.join(', ')}; refused: ${refused.join(', ') || '(none given)'}`);
+    throw new Error(
+      `algorithms must be a non-empty subset of ${ALLOWED_ALGS.join(', ')}; refused: ${refused.join(', ') || '(none given)'}`,
+    );
   }
   const cooldownDuration = options.jwksCooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS;
 

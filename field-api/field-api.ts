@@ -9,12 +9,7 @@ import { join, resolve } from 'node:path';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { trackConnections } from '../idp/connections';
 import { ensurePrivateDir } from '../idp/private-files';
-import {
-  createAccessTokenVerifier,
-  InvalidTokenError,
-  VerificationUnavailableError,
-  type VerifiedAccessToken,
-} from './access-tokens';
+import { createAccessTokenVerifier, InvalidTokenError, VerificationUnavailableError, type VerifiedAccessToken } from './access-tokens';
 import { openFieldStore, etagOf, type FieldStore, type Precondition } from './field-store';
 import { routeDefinitions } from './openapi-routes';
 
@@ -89,7 +84,12 @@ function handlers(store: FieldStore): Record<string, Handler> {
       const headers = request.headers as Record<string, string | undefined>;
       const precondition = preconditionOf(headers['if-match'], headers['if-none-match']);
       if (!precondition) {
-        return sendError(reply, 428, 'precondition_required', 'send exactly one of If-None-Match: * (create) or If-Match: "<version>" (update)');
+        return sendError(
+          reply,
+          428,
+          'precondition_required',
+          'send exactly one of If-None-Match: * (create) or If-Match: "<version>" (update)',
+        );
       }
       const outcome = store.putNote(caller.sub, {
         id,
@@ -107,9 +107,7 @@ function handlers(store: FieldStore): Record<string, Handler> {
         case 'precondition_failed': {
           const { current } = outcome;
           if (current) reply.header('ETag', etagOf(current.version));
-          const message = current
-            ? `the note is at version ${current.version}`
-            : 'there is no note with this id to update';
+          const message = current ? `the note is at version ${current.version}` : 'there is no note with this id to update';
           return sendError(reply, 412, 'precondition_failed', message, current ? { note: current } : {});
         }
       }
@@ -131,7 +129,9 @@ function handlers(store: FieldStore): Record<string, Handler> {
         case 'unchanged':
           return reply.code(200).send(outcome.checkpoint);
         case 'regressed':
-          return sendError(reply, 409, 'checkpoint_regressed', `seq ${seq} is lower than the recorded ${outcome.current.seq}`, { current: outcome.current });
+          return sendError(reply, 409, 'checkpoint_regressed', `seq ${seq} is lower than the recorded ${outcome.current.seq}`, {
+            current: outcome.current,
+          });
         case 'mismatch':
           return sendError(reply, 409, 'checkpoint_mismatch', `seq ${seq} was recorded with another hash`, { current: outcome.current });
       }
@@ -187,28 +187,30 @@ export async function startFieldApi(options: FieldApiOptions): Promise<FieldApi>
 
   // An onRequest hook: it answers (and returns the reply, which ends the request there) or lets
   // the request on to validation and the handler with the verified caller.
-  const authenticate = (operationId: string) => async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
-    if (!match?.[1]) return refuseToken(reply, 'no bearer token');
-    let caller: VerifiedAccessToken;
-    try {
-      caller = await verifier.verify(match[1]);
-    } catch (error) {
-      if (error instanceof InvalidTokenError) {
-        if (options.logRequests) log(`refused a token: ${error.message}`);
-        return refuseToken(reply, error.message);
+  const authenticate =
+    (operationId: string) =>
+    async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+      const header = request.headers.authorization ?? '';
+      const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
+      if (!match?.[1]) return refuseToken(reply, 'no bearer token');
+      let caller: VerifiedAccessToken;
+      try {
+        caller = await verifier.verify(match[1]);
+      } catch (error) {
+        if (error instanceof InvalidTokenError) {
+          if (options.logRequests) log(`refused a token: ${error.message}`);
+          return refuseToken(reply, error.message);
+        }
+        const message = error instanceof VerificationUnavailableError ? error.message : 'the token could not be checked';
+        log(`token check unavailable: ${message}`);
+        return reply.header('Retry-After', '5').code(503).send({ error: 'token_verification_unavailable', message });
       }
-      const message = error instanceof VerificationUnavailableError ? error.message : 'the token could not be checked';
-      log(`token check unavailable: ${message}`);
-      return reply.header('Retry-After', '5').code(503).send({ error: 'token_verification_unavailable', message });
-    }
-    if (NEEDS_WRITE_ROLE.has(operationId) && !caller.roles.includes(writeRole)) {
-      return sendError(reply, 403, 'insufficient_role', `changing notes needs the ${writeRole} role`);
-    }
-    callers.set(request, caller);
-    return undefined;
-  };
+      if (NEEDS_WRITE_ROLE.has(operationId) && !caller.roles.includes(writeRole)) {
+        return sendError(reply, 403, 'insufficient_role', `changing notes needs the ${writeRole} role`);
+      }
+      callers.set(request, caller);
+      return undefined;
+    };
 
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('Cache-Control', 'no-store');
@@ -223,7 +225,8 @@ export async function startFieldApi(options: FieldApiOptions): Promise<FieldApi>
     if (error.validation) {
       return sendError(reply, 400, VALIDATION_CODES[error.validationContext ?? ''] ?? 'invalid_request', error.message);
     }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 415, 'unsupported_media_type', 'send the body as application/json');
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return sendError(reply, 415, 'unsupported_media_type', 'send the body as application/json');
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 413, 'body_too_large', 'the body is too large');
     if (error.statusCode === 400) return sendError(reply, 400, 'invalid_body', 'the body is not valid JSON');
     log(`request failed: ${error.message}`);
@@ -256,7 +259,9 @@ export async function startFieldApi(options: FieldApiOptions): Promise<FieldApi>
     store.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new Error(`port ${options.port ?? DEFAULT_PORT} on ${LOOPBACK} is already in use (is another Field API running?)`, { cause: error });
+      throw new Error(`port ${options.port ?? DEFAULT_PORT} on ${LOOPBACK} is already in use (is another Field API running?)`, {
+        cause: error,
+      });
     }
     throw error;
   }

@@ -79,8 +79,7 @@ export interface AuditCheckpoint {
 }
 
 export type CheckpointOutcome =
-  | { kind: 'recorded' | 'unchanged'; checkpoint: AuditCheckpoint }
-  | { kind: 'regressed' | 'mismatch'; current: AuditCheckpoint };
+  { kind: 'recorded' | 'unchanged'; checkpoint: AuditCheckpoint } | { kind: 'regressed' | 'mismatch'; current: AuditCheckpoint };
 
 export interface FieldStore {
   listNotes(sub: string): Note[];
@@ -129,7 +128,9 @@ function checkpointOf(row: CheckpointRow): AuditCheckpoint {
 /** Everything that makes two writes "the same request" for an Idempotency-Key. */
 function fingerprintOf(write: NoteWrite): string {
   const precondition = write.precondition.kind === 'create' ? '*' : write.precondition.version;
-  return createHash('sha256').update(JSON.stringify([write.id, write.title, write.text, precondition])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([write.id, write.title, write.text, precondition]))
+    .digest('hex');
 }
 
 export function openFieldStore(file: string, now: () => Date = () => new Date()): FieldStore {

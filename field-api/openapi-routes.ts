@@ -96,9 +96,15 @@ export function routeDefinitions(): RouteDefinition[] {
   return operations().map(({ method, path, operation, shared }) => {
     const parameters = resolveRefs([...shared, ...(operation.parameters ?? [])]) as ParameterObject[];
     const schema: RouteDefinition['schema'] = {};
-    const params = objectSchema(parameters.filter((p) => p.in === 'path'), (name) => name);
+    const params = objectSchema(
+      parameters.filter((p) => p.in === 'path'),
+      (name) => name,
+    );
     // Fastify hands headers to the validator with lower-case names.
-    const headers = objectSchema(parameters.filter((p) => p.in === 'header'), (name) => name.toLowerCase());
+    const headers = objectSchema(
+      parameters.filter((p) => p.in === 'header'),
+      (name) => name.toLowerCase(),
+    );
     const body = operation.requestBody ? resolveRefs(operation.requestBody.content['application/json']?.schema) : undefined;
     if (params) schema.params = params;
     if (headers) schema.headers = headers;
@@ -118,8 +124,7 @@ export function responseSchema(operationId: string, status: number): JsonSchema 
   const found = operations().find(({ operation }) => operation.operationId === operationId);
   if (!found) throw new Error(`no operation ${operationId} in the OpenAPI document`);
   const response = resolveRefs(found.operation.responses[String(status)]) as
-    | { content?: Record<string, { schema: JsonSchema }> }
-    | undefined;
+    { content?: Record<string, { schema: JsonSchema }> } | undefined;
   if (!response) throw new Error(`${operationId} declares no ${status} response`);
   return response.content?.['application/json']?.schema;
 }

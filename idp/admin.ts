@@ -102,7 +102,10 @@ async function handleUserRoles(req: IncomingMessage, res: ServerResponse, userna
   if (body === undefined) return;
   const roles = (body as { roles?: unknown } | null)?.roles;
   if (!isRoleList(roles)) {
-    json(res, 400, { error: 'invalid_roles', message: `"roles" must be a list of at most ${MAX_ROLES} distinct names of letters, digits and _ . : -` });
+    json(res, 400, {
+      error: 'invalid_roles',
+      message: `"roles" must be a list of at most ${MAX_ROLES} distinct names of letters, digits and _ . : -`,
+    });
     return;
   }
   json(res, 200, { username, roles: options.setRoles(username, roles) });

@@ -75,7 +75,8 @@ async function main(): Promise<void> {
   if (port > 65535) fail('--port must be at most 65535');
   const accessTokenTtlSeconds = integer('access-token-ttl', values['access-token-ttl'], DEFAULT_ACCESS_TOKEN_TTL_SECONDS, 1);
   const refreshReuseGraceSeconds = integer('refresh-reuse-grace', values['refresh-reuse-grace'], 0, 0);
-  if (refreshReuseGraceSeconds > MAX_REFRESH_REUSE_GRACE_SECONDS) fail(`--refresh-reuse-grace must be at most ${MAX_REFRESH_REUSE_GRACE_SECONDS}`);
+  if (refreshReuseGraceSeconds > MAX_REFRESH_REUSE_GRACE_SECONDS)
+    fail(`--refresh-reuse-grace must be at most ${MAX_REFRESH_REUSE_GRACE_SECONDS}`);
   const alg = values.alg ?? 'RS256';
   if (!isSigningAlg(alg)) fail(`--alg must be one of ${SIGNING_ALGS.join(', ')}`);
 

@@ -16,10 +16,13 @@ export function trackConnections(server: Server): { closeAll(): Promise<void> } 
   return {
     async closeAll() {
       await Promise.all(
-        [...sockets].map((socket) => new Promise<void>((resolveSocket) => {
-          socket.once('close', () => resolveSocket());
-          socket.destroy();
-        })),
+        [...sockets].map(
+          (socket) =>
+            new Promise<void>((resolveSocket) => {
+              socket.once('close', () => resolveSocket());
+              socket.destroy();
+            }),
+        ),
       );
       await new Promise<void>((resolveTick) => setImmediate(resolveTick));
     },

@@ -156,7 +156,15 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   const buildProvider = (): void => {
     const provider = new Provider(
       issuer,
-      providerConfiguration({ alg, accessTokenTtlSeconds, keys: keys.privateKeys, cookieKeys, store, rolesOf, revocation: options.revocationEndpoint ?? true }),
+      providerConfiguration({
+        alg,
+        accessTokenTtlSeconds,
+        keys: keys.privateKeys,
+        cookieKeys,
+        store,
+        rolesOf,
+        revocation: options.revocationEndpoint ?? true,
+      }),
     );
     provider.proxy = false;
     provider.on('server_error', (_ctx: unknown, error: unknown) => {

@@ -60,7 +60,13 @@ function clientIdOf(details: Interaction): string {
   return typeof clientId === 'string' ? clientId : '';
 }
 
-async function showInteraction(provider: Provider, req: IncomingMessage, res: ServerResponse, details: Interaction, options: InteractionOptions): Promise<void> {
+async function showInteraction(
+  provider: Provider,
+  req: IncomingMessage,
+  res: ServerResponse,
+  details: Interaction,
+  options: InteractionOptions,
+): Promise<void> {
   const clientId = clientIdOf(details);
   switch (details.prompt.name) {
     case 'login':
@@ -68,7 +74,12 @@ async function showInteraction(provider: Provider, req: IncomingMessage, res: Se
       return;
     case 'consent': {
       if (!options.autoConsentClients.has(clientId) || !details.session) {
-        await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'consent required' }, { mergeWithLastSubmission: false });
+        await provider.interactionFinished(
+          req,
+          res,
+          { error: 'access_denied', error_description: 'consent required' },
+          { mergeWithLastSubmission: false },
+        );
         return;
       }
       const grant =
@@ -89,7 +100,13 @@ async function showInteraction(provider: Provider, req: IncomingMessage, res: Se
   }
 }
 
-async function submitLogin(provider: Provider, req: IncomingMessage, res: ServerResponse, details: Interaction, options: InteractionOptions): Promise<void> {
+async function submitLogin(
+  provider: Provider,
+  req: IncomingMessage,
+  res: ServerResponse,
+  details: Interaction,
+  options: InteractionOptions,
+): Promise<void> {
   if (details.prompt.name !== 'login') {
     throw new HttpError(400, 'Unexpected sign-in', 'This sign-in request does not expect a password.');
   }
@@ -146,7 +163,14 @@ export async function handleInteraction(
     if (error instanceof HttpError) {
       send(res, error.status, renderMessagePage(error.title, error.message));
     } else if (error instanceof Error && error.name === 'SessionNotFound') {
-      send(res, 400, renderMessagePage('Sign-in expired', 'This sign-in request expired or was already used. Go back to FieldKey and start the sign-in again.'));
+      send(
+        res,
+        400,
+        renderMessagePage(
+          'Sign-in expired',
+          'This sign-in request expired or was already used. Go back to FieldKey and start the sign-in again.',
+        ),
+      );
     } else {
       options.log(`interaction error: ${error instanceof Error ? error.message : String(error)}`);
       send(res, 500, renderMessagePage('Something went wrong', 'The demo IdP could not complete the sign-in.'));

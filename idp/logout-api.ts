@@ -12,7 +12,12 @@ import type { OidcStore } from './sqlite-adapter';
  */
 export const LOGOUT_API_PATH = '/api/logout';
 
-export async function handleLogoutApi(req: IncomingMessage, res: ServerResponse, store: OidcStore, log: (line: string) => void): Promise<void> {
+export async function handleLogoutApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: OidcStore,
+  log: (line: string) => void,
+): Promise<void> {
   if (req.method !== 'POST') {
     json(res, 405, { generalErrors: [{ code: '[methodNotAllowed]', message: 'Use POST.' }] }, { Allow: 'POST' });
     return;

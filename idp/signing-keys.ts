@@ -54,11 +54,7 @@ function isPrivateSigningJwk(value: unknown): value is PrivateSigningJwk {
   if (typeof value !== 'object' || value === null) return false;
   const key = value as Record<string, unknown>;
   return (
-    typeof key.kty === 'string' &&
-    typeof key.kid === 'string' &&
-    typeof key.d === 'string' &&
-    key.use === 'sig' &&
-    isSigningAlg(key.alg)
+    typeof key.kty === 'string' && typeof key.kid === 'string' && typeof key.d === 'string' && key.use === 'sig' && isSigningAlg(key.alg)
   );
 }
 

@@ -72,28 +72,19 @@ export function openOidcStore(file: string, now: () => number = Date.now, option
   const live = '(expires_at IS NULL OR expires_at > @now)';
   const find = db.prepare(`SELECT payload FROM oidc_model WHERE model = @model AND id = @id AND ${live}`);
   const findByUid = db.prepare(`SELECT payload FROM oidc_model WHERE model = @model AND uid = @key AND ${live}`);
-  const findByUserCode = db.prepare(
-    `SELECT payload FROM oidc_model WHERE model = @model AND user_code = @key AND ${live}`,
-  );
-  const consume = db.prepare(
-    `UPDATE oidc_model SET payload = json_set(payload, '$.consumed', @at) WHERE model = @model AND id = @id`,
-  );
+  const findByUserCode = db.prepare(`SELECT payload FROM oidc_model WHERE model = @model AND user_code = @key AND ${live}`);
+  const consume = db.prepare(`UPDATE oidc_model SET payload = json_set(payload, '$.consumed', @at) WHERE model = @model AND id = @id`);
   const destroy = db.prepare('DELETE FROM oidc_model WHERE model = @model AND id = @id');
   const revokeByGrantId = db.prepare('DELETE FROM oidc_model WHERE model = @model AND grant_id = @grantId');
   const grantOf = db.prepare(`SELECT grant_id AS grantId FROM oidc_model WHERE model = 'RefreshToken' AND id = @id AND ${live}`);
   const revokeGrant = db.prepare("DELETE FROM oidc_model WHERE grant_id = @grantId OR (model = 'Grant' AND id = @grantId)");
   const sweep = db.prepare('DELETE FROM oidc_model WHERE expires_at IS NOT NULL AND expires_at <= @now');
-  const recordRotation = db.prepare(
-    'INSERT OR REPLACE INTO refresh_rotation (old_id, new_id, rotated_at) VALUES (@oldId, @newId, @at)',
-  );
+  const recordRotation = db.prepare('INSERT OR REPLACE INTO refresh_rotation (old_id, new_id, rotated_at) VALUES (@oldId, @newId, @at)');
   const successorOf = db.prepare('SELECT new_id AS newId FROM refresh_rotation WHERE old_id = @id AND rotated_at > @since');
   const sweepRotations = db.prepare('DELETE FROM refresh_rotation WHERE rotated_at <= @since');
-  const deleteAccount = db.prepare(
-    "DELETE FROM oidc_model WHERE json_extract(payload, '$.accountId') = @accountId",
-  );
+  const deleteAccount = db.prepare("DELETE FROM oidc_model WHERE json_extract(payload, '$.accountId') = @accountId");
 
-  const parse = (row: Row | undefined): AdapterPayload | undefined =>
-    row ? (JSON.parse(row.payload) as AdapterPayload) : undefined;
+  const parse = (row: Row | undefined): AdapterPayload | undefined => (row ? (JSON.parse(row.payload) as AdapterPayload) : undefined);
 
   const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 

@@ -39,7 +39,9 @@ export async function buildCli(outfile: string = CLI_OUTFILE): Promise<string[]>
     banner: { js: '// Built by scripts/build-cli.mjs from src/main/cli; do not edit.' },
   });
   renameSync(partial, outfile);
-  const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path));
+  const imports = Object.values(result.metafile.outputs).flatMap((output) =>
+    output.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path),
+  );
   return [...new Set(imports)].sort();
 }
 

@@ -8,7 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-const INSTEAD = 'run the same app in a browser through the development web host instead: ' + '`npm run build && npm run --silent web`, then open the URL on its first line.';
+const INSTEAD =
+  'run the same app in a browser through the development web host instead: ' +
+  '`npm run build && npm run --silent web`, then open the URL on its first line.';
 
 function fail(problem) {
   process.stderr.write(`FieldKey: ${problem} ${INSTEAD}\n`);
@@ -37,6 +39,8 @@ if (!binary()) {
   if (install.status !== 0 || !binary()) {
     // The installer's first line is its error ("TypeError: fetch failed"); the rest is its stack.
     const reason = `${install.stderr ?? ''}`.split('\n').find((line) => line.trim() !== '') ?? `exit status ${install.status}`;
-    fail(`\`npm start\` needs the Electron binary, which is downloaded on first launch, and the download failed (${reason.trim()}). Where it cannot be downloaded,`);
+    fail(
+      `\`npm start\` needs the Electron binary, which is downloaded on first launch, and the download failed (${reason.trim()}). Where it cannot be downloaded,`,
+    );
   }
 }

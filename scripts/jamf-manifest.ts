@@ -25,7 +25,10 @@ const SPELLING: Readonly<Record<string, string>> = { id: 'ID', url: 'URL', uri: 
 
 /** `discoveryUrl` -> `Discovery URL`, `memoryKiB` -> `Memory KiB`, `fixed-port` -> `Fixed port`. */
 export function titleFor(key: string): string {
-  const words = key.replace(/KiB\b/g, 'Kib').replace(/([a-z0-9])([A-Z])/g, '$1 $2').split(/[\s-]+/);
+  const words = key
+    .replace(/KiB\b/g, 'Kib')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[\s-]+/);
   return words
     .map((word, index) => SPELLING[word.toLowerCase()] ?? (index === 0 ? word[0]!.toUpperCase() + word.slice(1) : word.toLowerCase()))
     .join(' ');
@@ -106,11 +109,19 @@ function property(key: string, raw: SchemaNode, order: number, defaults: unknown
   if (type === 'object') {
     const nested = members(node);
     const nestedDefaults = (defaults ?? {}) as Record<string, unknown>;
-    value.properties = Object.fromEntries(nested.map(([name, member], index) => [name, property(name, member, (index + 1) * 5, nestedDefaults[name])]));
+    value.properties = Object.fromEntries(
+      nested.map(([name, member], index) => [name, property(name, member, (index + 1) * 5, nestedDefaults[name])]),
+    );
   }
   if (types.includes('null')) {
     // Jamf's way to leave a key out of the profile: "Not Configured" writes nothing (the policy's null).
-    return { ...out, anyOf: [{ type: 'null', title: 'Not Configured' }, { title: 'Configured', ...value }] };
+    return {
+      ...out,
+      anyOf: [
+        { type: 'null', title: 'Not Configured' },
+        { title: 'Configured', ...value },
+      ],
+    };
   }
   return { ...out, ...value };
 }

@@ -22,9 +22,14 @@ export const POLICY_FOLDER_SDDL = 'D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;
 const REGISTRY_KEY = 'SOFTWARE\\Policies\\FieldKey';
 
 function unexpected(what) {
-  return Object.assign(new Error(`The MSI project is not what electron-builder's template writes: ${what}. Check scripts/msi-project.mjs against this electron-builder version.`), {
-    code: 'msi_project_unexpected',
-  });
+  return Object.assign(
+    new Error(
+      `The MSI project is not what electron-builder's template writes: ${what}. Check scripts/msi-project.mjs against this electron-builder version.`,
+    ),
+    {
+      code: 'msi_project_unexpected',
+    },
+  );
 }
 
 /** `text` with `insert` placed once after (or before) `anchor`; throws when the anchor is not there exactly once. */

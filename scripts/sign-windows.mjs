@@ -26,33 +26,52 @@ export function signtoolArguments(file, env = process.env) {
   const dlib = env.FIELDKEY_TRUSTED_SIGNING_DLIB?.trim();
   const metadata = env.FIELDKEY_TRUSTED_SIGNING_METADATA?.trim();
   if (thumbprint && (dlib || metadata)) {
-    throw signError('sign_ambiguous', 'Set either FIELDKEY_SIGN_CERT_SHA1 (hardware token) or FIELDKEY_TRUSTED_SIGNING_DLIB and FIELDKEY_TRUSTED_SIGNING_METADATA (Azure Trusted Signing), not both');
+    throw signError(
+      'sign_ambiguous',
+      'Set either FIELDKEY_SIGN_CERT_SHA1 (hardware token) or FIELDKEY_TRUSTED_SIGNING_DLIB and FIELDKEY_TRUSTED_SIGNING_METADATA (Azure Trusted Signing), not both',
+    );
   }
   const common = ['sign', '/fd', 'sha256', '/td', 'sha256'];
   if (thumbprint) {
-    if (!/^[0-9a-f]{40}$/i.test(thumbprint)) throw signError('sign_not_configured', 'FIELDKEY_SIGN_CERT_SHA1 must be the certificate\'s SHA-1 thumbprint: 40 hexadecimal digits');
+    if (!/^[0-9a-f]{40}$/i.test(thumbprint))
+      throw signError('sign_not_configured', "FIELDKEY_SIGN_CERT_SHA1 must be the certificate's SHA-1 thumbprint: 40 hexadecimal digits");
     return [...common, '/tr', env.FIELDKEY_SIGN_TIMESTAMP_URL || TOKEN_TIMESTAMP_URL, '/sha1', thumbprint.toUpperCase(), file];
   }
   if (dlib && metadata) {
     return [...common, '/tr', env.FIELDKEY_SIGN_TIMESTAMP_URL || TRUSTED_SIGNING_TIMESTAMP_URL, '/dlib', dlib, '/dmdf', metadata, file];
   }
   if (dlib || metadata) {
-    throw signError('sign_not_configured', 'Azure Trusted Signing needs both FIELDKEY_TRUSTED_SIGNING_DLIB and FIELDKEY_TRUSTED_SIGNING_METADATA');
+    throw signError(
+      'sign_not_configured',
+      'Azure Trusted Signing needs both FIELDKEY_TRUSTED_SIGNING_DLIB and FIELDKEY_TRUSTED_SIGNING_METADATA',
+    );
   }
-  throw signError('sign_not_configured', 'No Windows signing key: set FIELDKEY_SIGN_CERT_SHA1 (hardware token) or FIELDKEY_TRUSTED_SIGNING_DLIB and FIELDKEY_TRUSTED_SIGNING_METADATA (Azure Trusted Signing)');
+  throw signError(
+    'sign_not_configured',
+    'No Windows signing key: set FIELDKEY_SIGN_CERT_SHA1 (hardware token) or FIELDKEY_TRUSTED_SIGNING_DLIB and FIELDKEY_TRUSTED_SIGNING_METADATA (Azure Trusted Signing)',
+  );
 }
 
 /** The hook electron-builder calls once per file (and per hash algorithm). */
 export default async function sign(configuration, env = process.env) {
   if (configuration.hash && configuration.hash !== 'sha256') {
-    throw signError('sign_hash_unsupported', `Only SHA-256 signatures are made (asked for ${configuration.hash}): keep win.signtoolOptions.signingHashAlgorithms at [sha256]`);
+    throw signError(
+      'sign_hash_unsupported',
+      `Only SHA-256 signatures are made (asked for ${configuration.hash}): keep win.signtoolOptions.signingHashAlgorithms at [sha256]`,
+    );
   }
   const args = signtoolArguments(configuration.path, env);
   const signtool = env.FIELDKEY_SIGNTOOL || 'signtool.exe';
   try {
     await promisify(execFile)(signtool, args, { env, windowsHide: true });
   } catch (error) {
-    const detail = `${error.stderr ?? ''}\n${error.stdout ?? ''}`.split(/\r?\n/).find((line) => /error/i.test(line))?.trim() ?? error.code ?? 'unknown error';
+    const detail =
+      `${error.stderr ?? ''}\n${error.stdout ?? ''}`
+        .split(/\r?\n/)
+        .find((line) => /error/i.test(line))
+        ?.trim() ??
+      error.code ??
+      'unknown error';
     throw signError('sign_failed', `signtool could not sign ${configuration.path}: ${String(detail).slice(0, 300)}`);
   }
 }

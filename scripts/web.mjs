@@ -22,11 +22,29 @@ function has(program) {
 function secretServiceReachable() {
   if (!has('gdbus')) return false;
   const ask = (method, ...args) =>
-    spawnSync('gdbus', ['call', '--session', '--timeout', '5', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', `org.freedesktop.DBus.${method}`, ...args], {
-      encoding: 'utf8',
-      timeout: 10_000,
-    }).stdout ?? '';
-  return ask('NameHasOwner', 'org.freedesktop.secrets').includes('true') || ask('ListActivatableNames').includes("'org.freedesktop.secrets'");
+    spawnSync(
+      'gdbus',
+      [
+        'call',
+        '--session',
+        '--timeout',
+        '5',
+        '--dest',
+        'org.freedesktop.DBus',
+        '--object-path',
+        '/org/freedesktop/DBus',
+        '--method',
+        `org.freedesktop.DBus.${method}`,
+        ...args,
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 10_000,
+      },
+    ).stdout ?? '';
+  return (
+    ask('NameHasOwner', 'org.freedesktop.secrets').includes('true') || ask('ListActivatableNames').includes("'org.freedesktop.secrets'")
+  );
 }
 
 /** Runs the host, its stdout straight through, its stderr less the D-Bus noise; exits with its status. */

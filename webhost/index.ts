@@ -79,7 +79,8 @@ async function main(): Promise<void> {
   process.stdout.write(`FieldKey development web host (a development tool, not the app): open ${host.url}\n`);
   process.stdout.write(`  policy: ${env.FIELDKEY_POLICY || '(machine-wide or built-in demo policy)'}\n`);
   process.stdout.write(`  data: ${dataDir(env, platform)}  keychain service: ${keychainService(env)}  log: ${logFile.file}\n`);
-  if (env.FIELDKEY_KEYRING_HOME) process.stdout.write('  keychain: a private keyring for this run (scripts/with-keyring.sh), discarded when the host stops\n');
+  if (env.FIELDKEY_KEYRING_HOME)
+    process.stdout.write('  keychain: a private keyring for this run (scripts/with-keyring.sh), discarded when the host stops\n');
   for (const line of early) process.stdout.write(`  ${line}\n`);
   early = undefined;
 

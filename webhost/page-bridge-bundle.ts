@@ -8,7 +8,15 @@ import { build } from 'esbuild';
 const ENTRY = fileURLToPath(new URL('./page/web-bridge.ts', import.meta.url));
 
 export async function bundlePageBridge(): Promise<string> {
-  const result = await build({ entryPoints: [ENTRY], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', write: false, legalComments: 'none' });
+  const result = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    legalComments: 'none',
+  });
   const output = result.outputFiles[0];
   if (!output) throw new Error('the page bridge bundle is empty');
   return output.text;

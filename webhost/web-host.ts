@@ -50,7 +50,10 @@ export function createWebSignInOpener(): { openSignInPage: OpenSignInPage; calls
   const calls = new AsyncLocalStorage<CallContext>();
   const openSignInPage: OpenSignInPage = async ({ authorizationUrl, authorizationEndpoint }) => {
     if (!isSignInUrl(authorizationUrl, authorizationEndpoint)) {
-      throw new FieldKeyError('sign_in_url_refused', "FieldKey refused to open a sign-in address that is not the identity provider's sign-in page.");
+      throw new FieldKeyError(
+        'sign_in_url_refused',
+        "FieldKey refused to open a sign-in address that is not the identity provider's sign-in page.",
+      );
     }
     const context = calls.getStore();
     if (!context) throw new FieldKeyError('browser_unavailable', 'The sign-in page can only be opened from the FieldKey page.');
@@ -154,8 +157,15 @@ export function startWebHost(options: WebHostOptions): WebHost {
     const { channel, args } = (typeof call === 'object' && call !== null ? call : {}) as { channel?: unknown; args?: unknown };
     const sender = { url: `${origin}/`, mainFrame: req.headers[FRAME_HEADER] === 'top' };
     const context: CallContext = {};
-    const result = await calls.run(context, () => runtime.dispatcher.handle(typeof channel === 'string' ? channel : '', sender, args as readonly unknown[]));
-    send(res, 200, 'application/json; charset=utf-8', JSON.stringify(result.ok && context.open ? { result, open: context.open } : { result }));
+    const result = await calls.run(context, () =>
+      runtime.dispatcher.handle(typeof channel === 'string' ? channel : '', sender, args as readonly unknown[]),
+    );
+    send(
+      res,
+      200,
+      'application/json; charset=utf-8',
+      JSON.stringify(result.ok && context.open ? { result, open: context.open } : { result }),
+    );
   };
 
   const events = (res: ServerResponse): void => {

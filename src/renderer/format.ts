@@ -1,6 +1,12 @@
 /** Times as the screens say them. Pure functions of their inputs (tested under Node). */
 
-const DATE_TIME = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+const DATE_TIME = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 
 /** "Tue, 3 Mar, 14:05", or "not known". */
 export function formatDateTime(iso: string | null | undefined): string {

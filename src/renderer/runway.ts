@@ -56,5 +56,8 @@ export function runwaySegments(state: UnlockedState): RunwaySegment[] {
   const longerTotal = longer.reduce((a, b) => a + b, 0);
   const shares = lifted.map((share, i) => (longer[i]! > 0 && longerTotal > 0 ? share - (excess * longer[i]!) / longerTotal : share));
   let next = 0;
-  return spans.map((span) => ({ ...span, share: span.until === null ? (span.tier === 'connection' ? END_SHARE : OPEN_SHARE) : shares[next++]! }));
+  return spans.map((span) => ({
+    ...span,
+    share: span.until === null ? (span.tier === 'connection' ? END_SHARE : OPEN_SHARE) : shares[next++]!,
+  }));
 }

@@ -15,7 +15,10 @@ export function statusLine(state: AppState | null): { text: string; tone: Status
       const network = state.online ? 'online' : 'offline';
       if (state.access === 'full') {
         const tier = state.accessReason === 'grace_period' ? 'Full access (grace period)' : 'Full access';
-        return { text: `${tier} until ${formatDateTime(state.fullAccessUntil)}, ${network}`, tone: state.accessReason === 'grace_period' ? 'warn' : 'good' };
+        return {
+          text: `${tier} until ${formatDateTime(state.fullAccessUntil)}, ${network}`,
+          tone: state.accessReason === 'grace_period' ? 'warn' : 'good',
+        };
       }
       const until = state.readOnlyUntil ? formatDateTime(state.readOnlyUntil) : 'the next check-in';
       return { text: `Read-only until ${until}, ${network}`, tone: 'warn' };

@@ -14,7 +14,7 @@ export function useAction(): Action {
   const [busy, setBusy] = useState(false);
   const [error, setErrorState] = useState<{ message: string; code: string | null } | null>(null);
   const running = useRef(false);
-  const run = useCallback(async <T,>(task: () => Promise<T>): Promise<T | undefined> => {
+  const run = useCallback(async <T>(task: () => Promise<T>): Promise<T | undefined> => {
     if (running.current) return undefined;
     running.current = true;
     setBusy(true);

@@ -138,13 +138,7 @@ export interface MisconfiguredState extends StateBase {
 }
 
 export type AppState =
-  | SignedOutState
-  | SigningInState
-  | PinSetupState
-  | LockedState
-  | UnlockedState
-  | ConnectionRequiredState
-  | MisconfiguredState;
+  SignedOutState | SigningInState | PinSetupState | LockedState | UnlockedState | ConnectionRequiredState | MisconfiguredState;
 
 export type AppStatus = AppState['status'];
 

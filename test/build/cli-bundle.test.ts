@@ -46,7 +46,11 @@ function linkProductionPackages(): string[] {
 }
 
 function fieldkey(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [join(dir, 'bin', 'fieldkey.mjs'), ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+  const run = spawnSync(process.execPath, [join(dir, 'bin', 'fieldkey.mjs'), ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...env },
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -63,7 +67,9 @@ describe('the fieldkey bin without a built CLI', () => {
     const run = fieldkey(['--version']);
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^fieldkey: the command line is not built \(.*out\/cli\/fieldkey\.mjs is missing\)\. Build it with `npm run build:cli`/);
+    expect(run.stderr).toMatch(
+      /^fieldkey: the command line is not built \(.*out\/cli\/fieldkey\.mjs is missing\)\. Build it with `npm run build:cli`/,
+    );
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 });
@@ -80,7 +86,11 @@ describe('the fieldkey bin from the built CLI, with production dependencies only
   it('imports nothing but Node built-ins and production dependencies', () => {
     const production = productionDependencies();
     expect(externals.length).toBeGreaterThan(0);
-    for (const path of externals) expect(production.some((name) => path === name || path.startsWith(`${name}/`)), path).toBe(true);
+    for (const path of externals)
+      expect(
+        production.some((name) => path === name || path.startsWith(`${name}/`)),
+        path,
+      ).toBe(true);
   });
 
   it('--version', () => {
@@ -99,14 +109,20 @@ describe('the fieldkey bin from the built CLI, with production dependencies only
     const data = join(dir, 'data');
     const run = fieldkey(['audit', 'verify', '--json'], { FIELDKEY_DATA_DIR: data });
     expect(run.status).toBe(2);
-    expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'database_missing', message: expect.stringContaining(join(data, 'fieldkey.db')) } });
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: { code: 'database_missing', message: expect.stringContaining(join(data, 'fieldkey.db')) },
+    });
   });
 
   it('doctor opens a real database through the native SQLite module', () => {
     const data = join(dir, 'doctor-data');
     mkdirSync(data);
     openDatabase(join(data, 'fieldkey.db')).close();
-    const run = fieldkey(['doctor', '--json'], { FIELDKEY_DATA_DIR: data, FIELDKEY_POLICY: join(REPO, 'test', 'fixtures', 'policy', 'valid-full.json'), DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-bus')}` });
+    const run = fieldkey(['doctor', '--json'], {
+      FIELDKEY_DATA_DIR: data,
+      FIELDKEY_POLICY: join(REPO, 'test', 'fixtures', 'policy', 'valid-full.json'),
+      DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-bus')}`,
+    });
     expect(run.stderr).toBe('');
     const report = JSON.parse(run.stdout) as { policy: { valid: boolean }; database: Record<string, unknown> };
     expect(report.policy.valid).toBe(true);

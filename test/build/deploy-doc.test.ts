@@ -69,11 +69,15 @@ describe('docs/deploy.md matches electron-builder.yml', () => {
 
   it('gives the NSIS uninstall key electron-builder derives from the app id', () => {
     // NsisTarget: guid = UUID.v5(appId, ELECTRON_BUILDER_NS_UUID), the key name when no nsis.guid is set.
-    const namespace = /ELECTRON_BUILDER_NS_UUID = builder_util_runtime_1\.UUID\.parse\("([0-9a-f-]{36})"\)/.exec(builderFile('out/targets/nsis/NsisTarget.js'))?.[1];
+    const namespace = /ELECTRON_BUILDER_NS_UUID = builder_util_runtime_1\.UUID\.parse\("([0-9a-f-]{36})"\)/.exec(
+      builderFile('out/targets/nsis/NsisTarget.js'),
+    )?.[1];
     expect(namespace).toBeDefined();
     expect((config.nsis as { guid?: string } | null | undefined)?.guid).toBeUndefined();
     const guid = UUID.v5(app.id, UUID.parse(namespace!));
-    expect(doc).toContain(`HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\${guid}\`, value \`DisplayVersion\``);
+    expect(doc).toContain(
+      `HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\${guid}\`, value \`DisplayVersion\``,
+    );
     expect(builderFile('templates/nsis/include/installer.nsh')).toContain('"${UNINSTALL_REGISTRY_KEY}" "DisplayVersion" "${VERSION}"');
   });
 
@@ -114,9 +118,23 @@ describe('docs/deploy.md matches electron-builder.yml', () => {
 
   it('names only signing variables that electron-builder reads', () => {
     const named = new Set(doc.match(/\b(?:WIN_)?CSC_[A-Z_]+|\bAPPLE_[A-Z_]+/g) ?? []);
-    expect([...named]).toEqual(expect.arrayContaining(['CSC_LINK', 'CSC_KEY_PASSWORD', 'WIN_CSC_LINK', 'WIN_CSC_KEY_PASSWORD', 'APPLE_ID', 'APPLE_APP_SPECIFIC_PASSWORD', 'APPLE_TEAM_ID']));
+    expect([...named]).toEqual(
+      expect.arrayContaining([
+        'CSC_LINK',
+        'CSC_KEY_PASSWORD',
+        'WIN_CSC_LINK',
+        'WIN_CSC_KEY_PASSWORD',
+        'APPLE_ID',
+        'APPLE_APP_SPECIFIC_PASSWORD',
+        'APPLE_TEAM_ID',
+      ]),
+    );
     const sources = ['node_modules/app-builder-lib/out', 'node_modules/builder-util/out']
-      .flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js')).map((f) => join(root, dir, f)))
+      .flatMap((dir) =>
+        readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('.js'))
+          .map((f) => join(root, dir, f)),
+      )
       .map((file) => readFileSync(file, 'utf8'))
       .join('\n');
     for (const name of named) expect(sources, name).toMatch(new RegExp(`(process\\.env\\.${name}\\b|["']${name}["'])`));
@@ -163,14 +181,20 @@ describe('docs/deploy.md matches FieldKey', () => {
   it('gives the strict profile as a policy fragment that validates', () => {
     const fragment = /\*\*The strict profile\*\*[\s\S]*?```json\n([\s\S]*?)```/.exec(doc)?.[1];
     expect(JSON.parse(fragment!)).toEqual({ gracePeriodHours: 0, readOnlyHours: 24 });
-    const policy = parsePolicy(JSON.stringify({ issuer: 'https://auth.acme.com', clientId: 'fieldkey', ...JSON.parse(fragment!) }), 'strict profile');
+    const policy = parsePolicy(
+      JSON.stringify({ issuer: 'https://auth.acme.com', clientId: 'fieldkey', ...JSON.parse(fragment!) }),
+      'strict profile',
+    );
     expect([policy.gracePeriodHours, policy.readOnlyHours]).toEqual([0, 24]);
   });
 
-  it.each(['policy.md', 'support.md', 'idp/fusionauth.md', 'idp/entra-id.md', 'idp/okta.md', 'idp/keycloak.md', '../idp/README.md'])('links %s, which exists', (target) => {
-    expect(doc).toMatch(new RegExp(`\\]\\(${target.replace(/[.?/]/g, '\\$&')}(#[a-z0-9-]+)?\\)`));
-    expect(existsSync(join(root, 'docs', target))).toBe(true);
-  });
+  it.each(['policy.md', 'support.md', 'idp/fusionauth.md', 'idp/entra-id.md', 'idp/okta.md', 'idp/keycloak.md', '../idp/README.md'])(
+    'links %s, which exists',
+    (target) => {
+      expect(doc).toMatch(new RegExp(`\\]\\(${target.replace(/[.?/]/g, '\\$&')}(#[a-z0-9-]+)?\\)`));
+      expect(existsSync(join(root, 'docs', target))).toBe(true);
+    },
+  );
 });
 
 describe('the IT guides beside docs/deploy.md', () => {
@@ -179,7 +203,12 @@ describe('the IT guides beside docs/deploy.md', () => {
   const text = (file: string): string => readFileSync(join(docsDir, file), 'utf8');
   /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
   const anchors = (markdown: string): string[] =>
-    [...markdown.matchAll(/^#{1,4} (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-'));
+    [...markdown.matchAll(/^#{1,4} (.+)$/gm)].map((m) =>
+      m[1]!
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replace(/ /g, '-'),
+    );
 
   it('has the four identity provider guides and the support runbook', () => {
     expect(guides.sort()).toEqual(['idp/entra-id.md', 'idp/fusionauth.md', 'idp/keycloak.md', 'idp/okta.md', 'support.md']);
@@ -189,7 +218,8 @@ describe('the IT guides beside docs/deploy.md', () => {
     for (const [, target, anchor] of text(file).matchAll(/\]\((?!https?:)([^)#\s]*)(?:#([^)\s]+))?\)/g)) {
       const linked = target ? join(docsDir, file, '..', target) : join(docsDir, file);
       expect(existsSync(linked), `${file} -> ${target}`).toBe(true);
-      if (anchor && linked.endsWith('.md')) expect(anchors(readFileSync(linked, 'utf8')), `${file} -> ${target}#${anchor}`).toContain(anchor);
+      if (anchor && linked.endsWith('.md'))
+        expect(anchors(readFileSync(linked, 'utf8')), `${file} -> ${target}#${anchor}`).toContain(anchor);
     }
   });
 
@@ -201,7 +231,11 @@ describe('the IT guides beside docs/deploy.md', () => {
 
   it('the support runbook names only codes FieldKey has', () => {
     const sources = ['src/main', 'src/shared']
-      .flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(root, dir, f), 'utf8')))
+      .flatMap((dir) =>
+        readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => readFileSync(join(root, dir, f), 'utf8')),
+      )
       .join('\n');
     const runbook = text('support.md');
     const codes = new Set([

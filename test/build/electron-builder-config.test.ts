@@ -63,14 +63,34 @@ describe('electron-builder.yml against electron-builder’s own validation', () 
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     const cases: Array<{ name: string; edit: (text: string) => string; error: RegExp }> = [
-      { name: 'unknown top-level key', edit: (t) => `${t}\nperMachine: true\n`, error: /configuration has an unknown property 'perMachine'/ },
+      {
+        name: 'unknown top-level key',
+        edit: (t) => `${t}\nperMachine: true\n`,
+        error: /configuration has an unknown property 'perMachine'/,
+      },
       { name: 'misspelt top-level key', edit: (t) => t.replace(/^npmRebuild:/m, 'npmRebuilt:'), error: /unknown property 'npmRebuilt'/ },
-      { name: 'wrong type at the top level', edit: (t) => t.replace(/^npmRebuild: true$/m, 'npmRebuild: sometimes'), error: /configuration\.npmRebuild should be a boolean/ },
+      {
+        name: 'wrong type at the top level',
+        edit: (t) => t.replace(/^npmRebuild: true$/m, 'npmRebuild: sometimes'),
+        error: /configuration\.npmRebuild should be a boolean/,
+      },
       { name: 'wrong type for asar', edit: (t) => t.replace(/^asar: true$/m, 'asar: [yes]'), error: /configuration\.asar\b/ },
       // Inside an object that may also be null, electron-builder names the containing object.
-      { name: 'unknown fuse', edit: (t) => t.replace(/^ {2}runAsNode: false$/m, '  runAsNode: false\n  runAsNodeFromCli: false'), error: /configuration\.electronFuses\b/ },
-      { name: 'wrong type for a fuse', edit: (t) => t.replace(/^ {2}onlyLoadAppFromAsar: true$/m, '  onlyLoadAppFromAsar: always'), error: /configuration\.electronFuses\b/ },
-      { name: 'wrong type for nsis.perMachine', edit: (t) => t.replace(/^ {2}perMachine: true$/m, '  perMachine: everyone'), error: /configuration\.nsis\b/ },
+      {
+        name: 'unknown fuse',
+        edit: (t) => t.replace(/^ {2}runAsNode: false$/m, '  runAsNode: false\n  runAsNodeFromCli: false'),
+        error: /configuration\.electronFuses\b/,
+      },
+      {
+        name: 'wrong type for a fuse',
+        edit: (t) => t.replace(/^ {2}onlyLoadAppFromAsar: true$/m, '  onlyLoadAppFromAsar: always'),
+        error: /configuration\.electronFuses\b/,
+      },
+      {
+        name: 'wrong type for nsis.perMachine',
+        edit: (t) => t.replace(/^ {2}perMachine: true$/m, '  perMachine: everyone'),
+        error: /configuration\.nsis\b/,
+      },
       { name: 'unknown mac target', edit: (t) => t.replace(/^ {4}- pkg$/m, '    - msix'), error: /configuration\.mac\b/ },
     ];
 
@@ -207,11 +227,21 @@ describe('native modules', () => {
     expect(matchers).not.toBeNull();
     const unpacked = matchers![0]!.createFilter();
     const files = moduleFiles();
-    for (const pkg of nativePackages) expect(files.some((f) => f.includes(`node_modules/${pkg}`)), pkg).toBe(true);
+    for (const pkg of nativePackages)
+      expect(
+        files.some((f) => f.includes(`node_modules/${pkg}`)),
+        pkg,
+      ).toBe(true);
     expect(files.filter((f) => f.endsWith('.node')).length).toBeGreaterThanOrEqual(3);
     for (const file of files) expect(unpacked(file, statSync(file)), relative(root, file)).toBe(true);
     // Only what must be on disk leaves the asar: the rest stays under its integrity hash.
-    for (const file of ['out/main/index.js', 'out/preload/index.mjs', 'out/renderer/index.html', 'node_modules/jose/package.json', 'package.json']) {
+    for (const file of [
+      'out/main/index.js',
+      'out/preload/index.mjs',
+      'out/renderer/index.html',
+      'node_modules/jose/package.json',
+      'package.json',
+    ]) {
       expect(unpacked(join(root, file), fileStat()), file).toBe(false);
     }
   });
@@ -237,7 +267,14 @@ describe('packaged files and metadata', () => {
     for (const file of ['out/main/index.js', 'out/preload/index.mjs', 'out/renderer/index.html', 'out/renderer/assets/index.js']) {
       expect(included(join(root, file), fileStat()), file).toBe(true);
     }
-    for (const file of ['src/main/core/clock.ts', 'test/build/electron-builder-config.test.ts', 'electron-builder.yml', 'scripts/test.sh', '.env', 'out/cli/fieldkey.mjs']) {
+    for (const file of [
+      'src/main/core/clock.ts',
+      'test/build/electron-builder-config.test.ts',
+      'electron-builder.yml',
+      'scripts/test.sh',
+      '.env',
+      'out/cli/fieldkey.mjs',
+    ]) {
       expect(included(join(root, file), fileStat()), file).toBe(false);
     }
   });

@@ -69,20 +69,32 @@ describe('deploy/macos/com.fieldkey.app.json (Jamf Pro custom schema)', () => {
       const schema = schemaField(field);
       const offered = manifestField(field)!;
       const type = Array.isArray(schema.type) ? (schema.type as string[]).find((t) => t !== 'null') : schema.type;
-      expect([field, offered.type, offered.minimum, offered.maximum, offered.enum, offered.pattern]).toEqual([field, type, schema.minimum, schema.maximum, schema.enum, schema.pattern]);
+      expect([field, offered.type, offered.minimum, offered.maximum, offered.enum, offered.pattern]).toEqual([
+        field,
+        type,
+        schema.minimum,
+        schema.maximum,
+        schema.enum,
+        schema.pattern,
+      ]);
       if (Array.isArray(offered.enum)) expect((offered.options as Node).enum_titles).toHaveLength(offered.enum.length);
     }
   });
 
   it('leaves readOnlyHours out of the profile unless configured (the policy’s null)', () => {
     const node = (manifest.properties as Record<string, Node>).readOnlyHours!;
-    expect(node.anyOf).toEqual([{ type: 'null', title: 'Not Configured' }, { title: 'Configured', type: 'integer', minimum: 0, maximum: 2160 }]);
+    expect(node.anyOf).toEqual([
+      { type: 'null', title: 'Not Configured' },
+      { title: 'Configured', type: 'integer', minimum: 0, maximum: 2160 },
+    ]);
   });
 
   describe('read as JSON Schema', () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(manifest);
-    const profile = parse(readFileSync(JAMF_MANIFEST_PATH.replace(/\.json$/, '.mobileconfig'), 'utf8')) as { PayloadContent: Record<string, unknown>[] };
+    const profile = parse(readFileSync(JAMF_MANIFEST_PATH.replace(/\.json$/, '.mobileconfig'), 'utf8')) as {
+      PayloadContent: Record<string, unknown>[];
+    };
     const settings = parseManagedPlist(build(profile.PayloadContent[0] as Parameters<typeof build>[0]))!;
 
     it('accepts the example profile’s settings', () => {

@@ -44,14 +44,20 @@ async function electronBuilderProject(): Promise<string> {
   const app = join(dir, 'win-unpacked');
   mkdirSync(join(app, 'resources'), { recursive: true });
   for (const file of ['FieldKey.exe', 'fieldkey.cmd', 'resources/app.asar']) writeFileSync(join(app, file), '');
-  const MsiTarget = ((MsiTargetModule as { default?: unknown }).default ?? MsiTargetModule) as new (packager: WinPackager, outDir: string) => MsiTargetLike;
+  const MsiTarget = ((MsiTargetModule as { default?: unknown }).default ?? MsiTargetModule) as new (
+    packager: WinPackager,
+    outDir: string,
+  ) => MsiTargetLike;
   const target = new MsiTarget(win, join(dir, 'out'));
   return target.writeManifest(app, Arch.x64, getEffectiveOptions(target.options, win));
 }
 
 function parse(text: string): Document {
   const errors: string[] = [];
-  const document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && errors.push(message)) }).parseFromString(text, 'text/xml');
+  const document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && errors.push(message)) }).parseFromString(
+    text,
+    'text/xml',
+  );
   expect(errors).toEqual([]);
   return document;
 }
@@ -108,7 +114,13 @@ describe('the MSI project electron-builder writes, with FieldKey’s install-tim
       expect(element.getAttribute('Permanent')).toBe('yes');
       expect(conditionOf(element)).toBe(property);
       const [value] = elements(element, 'RegistryValue');
-      expect({ root: value!.getAttribute('Root'), key: value!.getAttribute('Key'), name: value!.getAttribute('Name'), type: value!.getAttribute('Type'), value: value!.getAttribute('Value') }).toEqual({
+      expect({
+        root: value!.getAttribute('Root'),
+        key: value!.getAttribute('Key'),
+        name: value!.getAttribute('Name'),
+        type: value!.getAttribute('Type'),
+        value: value!.getAttribute('Value'),
+      }).toEqual({
         root: 'HKLM',
         key: REGISTRY_KEY.replace(/^HKLM\\/, ''),
         name,
@@ -119,7 +131,12 @@ describe('the MSI project electron-builder writes, with FieldKey’s install-tim
     });
     // What msiexec ISSUER=... CLIENT_ID=... leaves in the registry, read as FieldKey reads it.
     const given: Record<string, string> = { ISSUER: 'https://auth.acme.com', CLIENT_ID: '85a03867-dccf-4882-adde-1a79aeec50df' };
-    const written = values.map((v) => ({ key: '', name: v.getAttribute('Name')!, type: 'REG_SZ', data: given[v.getAttribute('Value')!.slice(1, -1)]! }));
+    const written = values.map((v) => ({
+      key: '',
+      name: v.getAttribute('Name')!,
+      type: 'REG_SZ',
+      data: given[v.getAttribute('Value')!.slice(1, -1)]!,
+    }));
     const { document, problems } = registryToDocument(written);
     expect(problems).toEqual([]);
     expect(validatePolicyDocument(document, REGISTRY_KEY)).toMatchObject({ issuer: given.ISSUER, clientId: given.CLIENT_ID });
@@ -130,7 +147,11 @@ describe('the MSI project electron-builder writes, with FieldKey’s install-tim
     expect(component.getAttribute('Permanent')).toBe('yes');
     expect(conditionOf(component)).toBe('POLICY_FILE');
     const [copy] = elements(component, 'CopyFile');
-    expect({ source: copy!.getAttribute('SourceProperty'), directory: copy!.getAttribute('DestinationDirectory'), name: copy!.getAttribute('DestinationName') }).toEqual({
+    expect({
+      source: copy!.getAttribute('SourceProperty'),
+      directory: copy!.getAttribute('DestinationDirectory'),
+      name: copy!.getAttribute('DestinationName'),
+    }).toEqual({
       source: 'POLICY_FILE',
       directory: 'FIELDKEYPROGRAMDATA',
       name: 'policy.json',
@@ -147,7 +168,11 @@ describe('the MSI project electron-builder writes, with FieldKey’s install-tim
     const component = byId('Component', 'desktopShortcut');
     expect(conditionOf(component)).toBe('DESKTOP_SHORTCUT = "1"');
     const [shortcut] = elements(component, 'Shortcut');
-    expect({ directory: shortcut!.getAttribute('Directory'), target: shortcut!.getAttribute('Target'), name: shortcut!.getAttribute('Name') }).toEqual({
+    expect({
+      directory: shortcut!.getAttribute('Directory'),
+      target: shortcut!.getAttribute('Target'),
+      name: shortcut!.getAttribute('Name'),
+    }).toEqual({
       directory: 'DesktopFolder',
       target: '[#mainExecutable]',
       name: 'FieldKey',
@@ -158,17 +183,33 @@ describe('the MSI project electron-builder writes, with FieldKey’s install-tim
 
   it('every added component is installed with the product’s feature', () => {
     const feature = byId('Feature', 'ProductFeature');
-    expect(elements(feature, 'ComponentGroupRef').map((r) => r.getAttribute('Id'))).toEqual(['ProductComponents', 'FieldKeyInstallOptions']);
+    expect(elements(feature, 'ComponentGroupRef').map((r) => r.getAttribute('Id'))).toEqual([
+      'ProductComponents',
+      'FieldKeyInstallOptions',
+    ]);
     const group = byId('ComponentGroup', 'FieldKeyInstallOptions');
-    expect(elements(group, 'Component').map((c) => c.getAttribute('Id'))).toEqual(['policyIssuer', 'policyClientId', 'policyFile', 'desktopShortcut']);
+    expect(elements(group, 'Component').map((c) => c.getAttribute('Id'))).toEqual([
+      'policyIssuer',
+      'policyClientId',
+      'policyFile',
+      'desktopShortcut',
+    ]);
   });
 });
 
 describe('the hook refuses a project it does not recognise, with a stable code', () => {
   it.each([
-    ['one that already has a desktop shortcut', (wxs: string) => wxs.replace('<Shortcut Id="startMenuShortcut"', '<Shortcut Id="desktopShortcut"'), /already has a desktop shortcut/],
+    [
+      'one that already has a desktop shortcut',
+      (wxs: string) => wxs.replace('<Shortcut Id="startMenuShortcut"', '<Shortcut Id="desktopShortcut"'),
+      /already has a desktop shortcut/,
+    ],
     ['one without the main executable', (wxs: string) => wxs.replace('Id="mainExecutable"', 'Id="other"'), /mainExecutable/],
-    ['one whose template changed', (wxs: string) => wxs.replace('<Property Id="DISABLEADVTSHORTCUTS" Value="1"/>', ''), /DISABLEADVTSHORTCUTS/],
+    [
+      'one whose template changed',
+      (wxs: string) => wxs.replace('<Property Id="DISABLEADVTSHORTCUTS" Value="1"/>', ''),
+      /DISABLEADVTSHORTCUTS/,
+    ],
   ])('%s', async (_name, edit, message) => {
     const file = join(dir, 'broken.wxs');
     const text = edit(original);

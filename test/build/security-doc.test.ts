@@ -21,7 +21,8 @@ describe('docs/security.md', () => {
   });
 
   it('Electron is pinned to an exact version of major 45 or later', () => {
-    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.electron!;
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { devDependencies: Record<string, string> }).devDependencies
+      .electron!;
     expect(version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(Number(version.split('.')[0])).toBeGreaterThanOrEqual(45);
   });

@@ -24,13 +24,18 @@ beforeAll(() => {
   writePolicyFile(join(dir, 'policy.json'), { issuer: 'http://127.0.0.1:9', clientId: 'fieldkey-test' });
   // No session bus and no Secret Service, whatever the machine running the tests has.
   env = { ...process.env, FIELDKEY_POLICY: join(dir, 'policy.json'), XDG_RUNTIME_DIR: join(dir, 'run') };
-  for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'FIELDKEY_IN_KEYRING_SESSION', 'FIELDKEY_KEYRING_HOME', 'FIELDKEY_DATA_DIR']) delete env[name];
+  for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'FIELDKEY_IN_KEYRING_SESSION', 'FIELDKEY_KEYRING_HOME', 'FIELDKEY_DATA_DIR'])
+    delete env[name];
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run web', () => {
   it('without a Secret Service runs the host in a private keyring: the URL first, a throwaway data directory', async () => {
-    const child = spawn(process.execPath, ['scripts/web.mjs', '--port', '0', '--renderer-dir', join(dir, 'renderer')], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['scripts/web.mjs', '--port', '0', '--renderer-dir', join(dir, 'renderer')], {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let errors = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -10,7 +10,13 @@ const env = new E2eEnvironment();
 
 beforeAll(async () => {
   await env.start();
-  env.writePolicy({ issuer: env.idp.issuer, clientId: 'fieldkey-desktop', gracePeriodHours: -1, pin: { minLength: 2 }, allowedAlgorithms: ['HS256'] });
+  env.writePolicy({
+    issuer: env.idp.issuer,
+    clientId: 'fieldkey-desktop',
+    gracePeriodHours: -1,
+    pin: { minLength: 2 },
+    allowedAlgorithms: ['HS256'],
+  });
   await env.startHost();
 }, 180_000);
 

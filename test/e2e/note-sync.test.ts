@@ -88,13 +88,22 @@ async function openNote(page: Page, title: string): Promise<void> {
   await button(page, 'New note').click();
   const titled = page.locator('.note-item-title').getByText(title, { exact: true });
   await page.getByRole('navigation', { name: 'Notes' }).locator('.note-item').filter({ has: titled }).click();
-  await waitUntil(() => field(page, 'Note title').inputValue(), (value) => value === title, `note "${title}" open`);
+  await waitUntil(
+    () => field(page, 'Note title').inputValue(),
+    (value) => value === title,
+    `note "${title}" open`,
+  );
 }
 
 /** Opens the note and waits until the editor shows `text` (the note loads after the click). */
 async function expectNoteText(page: Page, title: string, text: string): Promise<void> {
   await openNote(page, title);
-  await waitUntil(() => field(page, 'Note text').inputValue(), (value) => value === text, `note "${title}" reading "${text}"`, 5_000);
+  await waitUntil(
+    () => field(page, 'Note text').inputValue(),
+    (value) => value === text,
+    `note "${title}" reading "${text}"`,
+    5_000,
+  );
 }
 
 /** Opens the note, waits for its current text `from`, and saves `text` instead. */
@@ -102,7 +111,11 @@ async function editNote(page: Page, title: string, from: string, text: string): 
   await expectNoteText(page, title, from);
   await field(page, 'Note text').fill(text);
   await button(page, 'Save').click();
-  await waitUntil(() => page.locator('.saved').count(), (n) => n === 1, 'saved');
+  await waitUntil(
+    () => page.locator('.saved').count(),
+    (n) => n === 1,
+    'saved',
+  );
 }
 
 describe('field notes sync to the Field API', () => {
@@ -113,7 +126,11 @@ describe('field notes sync to the Field API', () => {
     await waitForStatus(page, 'Full access');
     await waitForStatus(page, 'online');
     const sidebar = page.getByRole('complementary', { name: 'Access' });
-    await waitUntil(() => sidebar.textContent(), (text) => /Last sync/.test(text ?? ''), 'the last sync');
+    await waitUntil(
+      () => sidebar.textContent(),
+      (text) => /Last sync/.test(text ?? ''),
+      'the last sync',
+    );
     expect(await button(page, 'Sync now').count()).toBe(1);
     expect(await sidebar.textContent()).not.toContain('kept on this laptop only');
   });
@@ -164,7 +181,11 @@ describe('field notes sync to the Field API', () => {
     const b = second!.page;
     await editNote(b, 'Pump 4', 'Seal replaced, written offline.', 'Edited on the second laptop.');
     await waitForSyncStates(b, { 'Pump 4': 'Synced' });
-    await waitUntil(async () => (await serverNotes()).find((n) => n.title === 'Pump 4')?.version, (v) => v === 2, 'version 2 on the server');
+    await waitUntil(
+      async () => (await serverNotes()).find((n) => n.title === 'Pump 4')?.version,
+      (v) => v === 2,
+      'version 2 on the server',
+    );
 
     const a = env.page;
     await editNote(a, 'Pump 4', 'Seal replaced, written offline.', 'Edited on the first laptop.');
@@ -173,7 +194,10 @@ describe('field notes sync to the Field API', () => {
     await expectNoteText(a, 'Pump 4', 'Edited on the second laptop.');
     const server = await serverNotes();
     expect(server.find((n) => n.title === 'Pump 4')).toMatchObject({ text: 'Edited on the second laptop.', version: 2 });
-    expect(server.find((n) => n.title === 'Pump 4 (conflict, this laptop)')).toMatchObject({ text: 'Edited on the first laptop.', version: 1 });
+    expect(server.find((n) => n.title === 'Pump 4 (conflict, this laptop)')).toMatchObject({
+      text: 'Edited on the first laptop.',
+      version: 1,
+    });
   });
 
   it('rejects the next change at sync once the IdP removed the role, and keeps the note on the laptop', async () => {
@@ -184,7 +208,11 @@ describe('field notes sync to the Field API', () => {
       await button(page, 'Check in now').click();
       await waitForCheckInAfter(page, before);
       const roles = page.getByRole('complementary', { name: 'Access' }).locator('.roles');
-      await waitUntil(() => roles.textContent(), (text) => (text ?? '').includes('No roles'), 'no roles');
+      await waitUntil(
+        () => roles.textContent(),
+        (text) => (text ?? '').includes('No roles'),
+        'no roles',
+      );
       await writeNote(page, 'Hydrant 3', 'Written after the role was removed.');
       await waitForSyncStates(page, { 'Hydrant 3': REJECTED });
       await expectNoteText(page, 'Hydrant 3', 'Written after the role was removed.');
@@ -207,7 +235,11 @@ describe('field notes sync to the Field API', () => {
       killed = request;
     });
     await writeNote(page, 'Killed mid-push', 'The server stored it; the app never saw the answer.');
-    await waitUntil(async () => killed, (k) => k !== '', 'the app killed during the PUT');
+    await waitUntil(
+      async () => killed,
+      (k) => k !== '',
+      'the app killed during the PUT',
+    );
     expect((await serverNotes()).filter((n) => n.title === 'Killed mid-push')).toHaveLength(1);
 
     await env.startHost();

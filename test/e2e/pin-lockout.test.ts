@@ -7,7 +7,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { E2eEnvironment, useE2eEnvironment } from './helpers/e2e-environment';
-import { button, callApi, field, waitForNotes, screenshot, setPin, signInWithBrowser, unlock, waitForStatus, writeNote } from './helpers/app-page';
+import {
+  button,
+  callApi,
+  field,
+  waitForNotes,
+  screenshot,
+  setPin,
+  signInWithBrowser,
+  unlock,
+  waitForStatus,
+  writeNote,
+} from './helpers/app-page';
 
 const PIN = '482915';
 const NEW_PIN = '730461';

@@ -13,10 +13,22 @@
 import { describe, expect, it } from 'vitest';
 import { E2eEnvironment, ACCESS_TOKEN_TTL_SECONDS, useE2eEnvironment } from './helpers/e2e-environment';
 import { IdpProcess } from './helpers/idp-process';
-import { button, lastCheckIn, setPin, signInWithBrowser, statusText, unlock, waitForCheckInAfter, waitForStatus, waitUntil } from './helpers/app-page';
+import {
+  button,
+  lastCheckIn,
+  setPin,
+  signInWithBrowser,
+  statusText,
+  unlock,
+  waitForCheckInAfter,
+  waitForStatus,
+  waitUntil,
+} from './helpers/app-page';
 
 const PIN = '730164';
-const env = new E2eEnvironment((port, dataDir, clockFile) => IdpProcess.start({ port, dataDir, clockFile, accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS }));
+const env = new E2eEnvironment((port, dataDir, clockFile) =>
+  IdpProcess.start({ port, dataDir, clockFile, accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS }),
+);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 useE2eEnvironment(env);
@@ -57,9 +69,18 @@ describe('reconnecting and waking up', () => {
     const before = await lastCheckIn(page);
     env.setClock(`+${ACCESS_TOKEN_TTL_SECONDS + 400}`);
     const jumped = Date.now();
-    await waitUntil(() => lastCheckIn(page), (at) => at !== null && before !== null && Date.parse(at) > Date.parse(before), 'a check-in after the jump', 10_000);
+    await waitUntil(
+      () => lastCheckIn(page),
+      (at) => at !== null && before !== null && Date.parse(at) > Date.parse(before),
+      'a check-in after the jump',
+      10_000,
+    );
     expect(Date.now() - jumped).toBeLessThan(10_000);
     // The IdP's clock moved with the app's: the new token is valid, full access online.
-    await waitUntil(() => statusText(page), (s) => /^Full access until .*, online$/.test(s), 'full access, online');
+    await waitUntil(
+      () => statusText(page),
+      (s) => /^Full access until .*, online$/.test(s),
+      'full access, online',
+    );
   });
 });

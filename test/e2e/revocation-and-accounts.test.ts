@@ -6,7 +6,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { E2eEnvironment, useE2eEnvironment } from './helpers/e2e-environment';
-import { button, callApi, waitForNotes, setPin, signInWithBrowser, statusText, unlock, waitForStatus, waitUntil, writeNote } from './helpers/app-page';
+import {
+  button,
+  callApi,
+  waitForNotes,
+  setPin,
+  signInWithBrowser,
+  statusText,
+  unlock,
+  waitForStatus,
+  waitUntil,
+  writeNote,
+} from './helpers/app-page';
 
 const TESS_PIN = '482915';
 const SAM_PIN = '730461';
@@ -72,7 +83,11 @@ describe('two accounts on one laptop', () => {
     expect(await page.getByRole('radio').count()).toBe(2);
 
     await unlock(page, SAM_PIN, 'Tess Technician');
-    await waitUntil(async () => (await page.getByRole('alert').textContent()) ?? '', (t) => t.includes('Wrong PIN'), 'wrong PIN alert');
+    await waitUntil(
+      async () => (await page.getByRole('alert').textContent()) ?? '',
+      (t) => t.includes('Wrong PIN'),
+      'wrong PIN alert',
+    );
     await unlock(page, TESS_PIN, 'Tess Technician');
     await waitForStatus(page, 'Full access');
     expect(await page.locator('.account-chip-name').textContent()).toBe('Tess Technician');

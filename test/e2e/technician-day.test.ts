@@ -8,7 +8,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { E2eEnvironment, ACCESS_TOKEN_TTL_SECONDS, useE2eEnvironment } from './helpers/e2e-environment';
-import { button, callApi, field, lastCheckIn, waitForCheckInAfter, waitForNotes, screenshot, setPin, signInWithBrowser, statusText, unlock, waitForStatus, writeNote } from './helpers/app-page';
+import {
+  button,
+  callApi,
+  field,
+  lastCheckIn,
+  waitForCheckInAfter,
+  waitForNotes,
+  screenshot,
+  setPin,
+  signInWithBrowser,
+  statusText,
+  unlock,
+  waitForStatus,
+  writeNote,
+} from './helpers/app-page';
 
 const PIN = '482915';
 const env = new E2eEnvironment();
@@ -76,7 +90,11 @@ describe("a technician's day", () => {
     await waitForStatus(page, 'Full access (grace period)');
     expect(await statusText(page)).toContain('offline');
     const runway = await page.getByRole('region', { name: 'Offline runway' }).getByRole('listitem').allTextContents();
-    expect(runway).toEqual([expect.stringMatching(/^Full access \(grace period\) until /), expect.stringMatching(/^Read-only until /), expect.stringMatching(/^Then connection required/)]);
+    expect(runway).toEqual([
+      expect.stringMatching(/^Full access \(grace period\) until /),
+      expect.stringMatching(/^Read-only until /),
+      expect.stringMatching(/^Then connection required/),
+    ]);
     await writeNote(page, 'Hydrant 3: cap replaced', 'Written offline, past exp, in the grace period.');
     await screenshot(page, 'home-grace-period');
   });
@@ -94,7 +112,10 @@ describe("a technician's day", () => {
     expect(await button(page, 'Save').isDisabled()).toBe(true);
     await screenshot(page, 'home-read-only');
     // The page is not trusted: a write sent anyway is refused by the main process.
-    expect(await callApi(page, 'createNote', 'Sneaky', 'written while read-only')).toMatchObject({ ok: false, error: { code: 'read_only' } });
+    expect(await callApi(page, 'createNote', 'Sneaky', 'written while read-only')).toMatchObject({
+      ok: false,
+      error: { code: 'read_only' },
+    });
     expect(await callApi(page, 'updateNote', 1, 'Changed', 'x')).toMatchObject({ ok: false, error: { code: 'read_only' } });
     expect(await callApi(page, 'getNote', 1)).toMatchObject({ ok: true, value: { title: 'Pump 4: seal replaced' } });
   });

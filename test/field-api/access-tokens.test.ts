@@ -64,7 +64,9 @@ beforeAll(async () => {
     if (path === '/.well-known/openid-configuration') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
     } else if (path === '/other-tenant/.well-known/openid-configuration') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: 'https://elsewhere.invalid', jwks_uri: `${issuer}/jwks` }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ issuer: 'https://elsewhere.invalid', jwks_uri: `${issuer}/jwks` }));
     } else if (path === '/jwks') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published }));
     } else {
@@ -167,7 +169,11 @@ describe('the write role', () => {
     const editors = await startApi({ writeRole: 'editor' });
     const editorClient = new ContractClient(() => editors.url);
     const refused = await put(editorClient, await sign(key('RS256')));
-    expect([refused.status, refused.body.error, refused.body.message]).toEqual([403, 'insufficient_role', 'changing notes needs the editor role']);
+    expect([refused.status, refused.body.error, refused.body.message]).toEqual([
+      403,
+      'insufficient_role',
+      'changing notes needs the editor role',
+    ]);
     expect((await put(editorClient, await sign(key('RS256'), { roles: ['editor'] }))).status).toBe(201);
   });
 });

@@ -26,7 +26,19 @@ const run = (args: string[]) => runTsx('field-api/cli.ts', args);
 
 describe('npm run api', () => {
   it('starts with the given issuer, audience, write role and data dir, and stops on SIGTERM', async () => {
-    const api = run(['--port', '0', '--issuer', idp.issuer, '--audience', 'fieldkey-desktop', '--write-role', 'editor', '--data-dir', join(dir, 'api'), '--log']);
+    const api = run([
+      '--port',
+      '0',
+      '--issuer',
+      idp.issuer,
+      '--audience',
+      'fieldkey-desktop',
+      '--write-role',
+      'editor',
+      '--data-dir',
+      join(dir, 'api'),
+      '--log',
+    ]);
     const url = await until(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(api.stdout())?.[1]);
     expect(api.stdout()).toContain(`iss ${idp.issuer}, aud fieldkey-desktop, keys from the issuer's discovery document`);
     expect(api.stdout()).toContain('writes need   the editor role');

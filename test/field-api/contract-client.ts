@@ -89,6 +89,8 @@ export function isInvalidTokenRefusal(answer: ApiAnswer): boolean {
   return (
     answer.status === 401 &&
     answer.body?.error === 'invalid_token' &&
-    /^Bearer realm="fieldkey-field-api", error="invalid_token", error_description="[^"]+"$/.test(answer.headers.get('www-authenticate') ?? '')
+    /^Bearer realm="fieldkey-field-api", error="invalid_token", error_description="[^"]+"$/.test(
+      answer.headers.get('www-authenticate') ?? '',
+    )
   );
 }

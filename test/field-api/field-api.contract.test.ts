@@ -134,7 +134,12 @@ describe('writing notes needs the write role', () => {
     try {
       const withoutRole = await tokens.refresh(tech2.refresh_token);
       tech2 = withoutRole;
-      const refused = await client.putNote(withoutRole.access_token, randomUUID(), { title: 't', text: '' }, { key: randomUUID(), ifNoneMatch: '*' });
+      const refused = await client.putNote(
+        withoutRole.access_token,
+        randomUUID(),
+        { title: 't', text: '' },
+        { key: randomUUID(), ifNoneMatch: '*' },
+      );
       expect(refused.status).toBe(403);
       expect(refused.body.error).toBe('insufficient_role');
       // Reading stays allowed.
@@ -143,7 +148,12 @@ describe('writing notes needs the write role', () => {
       idp.setUserRoles('tech2', ['technician', 'supervisor']);
     }
     tech2 = await tokens.refresh(tech2.refresh_token);
-    const allowed = await client.putNote(tech2.access_token, randomUUID(), { title: 't', text: '' }, { key: randomUUID(), ifNoneMatch: '*' });
+    const allowed = await client.putNote(
+      tech2.access_token,
+      randomUUID(),
+      { title: 't', text: '' },
+      { key: randomUUID(), ifNoneMatch: '*' },
+    );
     expect(allowed.status).toBe(201);
   });
 });
@@ -151,13 +161,23 @@ describe('writing notes needs the write role', () => {
 describe('PUT /v1/notes/{id}', () => {
   it('creates with If-None-Match: * (201, ETag "1"), updates with If-Match (200, ETag "2") and lists the note', async () => {
     const id = randomUUID();
-    const created = await client.putNote(tech1.access_token, id, { title: 'Pump 7', text: 'Seal leaking.' }, { key: randomUUID(), ifNoneMatch: '*' });
+    const created = await client.putNote(
+      tech1.access_token,
+      id,
+      { title: 'Pump 7', text: 'Seal leaking.' },
+      { key: randomUUID(), ifNoneMatch: '*' },
+    );
     expect(created.status).toBe(201);
     expect(created.headers.get('etag')).toBe('"1"');
     expect(created.body).toMatchObject({ id, title: 'Pump 7', text: 'Seal leaking.', version: 1 });
     expect(created.body.createdAt).toBe(created.body.updatedAt);
 
-    const updated = await client.putNote(tech1.access_token, id, { title: 'Pump 7', text: 'Seal replaced.' }, { key: randomUUID(), ifMatch: '"1"' });
+    const updated = await client.putNote(
+      tech1.access_token,
+      id,
+      { title: 'Pump 7', text: 'Seal replaced.' },
+      { key: randomUUID(), ifMatch: '"1"' },
+    );
     expect(updated.status).toBe(200);
     expect(updated.headers.get('etag')).toBe('"2"');
     expect(updated.body).toMatchObject({ id, text: 'Seal replaced.', version: 2, createdAt: created.body.createdAt });
@@ -193,7 +213,12 @@ describe('PUT /v1/notes/{id}', () => {
     const none = await client.putNote(tech1.access_token, id, { title: 'x', text: '' }, { key: randomUUID() });
     expect(none.status).toBe(428);
     expect(none.body.error).toBe('precondition_required');
-    const both = await client.putNote(tech1.access_token, id, { title: 'x', text: '' }, { key: randomUUID(), ifMatch: '"1"', ifNoneMatch: '*' });
+    const both = await client.putNote(
+      tech1.access_token,
+      id,
+      { title: 'x', text: '' },
+      { key: randomUUID(), ifMatch: '"1"', ifNoneMatch: '*' },
+    );
     expect(both.status).toBe(428);
     expect((await client.listNotes(tech1.access_token)).body.notes.map((n: { id: string }) => n.id)).not.toContain(id);
   });
@@ -223,7 +248,9 @@ describe('PUT /v1/notes/{id}', () => {
     });
     expect(badId.body.error).toBe('invalid_path');
     expect((await client.putNote(tech1.access_token, randomUUID(), body, { ifNoneMatch: '*' })).body.error).toBe('invalid_header');
-    expect((await client.putNote(tech1.access_token, randomUUID(), body, { key: 'retry-1', ifNoneMatch: '*' })).body.error).toBe('invalid_header');
+    expect((await client.putNote(tech1.access_token, randomUUID(), body, { key: 'retry-1', ifNoneMatch: '*' })).body.error).toBe(
+      'invalid_header',
+    );
     for (const ifMatch of ['1', 'W/"1"', '"0"', '"x"', '"1", "2"']) {
       const answer = await client.putNote(tech1.access_token, randomUUID(), body, { key: randomUUID(), ifMatch });
       expect([answer.status, answer.body.error], ifMatch).toEqual([400, 'invalid_header']);
@@ -234,12 +261,22 @@ describe('PUT /v1/notes/{id}', () => {
     const headers = { 'idempotency-key': randomUUID(), 'if-none-match': '*', 'content-type': 'text/plain' };
     const typed = await client.call('putNote', 'PUT', `/v1/notes/${randomUUID()}`, { token: tech1.access_token, headers, body: 'title=t' });
     expect([typed.status, typed.body.error]).toEqual([415, 'unsupported_media_type']);
-    const huge = await client.putNote(tech1.access_token, randomUUID(), { title: 't', text: 'x'.repeat(1024 * 1024) }, { key: randomUUID(), ifNoneMatch: '*' });
+    const huge = await client.putNote(
+      tech1.access_token,
+      randomUUID(),
+      { title: 't', text: 'x'.repeat(1024 * 1024) },
+      { key: randomUUID(), ifNoneMatch: '*' },
+    );
     expect([huge.status, huge.body.error]).toEqual([413, 'body_too_large']);
   });
 
   it('accepts the limits exactly: a 200-character title and a 20,000-character text', async () => {
-    const answer = await client.putNote(tech1.access_token, randomUUID(), { title: 't'.repeat(200), text: 'x'.repeat(20_000) }, { key: randomUUID(), ifNoneMatch: '*' });
+    const answer = await client.putNote(
+      tech1.access_token,
+      randomUUID(),
+      { title: 't'.repeat(200), text: 'x'.repeat(20_000) },
+      { key: randomUUID(), ifNoneMatch: '*' },
+    );
     expect(answer.status).toBe(201);
   });
 
@@ -260,7 +297,12 @@ describe('PUT /v1/notes/{id}', () => {
     const update = await client.putNote(tech1.access_token, id, { title: 'Valve', text: 'Replaced.' }, { key: updateKey, ifMatch: '"1"' });
     expect(update.status).toBe(200);
     await client.putNote(tech1.access_token, id, { title: 'Valve', text: 'Third.' }, { key: randomUUID(), ifMatch: '"2"' });
-    const updateReplay = await client.putNote(tech1.access_token, id, { title: 'Valve', text: 'Replaced.' }, { key: updateKey, ifMatch: '"1"' });
+    const updateReplay = await client.putNote(
+      tech1.access_token,
+      id,
+      { title: 'Valve', text: 'Replaced.' },
+      { key: updateKey, ifMatch: '"1"' },
+    );
     expect([updateReplay.status, updateReplay.headers.get('etag'), updateReplay.body]).toEqual([200, '"2"', update.body]);
 
     const stored = (await client.listNotes(tech1.access_token)).body.notes.find((note: { id: string }) => note.id === id);
@@ -349,13 +391,21 @@ describe('audit checkpoints', () => {
     expect((await client.getCheckpoint(admin.access_token, `${device}-other`)).status).toBe(404);
     expect((await client.postCheckpoint(tech2.access_token, device, { seq: 1, hash: HASH_B })).status).toBe(201);
 
-    for (const body of [{ seq: -1, hash: HASH_A }, { seq: 1.5, hash: HASH_A }, { seq: 4, hash: 'A'.repeat(64) }, { seq: 4, hash: 'abc' }, { seq: 4 }]) {
+    for (const body of [
+      { seq: -1, hash: HASH_A },
+      { seq: 1.5, hash: HASH_A },
+      { seq: 4, hash: 'A'.repeat(64) },
+      { seq: 4, hash: 'abc' },
+      { seq: 4 },
+    ]) {
       const answer = await client.postCheckpoint(admin.access_token, device, body);
       expect([answer.status, answer.body.error], JSON.stringify(body)).toEqual([400, 'invalid_body']);
     }
     expect((await client.getCheckpoint(admin.access_token, 'd'.repeat(129))).body.error).toBe('invalid_path');
     expect((await client.getCheckpoint(admin.access_token, '-starts-with-dash')).body.error).toBe('invalid_path');
-    const anonymous = await client.call('postAuditCheckpoint', 'POST', `/v1/devices/${device}/audit-checkpoints`, { body: { seq: 9, hash: HASH_A } });
+    const anonymous = await client.call('postAuditCheckpoint', 'POST', `/v1/devices/${device}/audit-checkpoints`, {
+      body: { seq: 9, hash: HASH_A },
+    });
     expect(isInvalidTokenRefusal(anonymous)).toBe(true);
     expect((await client.getCheckpoint(admin.access_token, device)).body.seq).toBe(3);
   });

@@ -47,7 +47,11 @@ describe('route schemas taken from the document', () => {
   it('takes bodies, path parameters and headers (lower-cased) from the document', () => {
     expect(byId.putNote?.schema.body).toEqual(schemas.NoteWrite);
     expect(byId.postAuditCheckpoint?.schema.body).toEqual(schemas.AuditCheckpointWrite);
-    expect(byId.putNote?.schema.params).toEqual({ type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] });
+    expect(byId.putNote?.schema.params).toEqual({
+      type: 'object',
+      properties: { id: { type: 'string', format: 'uuid' } },
+      required: ['id'],
+    });
     const headers = byId.putNote?.schema.headers as { properties: Record<string, unknown>; required: string[] };
     expect(Object.keys(headers.properties).sort()).toEqual(['idempotency-key', 'if-match', 'if-none-match']);
     expect(headers.required).toEqual(['idempotency-key']);

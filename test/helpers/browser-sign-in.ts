@@ -91,7 +91,12 @@ export async function signInThroughBrowser(options: BrowserSignInOptions): Promi
     );
     ignoreLater(page.goto(options.authorizationUrl, { timeout }));
 
-    const loginForm = ignoreLater(page.getByLabel('Username').waitFor({ state: 'visible', timeout }).then(() => true));
+    const loginForm = ignoreLater(
+      page
+        .getByLabel('Username')
+        .waitFor({ state: 'visible', timeout })
+        .then(() => true),
+    );
     const loginFormShown = await Promise.race([loginForm, redirected.then(() => false), idpError]);
 
     if (loginFormShown) {

@@ -29,7 +29,13 @@ export async function runCli(command: Command, args: string[], options: CliRunOp
   stdout.on('data', (chunk: Buffer) => out.push(chunk));
   stderr.on('data', (chunk: Buffer) => err.push(chunk));
   if (options.stdin !== undefined) stdin.end(options.stdin);
-  const io: CliIo = { stdin, stdout, stderr, env: options.env ?? {}, ...(options.policyOptions && { policyOptions: options.policyOptions }) };
+  const io: CliIo = {
+    stdin,
+    stdout,
+    stderr,
+    env: options.env ?? {},
+    ...(options.policyOptions && { policyOptions: options.policyOptions }),
+  };
   const code = await command(args, io);
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }

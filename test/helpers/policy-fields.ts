@@ -9,7 +9,9 @@ import { POLICY_SCHEMA } from '../../src/main/core/policy/policy-schema';
 type Node = Record<string, unknown>;
 
 function memberEntries(node: Node): [string, Node][] {
-  return [node, node.then, node.else].flatMap((branch) => Object.entries(((branch as Node | undefined)?.properties as Record<string, Node> | undefined) ?? {}));
+  return [node, node.then, node.else].flatMap((branch) =>
+    Object.entries(((branch as Node | undefined)?.properties as Record<string, Node> | undefined) ?? {}),
+  );
 }
 
 export function policyFieldPaths(schema: Node = POLICY_SCHEMA as Node): string[] {
@@ -26,6 +28,8 @@ export function policyFieldPaths(schema: Node = POLICY_SCHEMA as Node): string[]
 /** The dotted paths of the settings a plist-like or JSON object holds (objects are walked, lists are leaves). */
 export function settingPaths(settings: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(settings).flatMap(([key, value]) =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) ? settingPaths(value as Record<string, unknown>, `${prefix}${key}.`) : [`${prefix}${key}`],
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? settingPaths(value as Record<string, unknown>, `${prefix}${key}.`)
+      : [`${prefix}${key}`],
   );
 }

@@ -8,7 +8,11 @@ import { ARGON2_FLOOR } from '../../src/main/core/policy/policy-defaults';
  * floor (the smallest a valid policy allows, to keep unlocks quick) and the given clock skew;
  * `overrides` on top.
  */
-export function demoIdpPolicy(idp: Pick<DemoIdp, 'issuer' | 'clientId'>, clockSkewSeconds: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function demoIdpPolicy(
+  idp: Pick<DemoIdp, 'issuer' | 'clientId'>,
+  clockSkewSeconds: number,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     issuer: idp.issuer,
     clientId: idp.clientId,

@@ -321,7 +321,9 @@ describe('signing key rotation', () => {
     expect(idp.signingAlg()).toBe(alg);
     expect(idp.currentKid()).toBe(rotated.kid);
 
-    const published = ((await (await fetch((await discovery()).jwks_uri)).json()) as { keys: { kid: string }[] }).keys.map((key) => key.kid);
+    const published = ((await (await fetch((await discovery()).jwks_uri)).json()) as { keys: { kid: string }[] }).keys.map(
+      (key) => key.kid,
+    );
     expect(published[0]).toBe(rotated.kid);
     for (const kid of kidsBefore) expect(published).toContain(kid);
 
@@ -335,7 +337,7 @@ describe('signing key rotation', () => {
     expect((await verify(tokens.access_token, 'at+jwt')).kid).not.toBe(rotated.kid);
   });
 
-  it('rotates through the admin endpoint only with this run\'s secret', async () => {
+  it("rotates through the admin endpoint only with this run's secret", async () => {
     const { readFileSync } = await import('node:fs');
     const secret = readFileSync(idp.adminSecretFile, 'utf8').trim();
     const url = `${idp.issuer}/admin/rotate-keys`;
@@ -362,7 +364,11 @@ describe('roles changed at run time', () => {
   const rolesUrl = (username: string): string => `${idp.issuer}${adminUserRolesPath(username)}`;
   const adminSecret = (): string => readFileSync(idp.adminSecretFile, 'utf8').trim();
 
-  async function putRoles(username: string, body: string, secret = adminSecret()): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function putRoles(
+    username: string,
+    body: string,
+    secret = adminSecret(),
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(rolesUrl(username), {
       method: 'PUT',
       headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },

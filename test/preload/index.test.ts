@@ -27,10 +27,7 @@ describe('preload', () => {
   it('sends each call on its own channel with its arguments', async () => {
     await expect(api.unlock('account', '482915')).resolves.toEqual({ ok: true, value: 'x' });
     await api.getState();
-    expect(ipcRenderer.invoke.mock.calls).toEqual([
-      [channelFor('unlock'), 'account', '482915'],
-      [channelFor('getState')],
-    ]);
+    expect(ipcRenderer.invoke.mock.calls).toEqual([[channelFor('unlock'), 'account', '482915'], [channelFor('getState')]]);
   });
 
   it('gives listeners the state only, and unsubscribes', () => {

@@ -10,7 +10,12 @@ const sum = (shares: number[]) => shares.reduce((a, b) => a + b, 0);
 
 describe('runwaySpans', () => {
   it('full, then read-only until the check-in, then connection required', () => {
-    const state = unlocked({ decidedAt: iso(0), fullAccessUntil: iso(24 * HOUR), readOnlyUntil: iso(7 * 24 * HOUR), offlineUntil: iso(7 * 24 * HOUR) });
+    const state = unlocked({
+      decidedAt: iso(0),
+      fullAccessUntil: iso(24 * HOUR),
+      readOnlyUntil: iso(7 * 24 * HOUR),
+      offlineUntil: iso(7 * 24 * HOUR),
+    });
     expect(runwaySpans(state)).toEqual([
       { tier: 'full', from: iso(0), until: iso(24 * HOUR) },
       { tier: 'read-only', from: iso(24 * HOUR), until: iso(7 * 24 * HOUR) },
@@ -24,7 +29,13 @@ describe('runwaySpans', () => {
   });
 
   it('read-only that only a check-in ends: no "connection required" end', () => {
-    const state = unlocked({ access: 'read-only', decidedAt: iso(0), fullAccessUntil: iso(-HOUR), readOnlyUntil: null, offlineUntil: null });
+    const state = unlocked({
+      access: 'read-only',
+      decidedAt: iso(0),
+      fullAccessUntil: iso(-HOUR),
+      readOnlyUntil: null,
+      offlineUntil: null,
+    });
     expect(runwaySpans(state)).toEqual([{ tier: 'read-only', from: iso(0), until: null }]);
   });
 
@@ -39,7 +50,12 @@ describe('runwaySpans', () => {
 
 describe('runwaySegments', () => {
   it('shares add up to 1, a short tier keeps a visible minimum', () => {
-    const state = unlocked({ decidedAt: iso(0), fullAccessUntil: iso(10 * 60_000), readOnlyUntil: iso(30 * 24 * HOUR), offlineUntil: iso(30 * 24 * HOUR) });
+    const state = unlocked({
+      decidedAt: iso(0),
+      fullAccessUntil: iso(10 * 60_000),
+      readOnlyUntil: iso(30 * 24 * HOUR),
+      offlineUntil: iso(30 * 24 * HOUR),
+    });
     const shares = runwaySegments(state).map((s) => s.share);
     expect(sum(shares)).toBeCloseTo(1, 9);
     expect(shares[0]).toBeCloseTo(0.12, 9);
@@ -47,7 +63,12 @@ describe('runwaySegments', () => {
   });
 
   it('by duration when both are long enough', () => {
-    const state = unlocked({ decidedAt: iso(0), fullAccessUntil: iso(24 * HOUR), readOnlyUntil: iso(72 * HOUR), offlineUntil: iso(72 * HOUR) });
+    const state = unlocked({
+      decidedAt: iso(0),
+      fullAccessUntil: iso(24 * HOUR),
+      readOnlyUntil: iso(72 * HOUR),
+      offlineUntil: iso(72 * HOUR),
+    });
     const [full, readOnlyShare, end] = runwaySegments(state).map((s) => s.share);
     expect(end).toBeCloseTo(0.1, 9);
     expect(readOnlyShare! / full!).toBeCloseTo(2, 9);

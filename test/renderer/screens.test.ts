@@ -132,7 +132,15 @@ describe('unlock', () => {
     await field('PIN').fill('000001');
     await field('PIN').press('Enter');
     // The main process pushes the new count with its refusal; the alert says it from the state.
-    await setState(page, states.locked({ accounts: [{ ...states.TESS, hasSession: true, attemptsLeft: 5, retryAt: null }, { ...states.SAM, hasSession: true, attemptsLeft: 4, retryAt: null }] }));
+    await setState(
+      page,
+      states.locked({
+        accounts: [
+          { ...states.TESS, hasSession: true, attemptsLeft: 5, retryAt: null },
+          { ...states.SAM, hasSession: true, attemptsLeft: 4, retryAt: null },
+        ],
+      }),
+    );
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('!Wrong PIN. 4 attempts left.');
     expect(await calls(page, 'unlock')).toEqual([{ method: 'unlock', args: [states.SAM.id, '000001'] }]);
     expect(await field('PIN').inputValue()).toBe('');
@@ -202,7 +210,10 @@ describe('home, full access', () => {
 
   it('shows a write the main process refused as an alert', async () => {
     await open(states.unlocked());
-    await answer(page, 'createNote', { ok: false, error: { code: 'read_only', message: 'Read-only: the sign-in has expired, so notes can be read but not changed.' } });
+    await answer(page, 'createNote', {
+      ok: false,
+      error: { code: 'read_only', message: 'Read-only: the sign-in has expired, so notes can be read but not changed.' },
+    });
     await button('New note').click();
     await field('Note title').fill('Late note');
     await field('Note title').press('Enter');
@@ -239,7 +250,15 @@ describe('home, field notes sync', () => {
   const stamp = new Date().toISOString();
   const notes: FieldNote[] = [
     { id: 1, title: 'Pump 4', text: 'Seal.', createdAt: stamp, updatedAt: stamp, syncState: 'synced', rejection: null },
-    { id: 2, title: 'Valve 12', text: 'Leak.', createdAt: stamp, updatedAt: stamp, syncState: 'rejected', rejection: 'Your organization no longer lets this account change notes.' },
+    {
+      id: 2,
+      title: 'Valve 12',
+      text: 'Leak.',
+      createdAt: stamp,
+      updatedAt: stamp,
+      syncState: 'rejected',
+      rejection: 'Your organization no longer lets this account change notes.',
+    },
   ];
   const badge = (title: string) => page.getByRole('button', { name: new RegExp(title) }).locator('.note-sync');
 
@@ -250,7 +269,7 @@ describe('home, field notes sync', () => {
     expect(await button('Sync now').count()).toBe(0);
   });
 
-  it('shows each note\'s state, the last sync, and Sync now online, which syncs and updates both', async () => {
+  it("shows each note's state, the last sync, and Sync now online, which syncs and updates both", async () => {
     await open(states.unlocked(), notes, SYNCED);
     await expect.poll(() => badge('Pump 4').textContent()).toBe('Synced');
     expect(await badge('Valve 12').textContent()).toBe('Rejected: Your organization no longer lets this account change notes.');
@@ -270,7 +289,10 @@ describe('home, field notes sync', () => {
   });
 
   it('shows the last sync error in words', async () => {
-    await open(states.unlocked(), notes, { ...SYNCED, lastError: { code: 'api_unreachable', message: 'The Field API could not be reached. Changes stay on this laptop and sync later.' } });
+    await open(states.unlocked(), notes, {
+      ...SYNCED,
+      lastError: { code: 'api_unreachable', message: 'The Field API could not be reached. Changes stay on this laptop and sync later.' },
+    });
     await expect.poll(() => page.locator('#sync-error').textContent()).toContain('could not be reached');
   });
 
@@ -295,11 +317,22 @@ describe('home, grace period', () => {
 
 describe('home, read-only', () => {
   it('says Read-only, reads notes and disables writing with the reason', async () => {
-    const note: FieldNote = { id: 3, title: 'Valve 12', text: 'Leak at flange.', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), syncState: 'synced', rejection: null };
+    const note: FieldNote = {
+      id: 3,
+      title: 'Valve 12',
+      text: 'Leak at flange.',
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+      syncState: 'synced',
+      rejection: null,
+    };
     await open(states.readOnly(), [note]);
     expect(await status().textContent()).toMatch(/^Read-only until \S.*, offline$/);
     const items = await page.getByRole('region', { name: 'Offline runway' }).getByRole('listitem').allTextContents();
-    expect(items).toEqual([expect.stringMatching(/^Read-only until .+, in 5 days$/), expect.stringMatching(/^Then connection required, from .+, in 5 days$/)]);
+    expect(items).toEqual([
+      expect.stringMatching(/^Read-only until .+, in 5 days$/),
+      expect.stringMatching(/^Then connection required, from .+, in 5 days$/),
+    ]);
     expect(await button('New note').isDisabled()).toBe(true);
     expect(await page.locator('#notes-read-only').textContent()).toContain('can be read but not changed');
     await page.getByRole('button', { name: /Valve 12/ }).click();
@@ -333,10 +366,15 @@ describe('keyboard', () => {
     const order: string[] = [];
     for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab');
-      order.push(await page.evaluate(() => {
-        const e = document.activeElement as HTMLElement | null;
-        return e ? (e.getAttribute('aria-label') ?? (e.tagName === 'INPUT' ? `input:${(e as HTMLInputElement).type}` : e.textContent?.trim() ?? '')) : '';
-      }));
+      order.push(
+        await page.evaluate(() => {
+          const e = document.activeElement as HTMLElement | null;
+          return e
+            ? (e.getAttribute('aria-label') ??
+                (e.tagName === 'INPUT' ? `input:${(e as HTMLInputElement).type}` : (e.textContent?.trim() ?? '')))
+            : '';
+        }),
+      );
     }
     expect(order).toEqual(expect.arrayContaining(['input:password', 'Unlock', 'Forgot PIN?', 'Add account']));
     await button('Unlock').focus();

@@ -21,7 +21,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('logs its start and the app\'s lines to the log file, without the URL\'s secret', async () => {
+it("logs its start and the app's lines to the log file, without the URL's secret", async () => {
   mkdirSync(join(dir, 'renderer'));
   writeFileSync(join(dir, 'renderer', 'index.html'), '<!DOCTYPE html><title>FieldKey</title>');
   writePolicyFile(join(dir, 'policy.json'), { issuer: 'https://auth.acme.test', clientId: 'fieldkey-desktop' });

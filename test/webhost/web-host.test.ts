@@ -59,11 +59,14 @@ interface Answer {
 
 function send(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -82,7 +85,10 @@ describe('development web host', () => {
     dir = mkdtempSync(join(tmpdir(), 'fieldkey-webhost-'));
     const renderer = join(dir, 'renderer');
     mkdirSync(join(renderer, 'assets'), { recursive: true });
-    writeFileSync(join(renderer, 'index.html'), '<!doctype html><html><head><script type="module" src="./assets/app.js"></script></head><body></body></html>');
+    writeFileSync(
+      join(renderer, 'index.html'),
+      '<!doctype html><html><head><script type="module" src="./assets/app.js"></script></head><body></body></html>',
+    );
     writeFileSync(join(renderer, 'assets', 'app.js'), 'export {};');
     writeFileSync(join(dir, 'secret.txt'), 'outside');
     const server = await listenOnLoopback(0);
@@ -123,19 +129,28 @@ describe('development web host', () => {
     const answer = await invoke('fieldkey:getState', []);
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual({ result: { ok: true, value: { status: 'signed-out', notice: null } } });
-    expect(JSON.parse((await invoke('fieldkey:unlock', ['x'])).body)).toMatchObject({ result: { ok: false, error: { code: 'invalid_argument' } } });
-    expect(JSON.parse((await invoke('fieldkey:nope', [])).body)).toMatchObject({ result: { ok: false, error: { code: 'unknown_channel' } } });
+    expect(JSON.parse((await invoke('fieldkey:unlock', ['x'])).body)).toMatchObject({
+      result: { ok: false, error: { code: 'invalid_argument' } },
+    });
+    expect(JSON.parse((await invoke('fieldkey:nope', [])).body)).toMatchObject({
+      result: { ok: false, error: { code: 'unknown_channel' } },
+    });
     expect(JSON.parse((await invoke('fieldkey:getState', [], { ...goodHeaders, 'X-FieldKey-Frame': 'sub' })).body)).toMatchObject({
       result: { ok: false, error: { code: 'forbidden_sender' } },
     });
   });
 
   it('hands the checked sign-in URL to the page that asked, and refuses any other URL', async () => {
-    expect(JSON.parse((await invoke('fieldkey:signIn', [])).body)).toEqual({ result: { ok: true, value: undefined }, open: authorizationUrl });
+    expect(JSON.parse((await invoke('fieldkey:signIn', [])).body)).toEqual({
+      result: { ok: true, value: undefined },
+      open: authorizationUrl,
+    });
     expect(JSON.parse((await invoke('fieldkey:getState', [])).body)).not.toHaveProperty('open');
     authorizationUrl = 'http://127.0.0.1:9/logout?next=evil';
     try {
-      expect(JSON.parse((await invoke('fieldkey:addAccount', [])).body)).toEqual({ result: { ok: false, error: expect.objectContaining({ code: 'sign_in_url_refused' }) } });
+      expect(JSON.parse((await invoke('fieldkey:addAccount', [])).body)).toEqual({
+        result: { ok: false, error: expect.objectContaining({ code: 'sign_in_url_refused' }) },
+      });
     } finally {
       authorizationUrl = `${ENDPOINT}?state=s&code_challenge=c`;
     }
@@ -161,7 +176,12 @@ describe('development web host', () => {
   it('refuses a POST without Origin and over-large bodies', async () => {
     const { Origin: _origin, ...noOrigin } = goodHeaders;
     expect((await invoke('fieldkey:getState', [], noOrigin)).status).toBe(403);
-    const big = await send(host.port, { method: 'POST', path: '/__fieldkey/invoke', headers: goodHeaders, body: JSON.stringify({ channel: 'fieldkey:createNote', args: ['t', 'x'.repeat(300 * 1024)] }) });
+    const big = await send(host.port, {
+      method: 'POST',
+      path: '/__fieldkey/invoke',
+      headers: goodHeaders,
+      body: JSON.stringify({ channel: 'fieldkey:createNote', args: ['t', 'x'.repeat(300 * 1024)] }),
+    });
     expect(big.status).toBe(413);
   });
 
@@ -180,7 +200,8 @@ describe('development web host', () => {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
             if (block.startsWith('data: ')) received.push(JSON.parse(block.slice(6)) as AppState);
-            if (received.length === 1) auth.push({ status: 'locked', notice: null, accounts: [], selectedAccountId: null, canAddAccount: true });
+            if (received.length === 1)
+              auth.push({ status: 'locked', notice: null, accounts: [], selectedAccountId: null, canAddAccount: true });
             if (received.length === 2) {
               req.destroy();
               resolve();
@@ -213,9 +234,12 @@ describe('development web host', () => {
     expect(bridge.body).not.toContain(SECRET);
   });
 
-  it.each(['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/%252e%252e/secret.txt', '//etc/passwd'])('refuses %s', async (path) => {
-    const answer = await send(host.port, { path, headers: { Host: goodHeaders.Host! } });
-    expect(answer.status).toBe(404);
-    expect(answer.body).not.toContain('outside');
-  });
+  it.each(['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/%252e%252e/secret.txt', '//etc/passwd'])(
+    'refuses %s',
+    async (path) => {
+      const answer = await send(host.port, { path, headers: { Host: goodHeaders.Host! } });
+      expect(answer.status).toBe(404);
+      expect(answer.body).not.toContain('outside');
+    },
+  );
 });

@@ -68,7 +68,13 @@ async function invoke(method: InvokeMethod, args: unknown[]): Promise<unknown> {
     answer = (await response.json()) as typeof answer;
   } catch {
     tab?.close();
-    return { ok: false, error: { code: 'web_host_unreachable', message: 'The FieldKey development web host is not reachable. Is `npm run web` still running?' } };
+    return {
+      ok: false,
+      error: {
+        code: 'web_host_unreachable',
+        message: 'The FieldKey development web host is not reachable. Is `npm run web` still running?',
+      },
+    };
   }
   if (answer.open) {
     if (tab) tab.location.href = answer.open;

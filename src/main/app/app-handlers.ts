@@ -30,7 +30,9 @@ export function createAppHandlers({ auth, notes, sync, openSignInPage }: AppHand
       await openSignInPage(started);
     } catch (error) {
       await auth.cancelSignIn();
-      throw error instanceof FieldKeyError ? error : new FieldKeyError('browser_unavailable', 'FieldKey could not open the sign-in page in the browser.');
+      throw error instanceof FieldKeyError
+        ? error
+        : new FieldKeyError('browser_unavailable', 'FieldKey could not open the sign-in page in the browser.');
     }
   };
   const activeAccount = (): string => {

@@ -73,7 +73,11 @@ export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRu
   }
 
   const openDb = db;
-  const { notes, sync, close: closeSync } = startNoteSync({ db: openDb, clock: options.clock, fetch: options.fetch, auth, log: options.log });
+  const {
+    notes,
+    sync,
+    close: closeSync,
+  } = startNoteSync({ db: openDb, clock: options.clock, fetch: options.fetch, auth, log: options.log });
   const dispatcher = createIpcDispatcher({
     handlers: createAppHandlers({ auth, notes, sync, openSignInPage: options.openSignInPage }),
     allowedOrigins: options.allowedOrigins,

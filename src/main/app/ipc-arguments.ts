@@ -52,13 +52,16 @@ function text(value: unknown, name: string, maxChars: number, control: RegExp): 
 }
 
 function noteId(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw invalidArgument('The note id must be a positive integer.');
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+    throw invalidArgument('The note id must be a positive integer.');
   return value;
 }
 
 function arity(args: readonly unknown[], min: number, max: number = min): void {
   if (args.length < min || args.length > max) {
-    throw invalidArgument(min === max ? `Expected ${min} argument(s), got ${args.length}.` : `Expected ${min} to ${max} arguments, got ${args.length}.`);
+    throw invalidArgument(
+      min === max ? `Expected ${min} argument(s), got ${args.length}.` : `Expected ${min} to ${max} arguments, got ${args.length}.`,
+    );
   }
 }
 
@@ -104,7 +107,10 @@ export const argumentValidators: Validators = {
   },
   createNote: (args) => {
     arity(args, 2);
-    return [text(args[0], 'The note title', NOTE_TITLE_MAX_CHARS, CONTROL), text(args[1], 'The note text', NOTE_TEXT_MAX_CHARS, TEXT_CONTROL)];
+    return [
+      text(args[0], 'The note title', NOTE_TITLE_MAX_CHARS, CONTROL),
+      text(args[1], 'The note text', NOTE_TEXT_MAX_CHARS, TEXT_CONTROL),
+    ];
   },
   updateNote: (args) => {
     arity(args, 3);

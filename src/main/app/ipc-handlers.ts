@@ -36,7 +36,8 @@ export function createIpcDispatcher(options: IpcDispatcherOptions): IpcDispatche
     async handle(channel, sender, args) {
       const method = methodForChannel(channel);
       if (!method) return failure('unknown_channel', 'FieldKey does not know this request.');
-      if (!isTrustedSender(sender, allowedOrigins)) return failure('forbidden_sender', 'This request did not come from the FieldKey window.');
+      if (!isTrustedSender(sender, allowedOrigins))
+        return failure('forbidden_sender', 'This request did not come from the FieldKey window.');
       try {
         if (!Array.isArray(args)) throw new FieldKeyError('invalid_argument', 'The arguments must be a list.');
         const valid = validateArguments(method, args);

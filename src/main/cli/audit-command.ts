@@ -20,7 +20,14 @@
 import { envProxyFetch } from '../adapters/http/env-proxy-fetch';
 import { existsSync } from 'node:fs';
 import { AUDIT_EXPORT_FORMATS, exportLines, type AuditExportFormat } from '../core/audit/audit-export';
-import { chainHolds, describeAnchorMismatch, readAnchorMismatch, readAuditHead, readDeviceId, type AnchorMismatch } from '../core/audit/audit-checkpoints';
+import {
+  chainHolds,
+  describeAnchorMismatch,
+  readAnchorMismatch,
+  readAuditHead,
+  readDeviceId,
+  type AnchorMismatch,
+} from '../core/audit/audit-checkpoints';
 import { readAuditKeys, type AuditKeys } from '../core/audit/audit-keying';
 import { auditEvents } from '../core/audit/audit-log';
 import { hasAuditTables } from '../core/audit/audit-rows';
@@ -79,7 +86,8 @@ export function createAuditCommand(deps: AuditCommandDeps = {}): Command {
   return (args, io) =>
     runAudit(args, io, {
       secrets: () => secretStore(keychainService(io.env)),
-      server: (db) => checkAgainstServer(db, () => loadPolicy({ ...deps.policy, ...io.policyOptions, env: io.env }), deps.fetch ?? envProxyFetch(io.env)),
+      server: (db) =>
+        checkAgainstServer(db, () => loadPolicy({ ...deps.policy, ...io.policyOptions, env: io.env }), deps.fetch ?? envProxyFetch(io.env)),
     });
 }
 
@@ -154,11 +162,13 @@ function parse(args: string[]): Parsed {
       const value = inline ?? rest[++i];
       if (value === undefined) return { error: `${name} needs a value` };
       if (name === '--format') {
-        if (!(AUDIT_EXPORT_FORMATS as readonly string[]).includes(value)) return { error: `--format must be one of ${AUDIT_EXPORT_FORMATS.join(', ')}` };
+        if (!(AUDIT_EXPORT_FORMATS as readonly string[]).includes(value))
+          return { error: `--format must be one of ${AUDIT_EXPORT_FORMATS.join(', ')}` };
         format = value as AuditExportFormat;
       } else {
         const date = ISO_DATE.test(value) ? new Date(value) : undefined;
-        if (!date || !Number.isFinite(date.getTime())) return { error: '--since must be an ISO 8601 date or time, e.g. 2025-03-01 or 2025-03-01T08:00:00Z' };
+        if (!date || !Number.isFinite(date.getTime()))
+          return { error: '--since must be an ISO 8601 date or time, e.g. 2025-03-01 or 2025-03-01T08:00:00Z' };
         since = date;
       }
     }
@@ -179,17 +189,25 @@ function printable(text: string): string {
 function openAuditDatabase(io: CliIo): { db: Database } | { error: ErrorData } {
   const file = databaseFile(io.env);
   if (!existsSync(file)) {
-    return { error: { code: 'database_missing', message: `no FieldKey database at ${file} (set FIELDKEY_DATA_DIR to the data directory).` } };
+    return {
+      error: { code: 'database_missing', message: `no FieldKey database at ${file} (set FIELDKEY_DATA_DIR to the data directory).` },
+    };
   }
   let db: Database;
   try {
     db = openDatabase(file, { readonly: true });
   } catch (error) {
-    return { error: isFieldKeyError(error) ? { code: error.code, message: error.message } : { code: 'database_unreadable', message: `cannot open ${file}.` } };
+    return {
+      error: isFieldKeyError(error)
+        ? { code: error.code, message: error.message }
+        : { code: 'database_unreadable', message: `cannot open ${file}.` },
+    };
   }
   if (!hasAuditTables(db)) {
     db.close();
-    return { error: { code: 'audit_log_missing', message: `the database at ${file} has no audit log yet; start FieldKey once to upgrade it.` } };
+    return {
+      error: { code: 'audit_log_missing', message: `the database at ${file} has no audit log yet; start FieldKey once to upgrade it.` },
+    };
   }
   return { db };
 }
@@ -208,7 +226,11 @@ function runExport(db: Database, format: AuditExportFormat, since: Date | undefi
 }
 
 /** The Field API's checkpoint of this device, when the policy names an API; never fails. */
-async function checkAgainstServer(db: Database, load: () => ReturnType<typeof loadPolicy>, fetchFn: FetchFn): Promise<ServerCheck | undefined> {
+async function checkAgainstServer(
+  db: Database,
+  load: () => ReturnType<typeof loadPolicy>,
+  fetchFn: FetchFn,
+): Promise<ServerCheck | undefined> {
   let baseUrl: string | undefined;
   try {
     baseUrl = (await load()).policy.api?.baseUrl;
@@ -229,7 +251,7 @@ async function checkAgainstServer(db: Database, load: () => ReturnType<typeof lo
     case 'checkpoint':
       return chainHolds(db, look.checkpoint)
         ? { line: `the Field API's audit checkpoint (seq ${look.checkpoint.seq}) is in the local chain.` }
-        : { line: 'the Field API\'s audit checkpoint is NOT in the local chain.', mismatch: { ...look.checkpoint, seenAt: new Date() } };
+        : { line: "the Field API's audit checkpoint is NOT in the local chain.", mismatch: { ...look.checkpoint, seenAt: new Date() } };
   }
 }
 
@@ -252,7 +274,8 @@ function runVerify(db: Database, json: boolean, io: CliIo, keys: AuditKeys, serv
     const span = result.head ? `seq ${result.anchor.seq + 1}..${result.head.seq}` : 'empty';
     const lines = [`audit log intact: ${result.rows} row(s) (${span}).`];
     if (result.head) lines.push(`head: seq ${result.head.seq}, hash ${result.head.hash}`);
-    if (result.anchor.seq > 0) lines.push(`rows up to seq ${result.anchor.seq} were removed by retention (anchor hash ${result.anchor.hash}).`);
+    if (result.anchor.seq > 0)
+      lines.push(`rows up to seq ${result.anchor.seq} were removed by retention (anchor hash ${result.anchor.hash}).`);
     if (keys.head) lines.push(`the head kept in the keychain (seq ${keys.head.seq}) matches.`);
     if (server) lines.push(server.line);
     writeLine(io.stdout, lines.join('\n'));

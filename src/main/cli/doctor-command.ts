@@ -56,7 +56,12 @@ export function createDoctorCommand(deps: DoctorCommandDeps = {}): Command {
     let json = args.includes('--json');
     let bundleFile: string | undefined;
     try {
-      const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { json: { type: 'boolean' }, bundle: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+      const { values } = parseArgs({
+        args,
+        strict: true,
+        allowPositionals: false,
+        options: { json: { type: 'boolean' }, bundle: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      });
       if (values.help) {
         writeLine(io.stdout, DOCTOR_USAGE);
         return 0;

@@ -13,7 +13,14 @@
 import { dirname, join } from 'node:path';
 import { isFieldKeyError, toErrorData, type ErrorData } from '../../shared/errors';
 import { MISCONFIGURED_SUMMARY, misconfiguration } from '../core/auth/configuration';
-import { describePolicySource, loadPolicy, type LoadedPolicy, type LoadPolicyOptions, type PolicySource, type PolicySourceKind } from '../core/policy/load-policy';
+import {
+  describePolicySource,
+  loadPolicy,
+  type LoadedPolicy,
+  type LoadPolicyOptions,
+  type PolicySource,
+  type PolicySourceKind,
+} from '../core/policy/load-policy';
 import { PolicyInvalidError } from '../core/policy/policy-errors';
 import { nodePolicyFileSystem } from '../core/policy/policy-file-system';
 import type { Policy } from '../core/policy/policy-types';
@@ -30,7 +37,7 @@ export const POLICY_USAGE = [
   '       /Library/Application Support/FieldKey/policy.json);',
   '    3. FIELDKEY_POLICY, only when there is no machine policy, and never in the packaged app;',
   '    4. the built-in demo policy, only in development: the packaged app reports "misconfigured".',
-  '  Without FILE it also prints where the policy came from and the app\'s verdict.',
+  "  Without FILE it also prints where the policy came from and the app's verdict.",
   '  --json   one JSON object on stdout: source, verdict, code, problems [{ field, reason }], app, policy',
   '  Exit status: 0 valid, 2 invalid, unreadable or missing (or bad arguments).',
 ].join('\n');
@@ -78,7 +85,14 @@ export function createPolicyCommand(deps: PolicyCommandDeps = {}): Command {
       return 0;
     }
     if (sub !== 'check' || rest.length > 1 || rest.some((a) => a.startsWith('-'))) {
-      const message = sub === undefined ? 'missing subcommand' : sub !== 'check' ? `unknown subcommand '${sub}'` : rest.some((a) => a.startsWith('-')) ? `unknown option '${rest.find((a) => a.startsWith('-'))}'` : 'too many arguments';
+      const message =
+        sub === undefined
+          ? 'missing subcommand'
+          : sub !== 'check'
+            ? `unknown subcommand '${sub}'`
+            : rest.some((a) => a.startsWith('-'))
+              ? `unknown option '${rest.find((a) => a.startsWith('-'))}'`
+              : 'too many arguments';
       writeError(io, json, 'fieldkey policy', { code: USAGE_ERROR, message }, POLICY_USAGE);
       return EXIT_USAGE;
     }
@@ -114,10 +128,15 @@ async function check(file: string | undefined, io: CliIo, deps: PolicyCommandDep
     // The same refusal the app turns into its "misconfigured" screen.
     const app = misconfiguration(error);
     const source = error instanceof PolicyInvalidError ? { kind: null, location: error.source, description: error.source } : null;
-    return { ...invalid(source, error), app: 'misconfigured', problems: app.facts.problems.map((p) => ({ field: p.field, reason: p.message })) };
+    return {
+      ...invalid(source, error),
+      app: 'misconfigured',
+      problems: app.facts.problems.map((p) => ({ field: p.field, reason: p.message })),
+    };
   }
   const notes: string[] = [];
-  if (loaded.source.kind === 'demo') notes.push('note: no policy is configured on this machine; this is the built-in demo policy, for development only.');
+  if (loaded.source.kind === 'demo')
+    notes.push('note: no policy is configured on this machine; this is the built-in demo policy, for development only.');
   if ((loaded.source.kind === 'registry' || loaded.source.kind === 'managed-plist') && io.env.FIELDKEY_POLICY) {
     notes.push('note: FIELDKEY_POLICY is ignored because a fleet machine policy is present.');
   }
@@ -143,7 +162,10 @@ function valid(source: CheckSource, policy: Policy, bundledJwks: string | undefi
 
 function invalid(source: CheckSource | null, error: unknown): CheckResult {
   const data: ErrorData = isFieldKeyError(error) ? { code: error.code, message: error.message } : toErrorData(error);
-  const problems = error instanceof PolicyInvalidError ? error.problems.map((p) => ({ field: p.field, reason: p.reason })) : [{ field: null, reason: data.message }];
+  const problems =
+    error instanceof PolicyInvalidError
+      ? error.problems.map((p) => ({ field: p.field, reason: p.reason }))
+      : [{ field: null, reason: data.message }];
   return { source, verdict: 'invalid', code: data.code, problems, notes: [], message: data.message };
 }
 

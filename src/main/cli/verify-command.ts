@@ -87,7 +87,8 @@ function readKeys(path: string): CachedKey[] {
   } catch (error) {
     throw new UsageError(`cannot read the JWKS file ${path}: ${describeFsError(error)}`, false, 'jwks_unreadable');
   }
-  if (bytes.length > MAX_JWKS_BYTES) throw new UsageError(`the JWKS file ${path} is ${bytes.length} bytes; a key set is at most ${MAX_JWKS_BYTES}`, false, 'jwks_invalid');
+  if (bytes.length > MAX_JWKS_BYTES)
+    throw new UsageError(`the JWKS file ${path} is ${bytes.length} bytes; a key set is at most ${MAX_JWKS_BYTES}`, false, 'jwks_invalid');
   let document: unknown;
   try {
     document = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
@@ -154,7 +155,8 @@ export const verifyCommand: Command = async (args, io) => {
       writeLine(io.stdout, VERIFY_USAGE);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a TOKEN (or - for stdin) is required' : 'exactly one TOKEN is expected');
+    if (positionals.length !== 1)
+      throw new UsageError(positionals.length === 0 ? 'a TOKEN (or - for stdin) is required' : 'exactly one TOKEN is expected');
     if (values.jwks === undefined) throw new UsageError('--jwks is required');
 
     const policy = policyFrom(values);

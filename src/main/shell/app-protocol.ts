@@ -15,13 +15,17 @@ export const APP_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: false, bypassCSP: false } },
+    {
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: false, bypassCSP: false },
+    },
   ]);
 }
 
 /** What the protocol answers for one request (exported for tests). */
 export async function appResponse(rootDir: string, request: { url: string; method: string }): Promise<Response> {
-  const plain = (status: number, text: string): Response => new Response(text, { status, headers: rendererHeaders('text/plain; charset=utf-8') });
+  const plain = (status: number, text: string): Response =>
+    new Response(text, { status, headers: rendererHeaders('text/plain; charset=utf-8') });
   if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed');
   const file = resolveAppPath(rootDir, request.url);
   const type = file && contentTypeFor(file);

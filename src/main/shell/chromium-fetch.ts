@@ -48,7 +48,11 @@ export function chromiumFetch(): FetchFn {
       return await net.fetch(input, options);
     } catch (cause) {
       if (!followsRedirects && cause instanceof Error && REFUSED_REDIRECT.test(cause.message)) {
-        throw new FieldKeyError('idp_unavailable', `The identity provider answered ${urlWithoutQuery(input)} with a redirect, which FieldKey does not follow.`, { cause });
+        throw new FieldKeyError(
+          'idp_unavailable',
+          `The identity provider answered ${urlWithoutQuery(input)} with a redirect, which FieldKey does not follow.`,
+          { cause },
+        );
       }
       throw cause;
     }

@@ -16,7 +16,14 @@ import { APP_ORIGIN } from '../app/ipc-sender';
 import { cliArguments } from '../app/launch-mode';
 import { APP_URL, registerAppScheme, serveAppProtocol } from './app-protocol';
 import { chromiumFetch } from './chromium-fetch';
-import { claimSingleInstance, denyPermissions, hardenAllWebContents, installAutoLock, keepCrashDumpsPrivate, openSignInPageExternally } from './hardening';
+import {
+  claimSingleInstance,
+  denyPermissions,
+  hardenAllWebContents,
+  installAutoLock,
+  keepCrashDumpsPrivate,
+  openSignInPageExternally,
+} from './hardening';
 import { bridgeIpc } from './ipc-bridge';
 import { launchEnvironment, refusedLaunchMessage, refusedLaunchSwitch } from './launch-switches';
 import { mainWindowOptions } from './window-options';
@@ -53,12 +60,21 @@ export async function runElectronMain(): Promise<void> {
   const policyOptions = { allowDemo: !app.isPackaged };
   const cli = cliArguments(process.argv, process.defaultApp === true);
   if (cli) {
-    const code = await runCli(cli, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env, policyOptions, appVersion: app.getVersion() });
+    const code = await runCli(cli, {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env,
+      policyOptions,
+      appVersion: app.getVersion(),
+    });
     app.exit(code);
     return;
   }
 
-  logFile.info(`FieldKey ${app.getVersion()} starting (Electron ${process.versions.electron ?? '?'}, Node ${process.versions.node}, ${platform} ${process.arch})`);
+  logFile.info(
+    `FieldKey ${app.getVersion()} starting (Electron ${process.versions.electron ?? '?'}, Node ${process.versions.node}, ${platform} ${process.arch})`,
+  );
   keepCrashDumpsPrivate(dataDir(env, platform), log);
   registerAppScheme();
   app.enableSandbox();

@@ -61,7 +61,9 @@ export function keepCrashDumpsPrivate(dataDirectory: string, log: (line: string)
     ensurePrivateDirectory(dataDirectory);
     ensurePrivateDirectory(dir);
   } catch (error) {
-    log(`crash dumps folder ${dir} could not be made private (${isFieldKeyError(error) ? error.code : (error as NodeJS.ErrnoException).code ?? 'error'})`);
+    log(
+      `crash dumps folder ${dir} could not be made private (${isFieldKeyError(error) ? error.code : ((error as NodeJS.ErrnoException).code ?? 'error')})`,
+    );
     return;
   }
   app.setPath('crashDumps', dir);
@@ -70,7 +72,10 @@ export function keepCrashDumpsPrivate(dataDirectory: string, log: (line: string)
 /** Opens the sign-in page in the system browser, and nothing else. */
 export const openSignInPageExternally: OpenSignInPage = async ({ authorizationUrl, authorizationEndpoint }) => {
   if (!isSignInUrl(authorizationUrl, authorizationEndpoint)) {
-    throw new FieldKeyError('sign_in_url_refused', "FieldKey refused to open a sign-in address that is not the identity provider's sign-in page.");
+    throw new FieldKeyError(
+      'sign_in_url_refused',
+      "FieldKey refused to open a sign-in address that is not the identity provider's sign-in page.",
+    );
   }
   await shell.openExternal(authorizationUrl, { activate: true });
 };

@@ -19,7 +19,9 @@ export function senderInfo(event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFra
 export function bridgeIpc(runtime: AppRuntime, window: BrowserWindow): () => void {
   for (const method of INVOKE_METHODS) {
     const channel = channelFor(method);
-    ipcMain.handle(channel, (event, ...args: unknown[]): Promise<Result<unknown>> => runtime.dispatcher.handle(channel, senderInfo(event, window), args));
+    ipcMain.handle(channel, (event, ...args: unknown[]): Promise<Result<unknown>> =>
+      runtime.dispatcher.handle(channel, senderInfo(event, window), args),
+    );
   }
   const unsubscribe = runtime.subscribe((state) => {
     if (!window.isDestroyed()) window.webContents.send(STATE_CHANGED_CHANNEL, state);

@@ -44,10 +44,15 @@ export interface RefusedSwitch {
  * The first refused switch in `argv` (`process.argv`: its first entry, the executable, is skipped)
  * or in NODE_OPTIONS, or undefined when FieldKey may start.
  */
-export function refusedLaunchSwitch(argv: readonly string[], env: Env, platform: NodeJS.Platform = process.platform): RefusedSwitch | undefined {
+export function refusedLaunchSwitch(
+  argv: readonly string[],
+  env: Env,
+  platform: NodeJS.Platform = process.platform,
+): RefusedSwitch | undefined {
   for (const arg of argv.slice(1)) {
     const name = switchName(arg, platform);
-    if (name !== undefined && (REFUSED_NAMES.includes(name) || name.startsWith(REFUSED_PREFIX))) return { source: 'command line', name: `--${name}` };
+    if (name !== undefined && (REFUSED_NAMES.includes(name) || name.startsWith(REFUSED_PREFIX)))
+      return { source: 'command line', name: `--${name}` };
   }
   for (const option of (env.NODE_OPTIONS ?? '').split(/\s+/)) {
     const name = switchName(option, 'linux');

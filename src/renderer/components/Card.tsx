@@ -1,7 +1,19 @@
 import type { ReactNode } from 'react';
 
 /** A centred panel with a heading: the layout of every screen but home. */
-export function Card({ title, icon, tone, children, wide }: { title: string; icon?: ReactNode; tone?: 'bad'; children: ReactNode; wide?: boolean }) {
+export function Card({
+  title,
+  icon,
+  tone,
+  children,
+  wide,
+}: {
+  title: string;
+  icon?: ReactNode;
+  tone?: 'bad';
+  children: ReactNode;
+  wide?: boolean;
+}) {
   return (
     <section className={wide ? 'card card-wide' : 'card'} aria-labelledby="card-title">
       {icon ? (

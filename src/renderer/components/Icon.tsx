@@ -6,7 +6,19 @@ export type IconName = 'key' | 'keypad' | 'offline' | 'warning';
 
 export function Icon({ name }: { name: IconName }) {
   return (
-    <svg className="icon" viewBox="0 0 24 24" width="32" height="32" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+    <svg
+      className="icon"
+      viewBox="0 0 24 24"
+      width="32"
+      height="32"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
       {name === 'key' ? (
         <>
           <circle cx="8" cy="15" r="4" />
@@ -17,7 +29,9 @@ export function Icon({ name }: { name: IconName }) {
       ) : null}
       {name === 'keypad' ? (
         <>
-          {[6, 12, 18].flatMap((y) => [6, 12, 18].map((x) => <circle key={`${x}-${y}`} cx={x} cy={y - 1} r="1.4" fill="currentColor" stroke="none" />))}
+          {[6, 12, 18].flatMap((y) =>
+            [6, 12, 18].map((x) => <circle key={`${x}-${y}`} cx={x} cy={y - 1} r="1.4" fill="currentColor" stroke="none" />),
+          )}
           <circle cx="12" cy="22" r="1.4" fill="currentColor" stroke="none" />
         </>
       ) : null}

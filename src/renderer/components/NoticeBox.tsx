@@ -5,7 +5,9 @@ export function NoticeBox({ notice }: { notice: Notice | null }) {
   if (!notice) return null;
   return (
     <div className="notice" data-code={notice.code}>
-      <span className="notice-icon" aria-hidden="true">i</span>
+      <span className="notice-icon" aria-hidden="true">
+        i
+      </span>
       <span>{notice.message}</span>
     </div>
   );

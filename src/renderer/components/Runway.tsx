@@ -44,7 +44,9 @@ export function Runway({ state }: { state: UnlockedState }) {
           </li>
         ))}
       </ol>
-      {state.tokenExpiresAt && state.accessReason !== 'valid' ? <p className="hint">The sign-in expired {when(state.tokenExpiresAt, nowMs)}.</p> : null}
+      {state.tokenExpiresAt && state.accessReason !== 'valid' ? (
+        <p className="hint">The sign-in expired {when(state.tokenExpiresAt, nowMs)}.</p>
+      ) : null}
     </section>
   );
 }

@@ -19,15 +19,27 @@ export function ConnectionRequiredScreen({ state }: { state: ConnectionRequiredS
       <NoticeBox notice={state.notice} />
       <p className="lead">{state.message}</p>
       <p className="hint">
-        Connect this laptop to the network (Wi-Fi, cable or phone hotspot), then choose Retry. Your field notes are kept. Reason code: <code>{state.reason}</code>
+        Connect this laptop to the network (Wi-Fi, cable or phone hotspot), then choose Retry. Your field notes are kept. Reason code:{' '}
+        <code>{state.reason}</code>
       </p>
       <Alert message={action.error} />
       <div className="actions">
-        <button type="button" className="button primary" autoFocus disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().retry()))}>
+        <button
+          type="button"
+          className="button primary"
+          autoFocus
+          disabled={action.busy}
+          onClick={() => void action.run(() => unwrap(fieldkey().retry()))}
+        >
           Retry
         </button>
         {state.account ? (
-          <button type="button" className="button secondary" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().lock()))}>
+          <button
+            type="button"
+            className="button secondary"
+            disabled={action.busy}
+            onClick={() => void action.run(() => unwrap(fieldkey().lock()))}
+          >
             Lock
           </button>
         ) : null}

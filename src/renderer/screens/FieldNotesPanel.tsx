@@ -1,5 +1,13 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { NOTE_TEXT_MAX_CHARS, NOTE_TITLE_MAX_CHARS, type Access, type FieldNote, type FieldNoteSummary, type NoteSyncState, type SyncStatusView } from '../../shared/app-state';
+import {
+  NOTE_TEXT_MAX_CHARS,
+  NOTE_TITLE_MAX_CHARS,
+  type Access,
+  type FieldNote,
+  type FieldNoteSummary,
+  type NoteSyncState,
+  type SyncStatusView,
+} from '../../shared/app-state';
 import { fieldkey, unwrap } from '../api';
 import { Alert } from '../components/Alert';
 import { Field } from '../components/Field';
@@ -8,7 +16,8 @@ import { useAction } from '../use-action';
 
 type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'note'; note: FieldNote };
 
-const READ_ONLY_REASON = 'Read-only: the grace period for working offline is over, so notes can be read but not changed. Connect to the network to edit again.';
+const READ_ONLY_REASON =
+  'Read-only: the grace period for working offline is over, so notes can be read but not changed. Connect to the network to edit again.';
 
 const SYNC_STATE_TEXT: Readonly<Record<NoteSyncState, string>> = { synced: 'Synced', pending: 'Waiting to sync', rejected: 'Rejected' };
 
@@ -93,7 +102,13 @@ export function FieldNotesPanel({ accountId, access, sync }: { accountId: string
         <h1 id="notes-title" className="notes-title">
           Field notes
         </h1>
-        <button type="button" className="button primary" disabled={!writable} aria-describedby={writable ? undefined : 'notes-read-only'} onClick={startNew}>
+        <button
+          type="button"
+          className="button primary"
+          disabled={!writable}
+          aria-describedby={writable ? undefined : 'notes-read-only'}
+          onClick={startNew}
+        >
           New note
         </button>
       </div>
@@ -111,7 +126,12 @@ export function FieldNotesPanel({ accountId, access, sync }: { accountId: string
             <ul>
               {notes.map((note) => (
                 <li key={note.id}>
-                  <button type="button" className={note.id === selectedId ? 'note-item selected' : 'note-item'} aria-current={note.id === selectedId ? 'true' : undefined} onClick={() => open(note.id)}>
+                  <button
+                    type="button"
+                    className={note.id === selectedId ? 'note-item selected' : 'note-item'}
+                    aria-current={note.id === selectedId ? 'true' : undefined}
+                    onClick={() => open(note.id)}
+                  >
                     <span className="note-item-title">{note.title}</span>
                     <span className="note-item-date">{formatDateTime(note.updatedAt)}</span>
                     {synced ? <SyncBadge note={note} /> : null}
@@ -165,7 +185,12 @@ export function FieldNotesPanel({ accountId, access, sync }: { accountId: string
               <Alert message={saver.error} />
               <div className="editor-actions">
                 {saved ? <span className="saved">{saved}</span> : null}
-                <button type="submit" className="button primary" disabled={!writable || saver.busy} aria-describedby={writable ? undefined : 'notes-read-only'}>
+                <button
+                  type="submit"
+                  className="button primary"
+                  disabled={!writable || saver.busy}
+                  aria-describedby={writable ? undefined : 'notes-read-only'}
+                >
                   Save
                 </button>
               </div>

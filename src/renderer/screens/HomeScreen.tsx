@@ -33,10 +33,14 @@ export function HomeScreen({ state }: { state: UnlockedState }) {
     <div className="home">
       <aside className="sidebar" aria-label="Access">
         <div className={full ? 'access-card access-full' : 'access-card access-read-only'}>
-          <h2 className="access-title">{full ? (state.accessReason === 'grace_period' ? 'Full access (grace period)' : 'Full access') : 'Read-only access'}</h2>
+          <h2 className="access-title">
+            {full ? (state.accessReason === 'grace_period' ? 'Full access (grace period)' : 'Full access') : 'Read-only access'}
+          </h2>
           <p className="access-until">
             Offline access until <strong>{state.offlineUntil ? formatDateTime(state.offlineUntil) : 'the next check-in'}</strong>
-            {state.offlineUntil ? <span className="fact-detail"> ({formatRelative(state.offlineUntil, Date.parse(state.decidedAt))})</span> : null}
+            {state.offlineUntil ? (
+              <span className="fact-detail"> ({formatRelative(state.offlineUntil, Date.parse(state.decidedAt))})</span>
+            ) : null}
           </p>
           <p className="access-message">{state.accessMessage}</p>
           <Runway state={state} />
@@ -44,11 +48,20 @@ export function HomeScreen({ state }: { state: UnlockedState }) {
         <NoticeBox notice={state.notice} />
         <dl className="facts">
           <Fact label="Connection" value={state.online ? 'Online' : 'Offline'} />
-          <Fact label="Last check-in" value={formatDateTime(state.lastCheckIn)} detail={state.lastCheckIn ? `(${formatRelative(state.lastCheckIn, now)})` : undefined} />
+          <Fact
+            label="Last check-in"
+            value={formatDateTime(state.lastCheckIn)}
+            detail={state.lastCheckIn ? `(${formatRelative(state.lastCheckIn, now)})` : undefined}
+          />
           <Fact label="Next check-in due" value={formatDateTime(state.checkInDueAt)} />
         </dl>
         {state.online ? (
-          <button type="button" className="button secondary" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().retry()))}>
+          <button
+            type="button"
+            className="button secondary"
+            disabled={action.busy}
+            onClick={() => void action.run(() => unwrap(fieldkey().retry()))}
+          >
             Check in now
           </button>
         ) : null}
@@ -64,7 +77,13 @@ export function HomeScreen({ state }: { state: UnlockedState }) {
                 <Fact
                   label="Last sync"
                   value={formatDateTime(sync.status.lastSyncAt)}
-                  detail={sync.status.pending > 0 ? `(${sync.status.pending} waiting)` : sync.status.lastSyncAt ? `(${formatRelative(sync.status.lastSyncAt, now)})` : undefined}
+                  detail={
+                    sync.status.pending > 0
+                      ? `(${sync.status.pending} waiting)`
+                      : sync.status.lastSyncAt
+                        ? `(${formatRelative(sync.status.lastSyncAt, now)})`
+                        : undefined
+                  }
                 />
               </dl>
               {sync.status.lastError ? (
@@ -107,10 +126,20 @@ export function HomeScreen({ state }: { state: UnlockedState }) {
         </div>
         <Alert message={action.error} />
         <div className="sidebar-actions">
-          <button type="button" className="button secondary" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().lock()))}>
+          <button
+            type="button"
+            className="button secondary"
+            disabled={action.busy}
+            onClick={() => void action.run(() => unwrap(fieldkey().lock()))}
+          >
             Lock
           </button>
-          <button type="button" className="button danger-outline" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().signOut()))}>
+          <button
+            type="button"
+            className="button danger-outline"
+            disabled={action.busy}
+            onClick={() => void action.run(() => unwrap(fieldkey().signOut()))}
+          >
             Sign out
           </button>
           <AddAccountButton canAddAccount={state.canAddAccount} action={action} />

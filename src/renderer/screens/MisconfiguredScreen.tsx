@@ -24,7 +24,8 @@ export function MisconfiguredScreen({ state }: { state: MisconfiguredState }) {
           ))}
         </ul>
         <p className="hint">
-          Check the policy with <code>fieldkey policy check</code> and the installation with <code>fieldkey doctor</code>, then restart FieldKey.
+          Check the policy with <code>fieldkey policy check</code> and the installation with <code>fieldkey doctor</code>, then restart
+          FieldKey.
         </p>
       </div>
     </Card>

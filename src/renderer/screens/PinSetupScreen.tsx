@@ -36,21 +36,36 @@ export function PinSetupScreen({ state }: { state: PinSetupState }) {
       <NoticeBox notice={state.notice} />
       <p className="lead">
         Signed in as <strong>{state.account.displayName}</strong>
-        {state.account.email ? <span className="muted"> ({state.account.email})</span> : null}. The PIN unlocks FieldKey on this laptop, also when you are offline.
+        {state.account.email ? <span className="muted"> ({state.account.email})</span> : null}. The PIN unlocks FieldKey on this laptop,
+        also when you are offline.
       </p>
       <div className="rules" id="pin-rules">
         <h2 className="rules-title">PIN rules</h2>
         <ul>
-          <li>At least {state.rules.minLength} characters (digits are fine), at most {state.rules.maxLength}.</li>
+          <li>
+            At least {state.rules.minLength} characters (digits are fine), at most {state.rules.maxLength}.
+          </li>
           <li>{state.rules.text}</li>
         </ul>
       </div>
       <form className="form" onSubmit={submit} noValidate>
         <Field label="PIN">
-          {(id) => <PinInput id={id} autoComplete="new-password" autoFocus maxLength={state.rules.maxLength * 2} describedBy="pin-rules" value={pin} onChange={setPin} />}
+          {(id) => (
+            <PinInput
+              id={id}
+              autoComplete="new-password"
+              autoFocus
+              maxLength={state.rules.maxLength * 2}
+              describedBy="pin-rules"
+              value={pin}
+              onChange={setPin}
+            />
+          )}
         </Field>
         <Field label="Confirm PIN">
-          {(id) => <PinInput id={id} autoComplete="new-password" maxLength={state.rules.maxLength * 2} value={confirm} onChange={setConfirm} />}
+          {(id) => (
+            <PinInput id={id} autoComplete="new-password" maxLength={state.rules.maxLength * 2} value={confirm} onChange={setConfirm} />
+          )}
         </Field>
         <Alert message={action.error} />
         <div className="actions">

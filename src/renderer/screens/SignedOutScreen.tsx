@@ -11,10 +11,19 @@ export function SignedOutScreen({ state }: { state: SignedOutState }) {
   return (
     <Card title="Sign in to FieldKey" icon={<Icon name="key" />}>
       <NoticeBox notice={state.notice} />
-      <p className="lead">Sign in once with your company account in your web browser. After that, a PIN unlocks FieldKey on this laptop, even without a connection.</p>
+      <p className="lead">
+        Sign in once with your company account in your web browser. After that, a PIN unlocks FieldKey on this laptop, even without a
+        connection.
+      </p>
       <Alert message={action.error} />
       <div className="actions">
-        <button type="button" className="button primary" autoFocus disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().signIn()))}>
+        <button
+          type="button"
+          className="button primary"
+          autoFocus
+          disabled={action.busy}
+          onClick={() => void action.run(() => unwrap(fieldkey().signIn()))}
+        >
           Sign in
         </button>
       </div>

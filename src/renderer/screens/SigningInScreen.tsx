@@ -20,12 +20,19 @@ export function SigningInScreen({ state }: { state: SigningInState }) {
       <NoticeBox notice={state.notice} />
       <p className="lead">
         {PURPOSE_TEXT[state.purpose]}
-        {state.account ? ` (${state.account.displayName})` : ''} on the page that opened in your web browser. FieldKey continues by itself when you are done.
+        {state.account ? ` (${state.account.displayName})` : ''} on the page that opened in your web browser. FieldKey continues by itself
+        when you are done.
       </p>
       <p className="hint">No page opened? Check your browser&apos;s other windows, or cancel and try again.</p>
       <Alert message={action.error} />
       <div className="actions">
-        <button type="button" className="button secondary" autoFocus disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().cancelSignIn()))}>
+        <button
+          type="button"
+          className="button secondary"
+          autoFocus
+          disabled={action.busy}
+          onClick={() => void action.run(() => unwrap(fieldkey().cancelSignIn()))}
+        >
           Cancel
         </button>
       </div>

@@ -15,7 +15,15 @@ function initials(name: string): string {
   return ((parts[0]?.[0] ?? '?') + (parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '')).toUpperCase();
 }
 
-function AccountPicker({ accounts, selected, onSelect }: { accounts: LockedAccountView[]; selected: string | undefined; onSelect: (id: string) => void }) {
+function AccountPicker({
+  accounts,
+  selected,
+  onSelect,
+}: {
+  accounts: LockedAccountView[];
+  selected: string | undefined;
+  onSelect: (id: string) => void;
+}) {
   if (accounts.length < 2) return null;
   return (
     <fieldset className="picker">
@@ -95,7 +103,15 @@ export function UnlockScreen({ state }: { state: LockedState }) {
         <form className="form" onSubmit={submit} noValidate>
           <Field label="PIN">
             {(id) => (
-              <PinInput key={account.id} id={id} autoComplete="current-password" autoFocus describedBy="attempts" value={pin} onChange={setPin} />
+              <PinInput
+                key={account.id}
+                id={id}
+                autoComplete="current-password"
+                autoFocus
+                describedBy="attempts"
+                value={pin}
+                onChange={setPin}
+              />
             )}
           </Field>
           <p id="attempts" className={account.attemptsLeft <= 2 ? 'hint hint-warn' : 'hint'}>
@@ -111,10 +127,19 @@ export function UnlockScreen({ state }: { state: LockedState }) {
         </form>
       ) : (
         <>
-          <p className="lead">This laptop no longer holds a session for this account (too many wrong PINs, a forgotten PIN or a revoked sign-in). Your field notes are kept.</p>
+          <p className="lead">
+            This laptop no longer holds a session for this account (too many wrong PINs, a forgotten PIN or a revoked sign-in). Your field
+            notes are kept.
+          </p>
           <Alert message={action.error} />
           <div className="actions">
-            <button type="button" className="button primary" autoFocus disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().signIn(account.id)))}>
+            <button
+              type="button"
+              className="button primary"
+              autoFocus
+              disabled={action.busy}
+              onClick={() => void action.run(() => unwrap(fieldkey().signIn(account.id)))}
+            >
               Sign in
             </button>
           </div>
@@ -123,7 +148,12 @@ export function UnlockScreen({ state }: { state: LockedState }) {
 
       <div className="links">
         {account.hasSession ? (
-          <button type="button" className="link" disabled={action.busy} onClick={() => void action.run(() => unwrap(fieldkey().forgotPin(account.id)))}>
+          <button
+            type="button"
+            className="link"
+            disabled={action.busy}
+            onClick={() => void action.run(() => unwrap(fieldkey().forgotPin(account.id)))}
+          >
             Forgot PIN?
           </button>
         ) : null}

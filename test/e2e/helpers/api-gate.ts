@@ -43,10 +43,15 @@ export class ApiGate {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'connection') headers[name] = value;
+    for (const [name, value] of Object.entries(req.headers))
+      if (typeof value === 'string' && name !== 'host' && name !== 'connection') headers[name] = value;
     let answer: Response;
     try {
-      answer = await fetch(`${this.upstream()}${req.url}`, { method: req.method, headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) });
+      answer = await fetch(`${this.upstream()}${req.url}`, {
+        method: req.method,
+        headers,
+        ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+      });
     } catch {
       res.socket?.destroy();
       return;

@@ -28,14 +28,25 @@ export async function waitUntil<T>(read: () => Promise<T>, accept: (value: T) =>
 
 /** Waits until the single status region contains `text`. */
 export async function waitForStatus(page: Page, text: string, timeout = 20_000): Promise<void> {
-  await waitUntil(() => statusText(page), (s) => s.includes(text), `status "${text}"`, timeout);
+  await waitUntil(
+    () => statusText(page),
+    (s) => s.includes(text),
+    `status "${text}"`,
+    timeout,
+  );
 }
 
 /**
  * Presses a button that starts a browser sign-in ("Sign in", "Add account", "Forgot PIN?"), then
  * signs in as `username` on the IdP's page in the tab it opened, and closes that tab.
  */
-export async function signInWithBrowser(page: Page, idp: Pick<DemoIdp, 'users'>, buttonName: string, username: string, whileWaiting?: () => Promise<void>): Promise<void> {
+export async function signInWithBrowser(
+  page: Page,
+  idp: Pick<DemoIdp, 'users'>,
+  buttonName: string,
+  username: string,
+  whileWaiting?: () => Promise<void>,
+): Promise<void> {
   const user = idp.users.find((u) => u.username === username);
   if (!user) throw new Error(`no demo user ${username}`);
   // A fresh IdP session: the previous user's cookie must not sign this one in silently.
@@ -71,7 +82,11 @@ export async function writeNote(page: Page, title: string, text: string): Promis
   await field(page, 'Note title').fill(title);
   await field(page, 'Note text').fill(text);
   await button(page, 'Save').click();
-  await waitUntil(() => noteTitles(page), (titles) => titles.includes(title), `note "${title}" in the list`);
+  await waitUntil(
+    () => noteTitles(page),
+    (titles) => titles.includes(title),
+    `note "${title}" in the list`,
+  );
 }
 
 export async function noteTitles(page: Page): Promise<string[]> {
@@ -81,12 +96,20 @@ export async function noteTitles(page: Page): Promise<string[]> {
 /** Waits for the notes list (it loads after the home screen shows) to be exactly `titles`. */
 export async function waitForNotes(page: Page, titles: string[], timeout = 10_000): Promise<string[]> {
   const expected = JSON.stringify(titles);
-  return waitUntil(() => noteTitles(page), (shown) => JSON.stringify(shown) === expected, `notes ${expected}`, timeout);
+  return waitUntil(
+    () => noteTitles(page),
+    (shown) => JSON.stringify(shown) === expected,
+    `notes ${expected}`,
+    timeout,
+  );
 }
 
 /** Calls `window.fieldkey.<method>` in the page, as a compromised or buggy page could. */
 export function callApi(page: Page, method: string, ...args: unknown[]): Promise<unknown> {
-  return page.evaluate(({ m, a }) => (globalThis as unknown as { fieldkey: Record<string, (...x: unknown[]) => Promise<unknown>> }).fieldkey[m]!(...a), { m: method, a: args });
+  return page.evaluate(
+    ({ m, a }) => (globalThis as unknown as { fieldkey: Record<string, (...x: unknown[]) => Promise<unknown>> }).fieldkey[m]!(...a),
+    { m: method, a: args },
+  );
 }
 
 /** The unlocked account's last online check-in (ISO), or null. */
@@ -102,7 +125,11 @@ export async function lastCheckIn(page: Page): Promise<string | null> {
  * reuse (the session is then wiped, as for a revocation).
  */
 export async function waitForCheckInAfter(page: Page, before: string | null): Promise<void> {
-  await waitUntil(() => lastCheckIn(page), (at) => at !== null && (before === null || Date.parse(at) > Date.parse(before)), 'an online check-in');
+  await waitUntil(
+    () => lastCheckIn(page),
+    (at) => at !== null && (before === null || Date.parse(at) > Date.parse(before)),
+    'an online check-in',
+  );
 }
 
 /** Saves the page as docs/screenshots/<name>.png (the README shows them). */
@@ -120,7 +147,11 @@ export async function noteSyncStates(page: Page): Promise<Record<string, string>
   const states: Record<string, string> = {};
   for (const item of await items.all()) {
     const title = (await item.locator('.note-item-title').textContent()) ?? '';
-    states[title] = (await item.locator('.note-sync').textContent().catch(() => null)) ?? '';
+    states[title] =
+      (await item
+        .locator('.note-sync')
+        .textContent()
+        .catch(() => null)) ?? '';
   }
   return states;
 }

@@ -77,7 +77,12 @@ export class E2eEnvironment<I extends E2eIdp = DemoIdp> {
   async startHost(): Promise<void> {
     await this.stopHost();
     this.host = await WebHostProcess.start({
-      env: { FIELDKEY_POLICY: this.policyFile, FIELDKEY_DATA_DIR: this.dataDir, FIELDKEY_LOG_DIR: join(this.dataDir, 'logs'), FIELDKEY_KEYCHAIN_SERVICE: this.keychainService },
+      env: {
+        FIELDKEY_POLICY: this.policyFile,
+        FIELDKEY_DATA_DIR: this.dataDir,
+        FIELDKEY_LOG_DIR: join(this.dataDir, 'logs'),
+        FIELDKEY_KEYCHAIN_SERVICE: this.keychainService,
+      },
       rendererDir: this.rendererDir,
       clockFile: this.clockFile,
     });

@@ -21,12 +21,24 @@ export interface FaketimeProcess {
 }
 
 /** Starts `node --import tsx <args>` with `env` on the clock in `clockFile`; `what` names it in errors. */
-export async function startOnFakeClock(args: string[], env: Record<string, string>, clockFile: string, what: string): Promise<FaketimeProcess> {
+export async function startOnFakeClock(
+  args: string[],
+  env: Record<string, string>,
+  clockFile: string,
+  what: string,
+): Promise<FaketimeProcess> {
   if (!existsSync(LIBFAKETIME)) throw new Error(`libfaketime is missing (${LIBFAKETIME}); run scripts/setup-system.sh`);
   if (!existsSync(clockFile)) writeFileSync(clockFile, '+0\n');
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: process.cwd(),
-    env: { ...process.env, ...env, LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: clockFile, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+    env: {
+      ...process.env,
+      ...env,
+      LD_PRELOAD: LIBFAKETIME,
+      FAKETIME_TIMESTAMP_FILE: clockFile,
+      FAKETIME_NO_CACHE: '1',
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const errors: string[] = [];

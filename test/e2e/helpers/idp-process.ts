@@ -7,7 +7,6 @@ import type { ChildProcess } from 'node:child_process';
 import { CLIENT_ID, DEMO_USERS, type DemoIdp } from '../../../idp/demo-idp';
 import { startOnFakeClock, stopProcess } from './faketime-process';
 
-
 export interface IdpProcessOptions {
   port: number;
   dataDir: string;
@@ -30,7 +29,15 @@ export class IdpProcess implements Pick<DemoIdp, 'issuer' | 'port' | 'clientId' 
   }
 
   static async start(options: IdpProcessOptions): Promise<IdpProcess> {
-    const args = ['idp/cli.ts', '--port', String(options.port), '--data-dir', options.dataDir, '--access-token-ttl', String(options.accessTokenTtlSeconds)];
+    const args = [
+      'idp/cli.ts',
+      '--port',
+      String(options.port),
+      '--data-dir',
+      options.dataDir,
+      '--access-token-ttl',
+      String(options.accessTokenTtlSeconds),
+    ];
     const started = await startOnFakeClock(args, {}, options.clockFile, 'the demo IdP');
     const issuer = /listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(started.firstLine)?.[1];
     if (!issuer) throw new Error(`unexpected first line from the demo IdP: ${started.firstLine}`);

@@ -8,7 +8,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { startOnFakeClock, stopProcess } from './faketime-process';
 
-
 export interface WebHostProcessOptions {
   /** FIELDKEY_POLICY, FIELDKEY_DATA_DIR, FIELDKEY_KEYCHAIN_SERVICE, ... */
   env: Record<string, string>;
@@ -33,7 +32,12 @@ export class WebHostProcess {
   }
 
   static async start(options: WebHostProcessOptions): Promise<WebHostProcess> {
-    const started = await startOnFakeClock(['webhost/index.ts', '--port', '0', '--renderer-dir', options.rendererDir], options.env, options.clockFile, 'the web host');
+    const started = await startOnFakeClock(
+      ['webhost/index.ts', '--port', '0', '--renderer-dir', options.rendererDir],
+      options.env,
+      options.clockFile,
+      'the web host',
+    );
     const url = started.firstLine.split(' ').at(-1)!;
     const host = new WebHostProcess(started.child, started.firstLine, url);
     host.errors.push(...started.errors);

@@ -135,7 +135,7 @@ describe('app runtime', () => {
     expect(auth.calls.at(-1)).toEqual(['cancelSignIn']);
   });
 
-  it("keeps notes to the unlocked account and enforces its access in the main process", async () => {
+  it('keeps notes to the unlocked account and enforces its access in the main process', async () => {
     expect(await call('listNotes')).toMatchObject({ ok: false, error: { code: 'not_unlocked' } });
     auth.active = ALICE;
     auth.access = 'full';
@@ -190,8 +190,14 @@ describe('app runtime that cannot start', () => {
       expect(createAuthService).not.toHaveBeenCalled();
       const state = await runtime.dispatcher.handle('fieldkey:getState', APP, []);
       expect(state).toMatchObject({ ok: true, value: { status: 'misconfigured', summary: expect.stringContaining('Contact IT') } });
-      expect(await runtime.dispatcher.handle('fieldkey:unlock', APP, [ALICE, '482915'])).toMatchObject({ ok: false, error: { code: 'app_unavailable' } });
-      expect(await runtime.dispatcher.handle('fieldkey:getState', { url: 'https://evil.example/', mainFrame: true }, [])).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } });
+      expect(await runtime.dispatcher.handle('fieldkey:unlock', APP, [ALICE, '482915'])).toMatchObject({
+        ok: false,
+        error: { code: 'app_unavailable' },
+      });
+      expect(await runtime.dispatcher.handle('fieldkey:getState', { url: 'https://evil.example/', mainFrame: true }, [])).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden_sender' },
+      });
       await runtime.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -215,7 +221,10 @@ describe('app runtime that cannot start', () => {
         openSignInPage: async () => undefined,
         allowedOrigins: [APP_ORIGIN],
       });
-      expect(runtime.getState()).toMatchObject({ status: 'misconfigured', problems: [{ message: 'No OS keychain is reachable. Install gnome-keyring.' }] });
+      expect(runtime.getState()).toMatchObject({
+        status: 'misconfigured',
+        problems: [{ message: 'No OS keychain is reachable. Install gnome-keyring.' }],
+      });
       expect(db?.open).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -42,7 +42,9 @@ describe('startDemoIdpForDemoPolicy', () => {
     const { handle, log } = await launch({ FIELDKEY_DATA_DIR: dir });
     expect(handle?.issuer).toBe('http://127.0.0.1:9011');
     expect(handle?.fieldApiUrl).toBe(`http://127.0.0.1:${FIELD_API_PORT}`);
-    expect(log).toContain(`demo Field API (development only) at http://127.0.0.1:${FIELD_API_PORT}; writing notes needs the technician role`);
+    expect(log).toContain(
+      `demo Field API (development only) at http://127.0.0.1:${FIELD_API_PORT}; writing notes needs the technician role`,
+    );
 
     const discovery = await fetch(`${handle?.issuer}/.well-known/openid-configuration`);
     expect(discovery.status).toBe(200);
@@ -63,7 +65,9 @@ describe('startDemoIdpForDemoPolicy', () => {
     await new Promise<void>((resolve) => blocker.listen(FIELD_API_PORT, '127.0.0.1', resolve));
     const { handle, log } = await launch({ FIELDKEY_DATA_DIR: tempDir() });
     expect(handle?.fieldApiUrl).toBeUndefined();
-    expect(log.some((line) => line.startsWith(`demo Field API not started: port ${FIELD_API_PORT} on 127.0.0.1 is already in use`))).toBe(true);
+    expect(log.some((line) => line.startsWith(`demo Field API not started: port ${FIELD_API_PORT} on 127.0.0.1 is already in use`))).toBe(
+      true,
+    );
     expect((await fetch(`${handle?.issuer}/.well-known/openid-configuration`)).status).toBe(200);
   });
 

@@ -30,7 +30,17 @@ function recordingHandlers(overrides: Partial<MainHandlers> = {}): { handlers: M
 describe('contract channels', () => {
   it('maps every method to fieldkey:<method> and back; anything else is unknown', () => {
     for (const m of INVOKE_METHODS) expect(methodForChannel(channelFor(m))).toBe(m);
-    for (const c of ['fieldkey:onStateChanged', 'fieldkey:state-changed', 'getState', 'fieldkey:', 'fieldkey:constructor', 'fieldkey:__proto__', 'fieldkey:toString', 42, null]) {
+    for (const c of [
+      'fieldkey:onStateChanged',
+      'fieldkey:state-changed',
+      'getState',
+      'fieldkey:',
+      'fieldkey:constructor',
+      'fieldkey:__proto__',
+      'fieldkey:toString',
+      42,
+      null,
+    ]) {
       expect(methodForChannel(c)).toBeUndefined();
     }
   });
@@ -188,13 +198,16 @@ describe('dispatcher', () => {
     ['sub-frame', 'fieldkey:getState', { url: APP.url, mainFrame: false }, [], 'forbidden_sender'],
     ['bad arguments', 'fieldkey:unlock', APP, [ACCOUNT], 'invalid_argument'],
     ['arguments not a list', 'fieldkey:getState', APP, 'x' as unknown as unknown[], 'invalid_argument'],
-  ] as [string, string, SenderInfo, unknown[], string][])('refuses %s without calling any handler', async (_n, channel, sender, args, code) => {
-    const { handlers, calls } = recordingHandlers();
-    const dispatcher = createIpcDispatcher({ handlers, allowedOrigins: [APP_ORIGIN] });
-    const result = await dispatcher.handle(channel, sender, args);
-    expect(result).toMatchObject({ ok: false, error: { code } });
-    expect(calls).toEqual([]);
-  });
+  ] as [string, string, SenderInfo, unknown[], string][])(
+    'refuses %s without calling any handler',
+    async (_n, channel, sender, args, code) => {
+      const { handlers, calls } = recordingHandlers();
+      const dispatcher = createIpcDispatcher({ handlers, allowedOrigins: [APP_ORIGIN] });
+      const result = await dispatcher.handle(channel, sender, args);
+      expect(result).toMatchObject({ ok: false, error: { code } });
+      expect(calls).toEqual([]);
+    },
+  );
 
   it('returns a FieldKeyError as data with its code and message', async () => {
     const { handlers } = recordingHandlers({

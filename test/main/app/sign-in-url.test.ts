@@ -3,7 +3,12 @@ import { isSignInUrl } from '../../../src/main/app/sign-in-url';
 
 describe('isSignInUrl', () => {
   it.each([
-    ['https endpoint with query', 'https://idp.example/oauth2/authorize?response_type=code&state=x', 'https://idp.example/oauth2/authorize', true],
+    [
+      'https endpoint with query',
+      'https://idp.example/oauth2/authorize?response_type=code&state=x',
+      'https://idp.example/oauth2/authorize',
+      true,
+    ],
     ['loopback demo IdP over http', 'http://127.0.0.1:9011/auth?client_id=fieldkey-desktop', 'http://127.0.0.1:9011/auth', true],
     ['default port written out', 'https://idp.example:443/authorize?x', 'https://idp.example/authorize', true],
     ['other path', 'https://idp.example/authorize/../admin?x', 'https://idp.example/authorize', false],

@@ -124,7 +124,11 @@ describe('fieldkey audit verify', () => {
     tamper(`UPDATE audit_events SET account = 'https://idp|mallory' WHERE seq = 1`);
     const result = await run(['audit', 'verify', '--json']);
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toEqual({ ok: false, rows: 4, problems: [{ seq: 1, problem: 'edited', detail: 'the row no longer matches its hash' }] });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      rows: 4,
+      problems: [{ seq: 1, problem: 'edited', detail: 'the row no longer matches its hash' }],
+    });
   });
 
   it('never changes the database file', async () => {
@@ -220,14 +224,21 @@ describe('fieldkey audit export', () => {
     seed();
     const result = await run(['audit', 'export']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    const events = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const events = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(events.map((e) => [e.seq, e.type, e.atLocal])).toEqual([
       [1, 'sign_in', '2025-03-01T08:00:00.000Z'],
       [2, 'unlock_failed', '2025-03-01T09:00:00.000Z'],
       [3, 'unlock_ok', '2025-03-01T10:00:00.000Z'],
       [4, 'sign_out', '2025-03-01T11:00:00.000Z'],
     ]);
-    expect(events[0]).toMatchObject({ account: 'https://idp|alice', atTrusted: null, details: { issuer: 'https://idp', reason: 'first, online' } });
+    expect(events[0]).toMatchObject({
+      account: 'https://idp|alice',
+      atTrusted: null,
+      details: { issuer: 'https://idp', reason: 'first, online' },
+    });
     expect(events[1].prevHash).toBe(events[0].hash);
   });
 
@@ -237,29 +248,50 @@ describe('fieldkey audit export', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\r\n');
     expect(lines[0]).toBe('seq,type,account,atLocal,atTrusted,details,prevHash,hash');
-    expect(lines[1]).toMatch(/^1,sign_in,https:\/\/idp\|alice,2025-03-01T08:00:00\.000Z,,"\{""issuer"":""https:\/\/idp"",""reason"":""first, online""\}",0{64},[0-9a-f]{64}$/);
+    expect(lines[1]).toMatch(
+      /^1,sign_in,https:\/\/idp\|alice,2025-03-01T08:00:00\.000Z,,"\{""issuer"":""https:\/\/idp"",""reason"":""first, online""\}",0{64},[0-9a-f]{64}$/,
+    );
     expect(lines[4]).toContain(',"{""reason"":""user \\""done\\""""}",');
     expect(lines).toHaveLength(6);
     expect(lines[5]).toBe('');
   });
 
   it.each([
-    [['--since', '2025-03-01T09:30:00Z'], [3, 4]],
+    [
+      ['--since', '2025-03-01T09:30:00Z'],
+      [3, 4],
+    ],
     [['--since=2025-03-01T10:00:00Z'], [3, 4]],
-    [['--since', '2025-03-01T11:00:00+01:00'], [3, 4]],
+    [
+      ['--since', '2025-03-01T11:00:00+01:00'],
+      [3, 4],
+    ],
     [['--since', '2025-03-02'], []],
-    [['--since', '2025-03-01', '--format', 'jsonl'], [1, 2, 3, 4]],
+    [
+      ['--since', '2025-03-01', '--format', 'jsonl'],
+      [1, 2, 3, 4],
+    ],
   ])('filters with %j', async (args, seqs) => {
     seed();
     const result = await run(['audit', 'export', ...args]);
     expect(result.code).toBe(0);
-    expect(result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line).seq)).toEqual(seqs);
+    expect(
+      result.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).seq),
+    ).toEqual(seqs);
   });
 
   it('combines --since with csv', async () => {
     seed();
     const result = await run(['audit', 'export', '--format=csv', '--since', '2025-03-01T11:00:00Z']);
-    expect(result.stdout.split('\r\n').filter(Boolean).map((l) => l.split(',')[0])).toEqual(['seq', '4']);
+    expect(
+      result.stdout
+        .split('\r\n')
+        .filter(Boolean)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['seq', '4']);
   });
 });
 

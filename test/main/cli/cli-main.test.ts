@@ -10,7 +10,14 @@ import { main, usage } from '../../../src/main/cli/index';
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 describe('fieldkey --version', () => {
-  it.each([[['--version']], [['-V']], [['doctor', '--version']], [['policy', 'check', '--version']], [['audit', 'verify', '--version']], [['verify', '--version']]])('%j prints the version, exit 0', async (args) => {
+  it.each([
+    [['--version']],
+    [['-V']],
+    [['doctor', '--version']],
+    [['policy', 'check', '--version']],
+    [['audit', 'verify', '--version']],
+    [['verify', '--version']],
+  ])('%j prints the version, exit 0', async (args) => {
     const result = await runCli(main, args);
     expect(result).toEqual({ code: 0, stdout: `fieldkey ${VERSION}\n`, stderr: '' });
   });

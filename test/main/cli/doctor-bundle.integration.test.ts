@@ -26,7 +26,12 @@ let browser: Browser;
 let h: ServiceHarness;
 
 const logDir = (): string => h.logDir;
-const env = () => ({ FIELDKEY_POLICY: h.policyFile, FIELDKEY_DATA_DIR: h.dir, FIELDKEY_KEYCHAIN_SERVICE: h.keychainService, FIELDKEY_LOG_DIR: logDir() });
+const env = () => ({
+  FIELDKEY_POLICY: h.policyFile,
+  FIELDKEY_DATA_DIR: h.dir,
+  FIELDKEY_KEYCHAIN_SERVICE: h.keychainService,
+  FIELDKEY_LOG_DIR: logDir(),
+});
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -63,7 +68,12 @@ describe('doctor --bundle after a sign-in', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
     expect(parsed.bundleVersion).toBe(1);
-    expect(parsed.versions).toMatchObject({ fieldkey: 'unknown', node: process.versions.node, electron: null, os: { platform: 'linux', arch: process.arch } });
+    expect(parsed.versions).toMatchObject({
+      fieldkey: 'unknown',
+      node: process.versions.node,
+      electron: null,
+      os: { platform: 'linux', arch: process.arch },
+    });
     expect(parsed.doctor.accounts.count).toBe(1);
     expect(parsed.doctor.accounts.accounts[0]!.sealedSession).toBe(true);
     expect(parsed.log.file).toBe(join(logDir(), 'fieldkey.log'));
@@ -73,7 +83,9 @@ describe('doctor --bundle after a sign-in', () => {
     // The access token, ID token (JWTs) and refresh token of the sign-in (and of any refresh since).
     expect(h.tokens.size).toBeGreaterThanOrEqual(3);
     expect([...h.tokens].filter((token) => !token.startsWith('eyJ')).length).toBeGreaterThanOrEqual(1);
-    const leaked = [...h.tokens].filter((token) => text.includes(token) || token.split('.').some((part) => part.length > 20 && text.includes(part)));
+    const leaked = [...h.tokens].filter(
+      (token) => text.includes(token) || token.split('.').some((part) => part.length > 20 && text.includes(part)),
+    );
     expect(leaked).toEqual([]);
     expect(text).not.toContain(PIN);
   }, 60_000);
@@ -97,7 +109,10 @@ describe('doctor --bundle after a sign-in', () => {
 
   it('the fieldkey command names its version (package.json) in the bundle', async () => {
     const file = join(h.dir, 'bundle-cli.json');
-    const { stderr } = await run(process.execPath, ['bin/fieldkey.mjs', 'doctor', '--bundle', file], { cwd: REPO, env: { ...process.env, ...env() } }).catch((error: { code: number; stderr: string }) => {
+    const { stderr } = await run(process.execPath, ['bin/fieldkey.mjs', 'doctor', '--bundle', file], {
+      cwd: REPO,
+      env: { ...process.env, ...env() },
+    }).catch((error: { code: number; stderr: string }) => {
       if (error.code !== 1) throw error; // 1: problems found is still a report
       return error;
     });
@@ -106,4 +121,3 @@ describe('doctor --bundle after a sign-in', () => {
     expect(parsed.versions.fieldkey).toBe((JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version);
   }, 60_000);
 });
-

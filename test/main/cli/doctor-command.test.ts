@@ -113,10 +113,21 @@ describe('fieldkey doctor', () => {
     const [id] = await seed();
     const { code, report } = await runJson();
     expect(code).toBe(0);
-    expect(report).toMatchObject({ version: 1, healthy: true, problemCount: 0, keychain: { service: SERVICE, reachable: true }, database: { schemaVersion, integrity: 'ok' } });
+    expect(report).toMatchObject({
+      version: 1,
+      healthy: true,
+      problemCount: 0,
+      keychain: { service: SERVICE, reachable: true },
+      database: { schemaVersion, integrity: 'ok' },
+    });
     expect(report.generatedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     const account = report.accounts.accounts[0]!;
-    expect(account).toMatchObject({ id, displayName: 'Alice Example', sealedSession: true, offline: { decision: 'depends_on_token', endsWith: 'check_in_due' } });
+    expect(account).toMatchObject({
+      id,
+      displayName: 'Alice Example',
+      sealedSession: true,
+      offline: { decision: 'depends_on_token', endsWith: 'check_in_due' },
+    });
     expect(new Date(account.checkInDueAt!).getTime() - new Date(account.lastCheckIn!).getTime()).toBe(7 * DAY_MS);
     expect(account.offline.holdsUntil).toBe(account.checkInDueAt);
   });
@@ -133,7 +144,9 @@ describe('fieldkey doctor', () => {
     install.writePolicy(policyDocument({ gracePeriodHours: -5, allowedAlgorithms: ['HS256'] }));
     const result = await run(['doctor']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`Policy     PROBLEM  invalid\n  PROBLEM policy_invalid: Policy ${install.policyFile} is invalid (2 problems):\n`);
+    expect(result.stdout).toContain(
+      `Policy     PROBLEM  invalid\n  PROBLEM policy_invalid: Policy ${install.policyFile} is invalid (2 problems):\n`,
+    );
     expect(result.stdout).toMatch(/\n {4}allowedAlgorithms\[0\]: .*\n/);
     expect(result.stdout).toMatch(/\n {4}gracePeriodHours: .*\n/);
     expect(result.stdout).toContain('    offline now     DENIED (policy_invalid)\n');
@@ -188,7 +201,9 @@ describe('fieldkey doctor', () => {
     const result = await run(['doctor']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('    offline now     DENIED (check_in_overdue)\n');
-    expect(result.stdout).toMatch(/PROBLEM check_in_overdue: The mandatory online check-in was due at \S+ \(every 7 days\)\. Connect to check in\./);
+    expect(result.stdout).toMatch(
+      /PROBLEM check_in_overdue: The mandatory online check-in was due at \S+ \(every 7 days\)\. Connect to check in\./,
+    );
   });
 
   it('a tampered audit chain: exit 1, audit_tampered naming the rows', async () => {
@@ -198,27 +213,42 @@ describe('fieldkey doctor', () => {
     raw.close();
     const result = await run(['doctor']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('Audit log  PROBLEM  5 row(s), chain BROKEN (1 problem(s))\n  seq 4             deleted: row 4 is missing\n');
+    expect(result.stdout).toContain(
+      'Audit log  PROBLEM  5 row(s), chain BROKEN (1 problem(s))\n  seq 4             deleted: row 4 is missing\n',
+    );
   });
 
   it('an unreachable keychain (injected): exit 1 with the keychain’s message', async () => {
     await seed();
-    const result = await run([], createDoctorCommand({ secretStore: () => unreachableSecretStore('No OS keychain is reachable (test). Install gnome-keyring.') }));
+    const result = await run(
+      [],
+      createDoctorCommand({ secretStore: () => unreachableSecretStore('No OS keychain is reachable (test). Install gnome-keyring.') }),
+    );
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`Keychain   PROBLEM  service "${SERVICE}": not reachable\n  PROBLEM keychain_unavailable: No OS keychain is reachable (test). Install gnome-keyring.\n`);
+    expect(result.stdout).toContain(
+      `Keychain   PROBLEM  service "${SERVICE}": not reachable\n  PROBLEM keychain_unavailable: No OS keychain is reachable (test). Install gnome-keyring.\n`,
+    );
   });
 
   it('an unreachable keychain (the real executable, no D-Bus): exit 1 with what to install', async () => {
     await seed();
     const childEnv = { ...process.env, ...env(), DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(install.dir, 'no-such-bus')}` };
     await buildCliBundle();
-    const outcome = await promisify(execFile)(process.execPath, [FIELDKEY_BIN, 'doctor', '--json'], { cwd: REPO, env: childEnv, timeout: 60_000 }).then(
+    const outcome = await promisify(execFile)(process.execPath, [FIELDKEY_BIN, 'doctor', '--json'], {
+      cwd: REPO,
+      env: childEnv,
+      timeout: 60_000,
+    }).then(
       () => ({ code: 0, stdout: '' }),
       (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
     );
     expect(outcome.code).toBe(1);
     const report = JSON.parse(outcome.stdout) as DoctorReport;
-    expect(report.keychain).toMatchObject({ reachable: false, errorCode: 'keychain_unavailable', message: expect.stringMatching(/^No OS keychain is reachable.*Secret Service/) });
+    expect(report.keychain).toMatchObject({
+      reachable: false,
+      errorCode: 'keychain_unavailable',
+      message: expect.stringMatching(/^No OS keychain is reachable.*Secret Service/),
+    });
     expect(problemCodes(report)).toEqual(['keychain_unavailable']);
     expect(report.accounts.accounts[0]!.unlockAttempts).toMatchObject({ keychainMirrorRead: false });
   });
@@ -259,18 +289,32 @@ describe('fieldkey doctor', () => {
       ],
     });
     const raw = new BetterSqlite3(install.dbFile, { readonly: true });
-    const rows = raw.prepare(`SELECT kdf_salt, device_key_id, seal_salt, nonce, verifier, ciphertext, row_mac FROM sealed_sessions`).all() as Record<string, Buffer>[];
+    const rows = raw
+      .prepare(`SELECT kdf_salt, device_key_id, seal_salt, nonce, verifier, ciphertext, row_mac FROM sealed_sessions`)
+      .all() as Record<string, Buffer>[];
     raw.close();
     expect(rows).toHaveLength(3);
     const deviceKey = await secrets.get(deviceKeyEntry(id!));
     expect(deviceKey).toMatch(/^[A-Za-z0-9+/=_-]{40,}$/);
 
-    const secretsToFind: string[] = [TOKENS.accessToken!, TOKENS.idToken!, TOKENS.refreshToken!, expiring.accessToken!, expiring.idToken!, expiring.refreshToken!, PIN, deviceKey!];
-    for (const token of [TOKENS.accessToken!, TOKENS.idToken!, expiring.accessToken!, expiring.idToken!]) secretsToFind.push(...token.split('.'));
+    const secretsToFind: string[] = [
+      TOKENS.accessToken!,
+      TOKENS.idToken!,
+      TOKENS.refreshToken!,
+      expiring.accessToken!,
+      expiring.idToken!,
+      expiring.refreshToken!,
+      PIN,
+      deviceKey!,
+    ];
+    for (const token of [TOKENS.accessToken!, TOKENS.idToken!, expiring.accessToken!, expiring.idToken!])
+      secretsToFind.push(...token.split('.'));
     for (const row of rows) {
-      for (const bytes of Object.values(row)) secretsToFind.push(bytes.toString('hex'), bytes.toString('base64'), bytes.toString('base64url'));
+      for (const bytes of Object.values(row))
+        secretsToFind.push(bytes.toString('hex'), bytes.toString('base64'), bytes.toString('base64url'));
     }
-    for (const jwk of [keys.rsa, keys.ec, keys.old]) for (const member of ['n', 'x', 'y'] as const) if (jwk[member]) secretsToFind.push(jwk[member]);
+    for (const jwk of [keys.rsa, keys.ec, keys.old])
+      for (const member of ['n', 'x', 'y'] as const) if (jwk[member]) secretsToFind.push(jwk[member]);
 
     const human = await run(['doctor']);
     const json = await run(['doctor', '--json']);

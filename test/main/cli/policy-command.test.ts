@@ -144,7 +144,12 @@ describe('fieldkey policy usage', () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('usage: fieldkey policy check [FILE] [--json]');
-    const order = ['1. the fleet machine policy', '2. the machine-wide file', '3. FIELDKEY_POLICY, only when there is no machine policy', '4. the built-in demo policy, only in development'];
+    const order = [
+      '1. the fleet machine policy',
+      '2. the machine-wide file',
+      '3. FIELDKEY_POLICY, only when there is no machine policy',
+      '4. the built-in demo policy, only in development',
+    ];
     const at = order.map((step) => result.stdout.indexOf(step));
     expect(at.every((index) => index > 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
@@ -169,7 +174,15 @@ describe('fieldkey policy check --json', () => {
       verdict: 'valid',
       code: null,
       problems: [],
-      policy: { issuer: 'https://auth.acme.com', clientId: 'fieldkey-desktop', gracePeriodHours: 12, readOnlyHours: null, checkInIntervalDays: 3, allowedAlgorithms: ['ES256', 'EdDSA'], bundledJwks: null },
+      policy: {
+        issuer: 'https://auth.acme.com',
+        clientId: 'fieldkey-desktop',
+        gracePeriodHours: 12,
+        readOnlyHours: null,
+        checkInIntervalDays: 3,
+        allowedAlgorithms: ['ES256', 'EdDSA'],
+        bundledJwks: null,
+      },
     });
   });
 
@@ -182,20 +195,34 @@ describe('fieldkey policy check --json', () => {
     expect(document).toMatchObject({ source: { kind: 'file', location: file }, verdict: 'invalid', code: 'policy_invalid' });
     expect(document.problems).toHaveLength(5);
     for (const problem of document.problems) expect(Object.keys(problem).sort()).toEqual(['field', 'reason']);
-    expect(document.problems.map((p) => p.field)).toEqual(['issuer', 'gracePeriodHour', 'pin.minLength', 'allowedAlgorithms[1]', 'redirect.port']);
+    expect(document.problems.map((p) => p.field)).toEqual([
+      'issuer',
+      'gracePeriodHour',
+      'pin.minLength',
+      'allowedAlgorithms[1]',
+      'redirect.port',
+    ]);
   });
 
   it('an unreadable file: exit 2, code policy_unreadable, one problem with no field', async () => {
     const result = await run(['check', join(dir, 'missing.json'), '--json']);
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toMatchObject({ verdict: 'invalid', code: 'policy_unreadable', problems: [{ field: null, reason: expect.stringMatching(/could not be read: no such file/) }] });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      verdict: 'invalid',
+      code: 'policy_unreadable',
+      problems: [{ field: null, reason: expect.stringMatching(/could not be read: no such file/) }],
+    });
   });
 
   it('without FILE: where the policy came from and the app’s verdict', async () => {
     const file = join(fixtures, 'valid-full.json');
     const result = await run(['check', '--json'], { FIELDKEY_POLICY: file });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ source: { kind: 'env', location: file, description: `FIELDKEY_POLICY ${file}` }, verdict: 'valid', app: 'uses-policy' });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      source: { kind: 'env', location: file, description: `FIELDKEY_POLICY ${file}` },
+      verdict: 'valid',
+      app: 'uses-policy',
+    });
   });
 
   it('without FILE, an invalid policy: the problems the app’s "misconfigured" screen lists', async () => {

@@ -27,7 +27,10 @@ beforeAll(async () => {
   writeFileSync(file('not-json.json'), '{ keys: ');
   writeFileSync(file('garbage.json'), JSON.stringify({ keys: 'none' }));
   writeFileSync(file('policy.json'), JSON.stringify({ issuer: URL_ISSUER, clientId: AUDIENCE, gracePeriodHours: 2, readOnlyHours: 3 }));
-  writeFileSync(file('bad-policy.json'), JSON.stringify({ issuer: 'http://id.example.com', clientId: AUDIENCE, allowedAlgorithms: ['HS256'] }));
+  writeFileSync(
+    file('bad-policy.json'),
+    JSON.stringify({ issuer: 'http://id.example.com', clientId: AUDIENCE, allowedAlgorithms: ['HS256'] }),
+  );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,13 +70,41 @@ describe('fieldkey verify: decisions and exit status', () => {
 
   const decisions: [string, string[], number, string, Record<string, unknown>?][] = [
     ['full inside the grace period', ['--now', '2026-06-01T14:00:00Z'], 0, 'grace_period', { fullUntil: '2026-06-02T12:15:00.000Z' }],
-    ['read-only past the grace period, unbounded without a check-in', ['--now', '2026-06-03T12:00:00Z'], 3, 'expired', { fullUntil: '2026-06-02T12:15:00.000Z', readOnlyUntil: undefined }],
-    ['read-only bounded by --last-check-in', ['--now', '2026-06-03T12:00:00Z', '--last-check-in', '2026-05-30T00:00:00Z'], 3, 'expired', { readOnlyUntil: '2026-06-06T00:00:00.000Z' }],
-    ['denied past the check-in, after read-only', ['--now', '2026-06-06T00:00:01Z', '--last-check-in', '2026-05-30T00:00:00Z'], 1, 'check_in_overdue'],
+    [
+      'read-only past the grace period, unbounded without a check-in',
+      ['--now', '2026-06-03T12:00:00Z'],
+      3,
+      'expired',
+      { fullUntil: '2026-06-02T12:15:00.000Z', readOnlyUntil: undefined },
+    ],
+    [
+      'read-only bounded by --last-check-in',
+      ['--now', '2026-06-03T12:00:00Z', '--last-check-in', '2026-05-30T00:00:00Z'],
+      3,
+      'expired',
+      { readOnlyUntil: '2026-06-06T00:00:00.000Z' },
+    ],
+    [
+      'denied past the check-in, after read-only',
+      ['--now', '2026-06-06T00:00:01Z', '--last-check-in', '2026-05-30T00:00:00Z'],
+      1,
+      'check_in_overdue',
+    ],
     ['denied on a high-water mark ahead of now', ['--high-water', '2026-06-01T13:00:00Z'], 1, 'clock_rollback'],
     ['denied on a last server time ahead of now', ['--last-server-time', '2026-06-01T12:06:00+00:00'], 1, 'clock_rollback'],
-    ['records within the skew are trusted', ['--last-server-time', '2026-06-01T12:05:00Z', '--high-water', '2026-06-01T14:04:00+02:00'], 0, 'valid'],
-    ['denied when the check-in is overdue', ['--last-check-in', '2026-05-01T00:00:00Z'], 1, 'check_in_overdue', { checkInDueAt: '2026-05-08T00:00:00.000Z' }],
+    [
+      'records within the skew are trusted',
+      ['--last-server-time', '2026-06-01T12:05:00Z', '--high-water', '2026-06-01T14:04:00+02:00'],
+      0,
+      'valid',
+    ],
+    [
+      'denied when the check-in is overdue',
+      ['--last-check-in', '2026-05-01T00:00:00Z'],
+      1,
+      'check_in_overdue',
+      { checkInDueAt: '2026-05-08T00:00:00.000Z' },
+    ],
     ['denied for another audience', ['--audience', 'other-app'], 1, 'audience_mismatch'],
     ['denied for another issuer (exact string)', ['--issuer', 'https://acme.com'], 1, 'issuer_mismatch'],
     ['--token-type id checks the same claims', ['--token-type', 'id'], 0, 'valid'],
@@ -117,7 +148,13 @@ describe('fieldkey verify: decisions and exit status', () => {
     const urlToken = await sign(key, claims({ iss: URL_ISSUER, exp: NOW_S - 3600, iat: NOW_S - 7200 }));
     const result = await run(['--jwks', file('jwks.json'), '--policy', file('policy.json'), '--now', now, urlToken]);
     expect(result.code).toBe(code);
-    expect(json(result)).toMatchObject({ decision, reason, expiresAt: '2026-06-01T11:00:00.000Z', fullUntil: '2026-06-01T13:00:00.000Z', readOnlyUntil: '2026-06-01T16:00:00.000Z' });
+    expect(json(result)).toMatchObject({
+      decision,
+      reason,
+      expiresAt: '2026-06-01T11:00:00.000Z',
+      fullUntil: '2026-06-01T13:00:00.000Z',
+      readOnlyUntil: '2026-06-01T16:00:00.000Z',
+    });
   });
 
   it('--issuer overrides the policy issuer', async () => {
@@ -149,17 +186,29 @@ describe('fieldkey verify: usage and configuration errors (exit 2)', () => {
     ['missing --audience without a policy', () => ['--jwks', file('jwks.json'), '--issuer', ISSUER, token], /--audience is required/],
     ['empty --issuer', () => [...base(), '--issuer', '', token], /--issuer must not be empty/],
     ['unknown option', () => [...base(), '--offline', token], /Unknown option '--offline'/],
-    ['unreadable JWKS file', () => [...base(), '--jwks', file('missing.json'), token], /cannot read the JWKS file .*missing\.json: no such file/],
+    [
+      'unreadable JWKS file',
+      () => [...base(), '--jwks', file('missing.json'), token],
+      /cannot read the JWKS file .*missing\.json: no such file/,
+    ],
     ['JWKS file a directory', () => [...base(), '--jwks', dir, token], /cannot read the JWKS file/],
     ['JWKS file not JSON', () => [...base(), '--jwks', file('not-json.json'), token], /not valid JSON/],
     ['JWKS file not a key set', () => [...base(), '--jwks', file('garbage.json'), token], /Invalid JWKS: expected a "keys" array/],
     ['--now not ISO', () => [...base(), '--now', 'yesterday', token], /--now must be an ISO 8601/],
     ['--now without a zone', () => [...base(), '--now', '2026-06-01T12:00:00', token], /--now must be an ISO 8601/],
-    ['--high-water on a day that does not exist', () => [...base(), '--high-water', '2026-02-30T00:00:00Z', token], /--high-water must be an ISO 8601/],
+    [
+      '--high-water on a day that does not exist',
+      () => [...base(), '--high-water', '2026-02-30T00:00:00Z', token],
+      /--high-water must be an ISO 8601/,
+    ],
     ['--last-server-time garbage', () => [...base(), '--last-server-time', '1717243200', token], /--last-server-time/],
     ['--last-check-in garbage', () => [...base(), '--last-check-in', 'last week', token], /--last-check-in/],
     ['--token-type refresh', () => [...base(), '--token-type', 'refresh', token], /--token-type must be access or id/],
-    ['invalid policy names each bad field', () => [...base(), '--policy', file('bad-policy.json'), token], [/^ {2}allowedAlgorithms\[0\]: /m, /^ {2}issuer: /m]],
+    [
+      'invalid policy names each bad field',
+      () => [...base(), '--policy', file('bad-policy.json'), token],
+      [/^ {2}allowedAlgorithms\[0\]: /m, /^ {2}issuer: /m],
+    ],
     ['unreadable policy', () => [...base(), '--policy', file('no-policy.json'), token], /no-policy\.json/],
   ];
   it.each(errors)('%s', async (_name, args, messages) => {
@@ -203,10 +252,16 @@ describe('parseIsoInstant', () => {
     ['2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
   ])('%s', (text, iso) => expect(parseIsoInstant(text)?.toISOString()).toBe(iso));
 
-  it.each(['', '2026-06-01', '2026-06-01 12:00:00Z', '2026-13-01T00:00:00Z', '2025-02-29T00:00:00Z', '2026-06-01T24:00:00Z', '2026-06-01T12:60:00Z', 'now'])(
-    'refuses %j',
-    (text) => expect(parseIsoInstant(text)).toBeUndefined(),
-  );
+  it.each([
+    '',
+    '2026-06-01',
+    '2026-06-01 12:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2025-02-29T00:00:00Z',
+    '2026-06-01T24:00:00Z',
+    '2026-06-01T12:60:00Z',
+    'now',
+  ])('refuses %j', (text) => expect(parseIsoInstant(text)).toBeUndefined());
 });
 
 describe('fieldkey verify as a real process', () => {

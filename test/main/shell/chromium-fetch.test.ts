@@ -57,7 +57,13 @@ describe('chromiumFetch', () => {
     expect(stub.net.fetch).toHaveBeenCalledTimes(1);
     const [url, init] = stub.net.fetch.mock.calls[0]!;
     expect(url).toBe(`${base}/doc`);
-    expect(init).toMatchObject({ redirect: 'error', credentials: 'omit', cache: 'no-store', bypassCustomProtocolHandlers: true, headers: { accept: 'application/json' } });
+    expect(init).toMatchObject({
+      redirect: 'error',
+      credentials: 'omit',
+      cache: 'no-store',
+      bypassCustomProtocolHandlers: true,
+      headers: { accept: 'application/json' },
+    });
     expect(init!.signal).toBeInstanceOf(AbortSignal);
   });
 
@@ -65,20 +71,24 @@ describe('chromiumFetch', () => {
     const error = await send(http, `${base}/moved?code=secret-code`, {}, 'token').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FieldKeyError);
     expect((error as FieldKeyError).code).toBe('idp_unavailable');
-    expect((error as FieldKeyError).message).toBe(`The identity provider answered ${base}/moved with a redirect, which FieldKey does not follow.`);
+    expect((error as FieldKeyError).message).toBe(
+      `The identity provider answered ${base}/moved with a redirect, which FieldKey does not follow.`,
+    );
     expect((error as FieldKeyError).message).not.toContain('secret-code');
   });
 
-  it.each(['net::ERR_PROXY_CONNECTION_FAILED', 'net::ERR_CERT_AUTHORITY_INVALID', 'net::ERR_NAME_NOT_RESOLVED', 'net::ERR_TUNNEL_CONNECTION_FAILED'])(
-    'Chromium failure %s is offline, as a Node fetch error is',
-    async (netError) => {
-      stub.net.fetch.mockRejectedValueOnce(new Error(netError));
-      const error = await send(http, `${base}/doc`, {}, 'discovery').catch((e: unknown) => e);
-      expect((error as FieldKeyError).code).toBe('offline');
-      expect((error as FieldKeyError).message).toBe(`Cannot reach the identity provider (discovery at ${base}/doc).`);
-      expect(((error as FieldKeyError).cause as Error).message).toBe(netError);
-    },
-  );
+  it.each([
+    'net::ERR_PROXY_CONNECTION_FAILED',
+    'net::ERR_CERT_AUTHORITY_INVALID',
+    'net::ERR_NAME_NOT_RESOLVED',
+    'net::ERR_TUNNEL_CONNECTION_FAILED',
+  ])('Chromium failure %s is offline, as a Node fetch error is', async (netError) => {
+    stub.net.fetch.mockRejectedValueOnce(new Error(netError));
+    const error = await send(http, `${base}/doc`, {}, 'discovery').catch((e: unknown) => e);
+    expect((error as FieldKeyError).code).toBe('offline');
+    expect((error as FieldKeyError).message).toBe(`Cannot reach the identity provider (discovery at ${base}/doc).`);
+    expect(((error as FieldKeyError).cause as Error).message).toBe(netError);
+  });
 
   it('a refused connection (nothing listening) and a timeout are offline', async () => {
     const closed = createServer();
@@ -87,8 +97,12 @@ describe('chromiumFetch', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     await expect(send(http, `http://127.0.0.1:${port}/doc`, {}, 'discovery')).rejects.toMatchObject({ code: 'offline' });
 
-    stub.net.fetch.mockImplementationOnce((_input, init) => new Promise((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason))));
-    await expect(send({ fetch: chromiumFetch(), timeoutMs: 50 }, `${base}/doc`, {}, 'discovery')).rejects.toMatchObject({ code: 'offline' });
+    stub.net.fetch.mockImplementationOnce(
+      (_input, init) => new Promise((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason))),
+    );
+    await expect(send({ fetch: chromiumFetch(), timeoutMs: 50 }, `${base}/doc`, {}, 'discovery')).rejects.toMatchObject({
+      code: 'offline',
+    });
   });
 
   it('a request that may follow redirects is passed on as it is', async () => {

@@ -74,21 +74,27 @@ function launch(...args: string[]): Promise<void> {
 }
 
 describe('debugging switches', () => {
-  it.each([['--remote-debugging-port=9222'], ['--remote-debugging-pipe'], ['--inspect'], ['--inspect-brk=9229'], ['--inspect-port=0'], ['--js-flags=--expose-gc']])(
-    'the packaged app refuses %s before anything starts, with one log line and a non-zero exit',
-    async (arg) => {
-      stub.app.isPackaged = true;
-      await launch('--no-sandbox', arg);
-      expect(stub.app.exit).toHaveBeenLastCalledWith(EXIT_REFUSED_SWITCH);
-      expect(stderr).toEqual([`[fieldkey] FieldKey refuses to start with ${arg.split('=')[0]} (command line): it would let another program debug the app. Start FieldKey without it.\n`]);
-      expect(EXIT_REFUSED_SWITCH).not.toBe(0);
-      expect(stub.protocol.registerSchemesAsPrivileged).not.toHaveBeenCalled();
-      expect(stub.app.requestSingleInstanceLock).not.toHaveBeenCalled();
-      expect(stub.app.whenReady).not.toHaveBeenCalled();
-      expect(stub.windows).toEqual([]);
-      expect(started.options).toEqual([]);
-    },
-  );
+  it.each([
+    ['--remote-debugging-port=9222'],
+    ['--remote-debugging-pipe'],
+    ['--inspect'],
+    ['--inspect-brk=9229'],
+    ['--inspect-port=0'],
+    ['--js-flags=--expose-gc'],
+  ])('the packaged app refuses %s before anything starts, with one log line and a non-zero exit', async (arg) => {
+    stub.app.isPackaged = true;
+    await launch('--no-sandbox', arg);
+    expect(stub.app.exit).toHaveBeenLastCalledWith(EXIT_REFUSED_SWITCH);
+    expect(stderr).toEqual([
+      `[fieldkey] FieldKey refuses to start with ${arg.split('=')[0]} (command line): it would let another program debug the app. Start FieldKey without it.\n`,
+    ]);
+    expect(EXIT_REFUSED_SWITCH).not.toBe(0);
+    expect(stub.protocol.registerSchemesAsPrivileged).not.toHaveBeenCalled();
+    expect(stub.app.requestSingleInstanceLock).not.toHaveBeenCalled();
+    expect(stub.app.whenReady).not.toHaveBeenCalled();
+    expect(stub.windows).toEqual([]);
+    expect(started.options).toEqual([]);
+  });
 
   it('a development build keeps debugging switches (electron-vite dev --inspect)', async () => {
     stub.app.isPackaged = false;
@@ -152,26 +158,31 @@ describe('crash reports', () => {
   });
 });
 
-describe('the app\'s fetch', () => {
-  it('is Electron\'s net.fetch (the system proxy and trust store), not Node\'s fetch', async () => {
+describe("the app's fetch", () => {
+  it("is Electron's net.fetch (the system proxy and trust store), not Node's fetch", async () => {
     await launch();
     expect(started.options).toHaveLength(1);
     stub.net.fetch.mockResolvedValueOnce(new Response('{}', { status: 200 }));
     const response = await started.options[0]!.fetch('https://idp.example/.well-known/openid-configuration', { redirect: 'manual' });
     expect(response.status).toBe(200);
-    expect(stub.net.fetch).toHaveBeenCalledWith('https://idp.example/.well-known/openid-configuration', expect.objectContaining({ bypassCustomProtocolHandlers: true, redirect: 'error', credentials: 'omit' }));
+    expect(stub.net.fetch).toHaveBeenCalledWith(
+      'https://idp.example/.well-known/openid-configuration',
+      expect.objectContaining({ bypassCustomProtocolHandlers: true, redirect: 'error', credentials: 'omit' }),
+    );
   });
 });
 
 describe('the log file', () => {
-  it('gets the start-up line and the shell\'s log lines; a refused launch is an ERROR line', async () => {
+  it("gets the start-up line and the shell's log lines; a refused launch is an ERROR line", async () => {
     await launch();
     const started = readFileSync(join(dir, 'logs', 'fieldkey.log'), 'utf8');
     expect(started).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z INFO FieldKey 0\.1\.0 starting \(Electron [^,]+, Node [\d.]+, linux /m);
 
     stub.app.isPackaged = true;
     await launch('--inspect');
-    const lines = readFileSync(join(dir, 'logs', 'fieldkey.log'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(dir, 'logs', 'fieldkey.log'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines.at(-1)).toMatch(/ ERROR FieldKey refuses to start with --inspect \(command line\)/);
     expect(statSync(join(dir, 'logs', 'fieldkey.log')).mode & 0o777).toBe(0o600);
   });

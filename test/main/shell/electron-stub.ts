@@ -24,7 +24,11 @@ export function electronStub() {
     powerMonitor,
     shell: { openExternal: vi.fn(async () => undefined) },
     /** `net.fetch` rejects until a test gives it an implementation (as Electron would, offline). */
-    net: { fetch: vi.fn(async (_input: string, _init?: RequestInit): Promise<Response> => Promise.reject(new Error('net::ERR_INTERNET_DISCONNECTED'))) },
+    net: {
+      fetch: vi.fn(async (_input: string, _init?: RequestInit): Promise<Response> =>
+        Promise.reject(new Error('net::ERR_INTERNET_DISCONNECTED')),
+      ),
+    },
     protocol: { registerSchemesAsPrivileged: vi.fn() },
     ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
     session: {

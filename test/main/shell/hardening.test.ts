@@ -28,11 +28,14 @@ describe('web contents hardening', () => {
     expect(event.preventDefault).toHaveBeenCalled();
   });
 
-  it.each(['https://evil.example/', 'app://fieldkey/index.html', 'file:///etc/passwd', 'javascript:alert(1)'])('denies window.open(%s)', (url) => {
-    const contents = fakeWebContents();
-    hardening.hardenWebContents(contents as unknown as WebContents);
-    expect(contents.openHandler?.({ url })).toEqual({ action: 'deny' });
-  });
+  it.each(['https://evil.example/', 'app://fieldkey/index.html', 'file:///etc/passwd', 'javascript:alert(1)'])(
+    'denies window.open(%s)',
+    (url) => {
+      const contents = fakeWebContents();
+      hardening.hardenWebContents(contents as unknown as WebContents);
+      expect(contents.openHandler?.({ url })).toEqual({ action: 'deny' });
+    },
+  );
 
   it('hardens every web contents the app creates', () => {
     hardening.hardenAllWebContents();
@@ -149,7 +152,15 @@ describe('auto lock', () => {
     const log = vi.fn();
     const stop = hardening.installAutoLock({ lock, idleLockMinutes: () => 15, wake: vi.fn(), log, platform: 'linux' });
     const emit = (): Promise<unknown> =>
-      promisify(execFile)('gdbus', ['emit', '--session', '--object-path', '/org/gnome/ScreenSaver', '--signal', 'org.gnome.ScreenSaver.ActiveChanged', 'true']);
+      promisify(execFile)('gdbus', [
+        'emit',
+        '--session',
+        '--object-path',
+        '/org/gnome/ScreenSaver',
+        '--signal',
+        'org.gnome.ScreenSaver.ActiveChanged',
+        'true',
+      ]);
     try {
       // The watcher starts in the background: emit until it has heard one.
       await vi.waitFor(async () => {

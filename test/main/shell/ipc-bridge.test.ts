@@ -26,7 +26,9 @@ describe('senderInfo', () => {
     expect(senderInfo(event as unknown as IpcMainInvokeEvent, window).mainFrame).toBe(false);
   });
   it('refuses other web contents and destroyed frames', () => {
-    expect(senderInfo({ sender: {}, senderFrame: { url: 'app://fieldkey/', parent: null } } as unknown as IpcMainInvokeEvent, window)).toEqual({ url: undefined, mainFrame: false });
+    expect(
+      senderInfo({ sender: {}, senderFrame: { url: 'app://fieldkey/', parent: null } } as unknown as IpcMainInvokeEvent, window),
+    ).toEqual({ url: undefined, mainFrame: false });
     expect(senderInfo({ sender: window.webContents, senderFrame: null } as unknown as IpcMainInvokeEvent, window).mainFrame).toBe(false);
   });
 });
@@ -47,7 +49,10 @@ describe('bridgeIpc', () => {
     const stop = bridgeIpc(runtime, window);
 
     expect(stub.ipcMain.handle.mock.calls.map((c) => c[0])).toEqual(INVOKE_METHODS.map(channelFor));
-    const unlockHandler = stub.ipcMain.handle.mock.calls.find((c) => c[0] === 'fieldkey:unlock')![1] as (e: unknown, ...a: unknown[]) => Promise<unknown>;
+    const unlockHandler = stub.ipcMain.handle.mock.calls.find((c) => c[0] === 'fieldkey:unlock')![1] as (
+      e: unknown,
+      ...a: unknown[]
+    ) => Promise<unknown>;
     const event = { sender: window.webContents, senderFrame: { url: 'app://fieldkey/index.html', parent: null } };
     await expect(unlockHandler(event, 'acct', '482915')).resolves.toEqual({ ok: true, value: 'x' });
     expect(handle).toHaveBeenCalledWith('fieldkey:unlock', { url: 'app://fieldkey/index.html', mainFrame: true }, ['acct', '482915']);

@@ -27,13 +27,22 @@ describe('refused launch switches', () => {
   });
 
   it('refuses /switch spellings on Windows only', () => {
-    expect(refusedLaunchSwitch(['C:\\FieldKey\\FieldKey.exe', '/remote-debugging-port=9222'], {}, 'win32')).toEqual({ source: 'command line', name: '--remote-debugging-port' });
+    expect(refusedLaunchSwitch(['C:\\FieldKey\\FieldKey.exe', '/remote-debugging-port=9222'], {}, 'win32')).toEqual({
+      source: 'command line',
+      name: '--remote-debugging-port',
+    });
     expect(refusedLaunchSwitch([EXE, 'policy', 'check', '/inspect/policy.json'], {}, 'linux')).toBeUndefined();
   });
 
-  it.each(['--inspect', '--inspect-brk=9229', '--max-old-space-size=512 --inspect-port=0', '  --Inspect  '])('refuses NODE_OPTIONS %j', (options) => {
-    expect(refusedLaunchSwitch([EXE], { NODE_OPTIONS: options }, 'linux')).toMatchObject({ source: 'NODE_OPTIONS', name: expect.stringMatching(/^--inspect/) });
-  });
+  it.each(['--inspect', '--inspect-brk=9229', '--max-old-space-size=512 --inspect-port=0', '  --Inspect  '])(
+    'refuses NODE_OPTIONS %j',
+    (options) => {
+      expect(refusedLaunchSwitch([EXE], { NODE_OPTIONS: options }, 'linux')).toMatchObject({
+        source: 'NODE_OPTIONS',
+        name: expect.stringMatching(/^--inspect/),
+      });
+    },
+  );
 
   it.each([
     [[]],

@@ -34,7 +34,12 @@ declare global {
  */
 export const LOCAL_ONLY: SyncStatusView = Object.freeze({ configured: false, lastSyncAt: null, lastError: null, pending: 0 });
 
-export async function installFakeApi(page: Page, initial: AppState, notes: FieldNote[] = [], sync: SyncStatusView = LOCAL_ONLY): Promise<void> {
+export async function installFakeApi(
+  page: Page,
+  initial: AppState,
+  notes: FieldNote[] = [],
+  sync: SyncStatusView = LOCAL_ONLY,
+): Promise<void> {
   await page.addInitScript(
     ({ methods, initialState, initialNotes, initialSync }) => {
       let state = initialState;
@@ -64,7 +69,9 @@ export async function installFakeApi(page: Page, initial: AppState, notes: Field
               return { ok: true, value: [...store].reverse().map(summary) };
             case 'getNote': {
               const note = store.find((n) => n.id === args[0]);
-              return note ? { ok: true, value: note } : { ok: false, error: { code: 'note_not_found', message: 'This note does not exist.' } };
+              return note
+                ? { ok: true, value: note }
+                : { ok: false, error: { code: 'note_not_found', message: 'This note does not exist.' } };
             }
             case 'createNote': {
               const note = {
@@ -82,7 +89,13 @@ export async function installFakeApi(page: Page, initial: AppState, notes: Field
             case 'updateNote': {
               const note = store.find((n) => n.id === args[0]);
               if (!note) return { ok: false, error: { code: 'note_not_found', message: 'This note does not exist.' } };
-              Object.assign(note, { title: String(args[1]).trim(), text: String(args[2]), updatedAt: stamp(), syncState: 'pending', rejection: null });
+              Object.assign(note, {
+                title: String(args[1]).trim(),
+                text: String(args[2]),
+                updatedAt: stamp(),
+                syncState: 'pending',
+                rejection: null,
+              });
               return { ok: true, value: note };
             }
             case 'getSyncStatus':

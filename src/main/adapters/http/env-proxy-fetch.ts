@@ -28,5 +28,6 @@ export function proxySettings(env: Env): { httpProxy: string; httpsProxy: string
 
 export function envProxyFetch(env: Env): FetchFn {
   const dispatcher = new EnvHttpProxyAgent(proxySettings(env));
-  return async (input, init) => (await undiciFetch(input, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as Response;
+  return async (input, init) =>
+    (await undiciFetch(input, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as Response;
 }

@@ -98,7 +98,9 @@ export class LogFile {
       this.size = undefined;
       if (!this.failed) {
         this.failed = true;
-        this.reportFailure(`the log file ${this.file} cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'}); logging to it stops.`);
+        this.reportFailure(
+          `the log file ${this.file} cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'}); logging to it stops.`,
+        );
       }
     }
   }

@@ -117,7 +117,13 @@ interface Monitor {
   stop(): void;
 }
 
-function startMonitor(bus: 'session' | 'system', rules: string[], sessionPath: string | undefined, env: Env, options: LinuxScreenLockOptions): Monitor {
+function startMonitor(
+  bus: 'session' | 'system',
+  rules: string[],
+  sessionPath: string | undefined,
+  env: Env,
+  options: LinuxScreenLockOptions,
+): Monitor {
   const parser = new LockSignalParser(sessionPath);
   let stopping = false;
   let gaveUp = false;

@@ -74,10 +74,8 @@ function narrow(path: string, mode: number): void {
   try {
     chmodSync(path, mode);
   } catch (cause) {
-    throw new FieldKeyError(
-      'data_not_private',
-      `FieldKey cannot make ${path} private to this user. Check who owns it, or ask IT.`,
-      { cause },
-    );
+    throw new FieldKeyError('data_not_private', `FieldKey cannot make ${path} private to this user. Check who owns it, or ask IT.`, {
+      cause,
+    });
   }
 }

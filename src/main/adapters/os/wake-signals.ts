@@ -26,7 +26,13 @@ export interface WakeSignalOptions {
 /** Addresses per interface, in a stable order: equal strings mean no change. */
 export function interfaceSignature(list: ReturnType<typeof networkInterfaces>): string {
   return Object.entries(list)
-    .map(([name, addresses]) => `${name}=${(addresses ?? []).map((a) => `${a.family}/${a.address}`).sort().join(',')}`)
+    .map(
+      ([name, addresses]) =>
+        `${name}=${(addresses ?? [])
+          .map((a) => `${a.family}/${a.address}`)
+          .sort()
+          .join(',')}`,
+    )
     .sort()
     .join(';');
 }

@@ -47,7 +47,6 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   }
 }
 
-
 function checkVersion(db: Database, latest: number): number {
   const version = currentVersion(db);
   if (version > latest) {

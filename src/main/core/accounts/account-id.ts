@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 
 export function accountIdFor(issuer: string, subject: string): string {
   // JSON encoding keeps the pair unambiguous even if either part contains a newline.
-  return createHash('sha256').update(`fieldkey-account-v1\n${JSON.stringify([issuer, subject])}`, 'utf8').digest('base64url');
+  return createHash('sha256')
+    .update(`fieldkey-account-v1\n${JSON.stringify([issuer, subject])}`, 'utf8')
+    .digest('base64url');
 }
 
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{43}$/;

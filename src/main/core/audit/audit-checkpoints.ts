@@ -23,7 +23,9 @@ export interface AnchorMismatch {
 }
 
 function hasTable(db: Database, name: string): boolean {
-  return db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name)?.n === 1;
+  return (
+    db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name)?.n === 1
+  );
 }
 
 /** This installation's device id; undefined on a database from before migration 8. */
@@ -37,18 +39,18 @@ export function readDeviceId(db: Database): string | undefined {
 export function readAnchorMismatch(db: Database): AnchorMismatch | undefined {
   if (!hasTable(db, 'audit_anchor_mismatch')) return undefined;
   const row = db
-    .prepare<[], { server_seq: number; server_hash: string; seen_at: number }>(`SELECT server_seq, server_hash, seen_at FROM audit_anchor_mismatch WHERE id = 1`)
+    .prepare<[], { server_seq: number; server_hash: string; seen_at: number }>(
+      `SELECT server_seq, server_hash, seen_at FROM audit_anchor_mismatch WHERE id = 1`,
+    )
     .get();
   return row ? { seq: row.server_seq, hash: row.server_hash, seenAt: new Date(row.seen_at) } : undefined;
 }
 
 /** Records a mismatch; the first one seen is kept. Returns the stored fact. */
 export function recordAnchorMismatch(db: Database, checkpoint: AuditAnchor, seenAt: Date): AnchorMismatch {
-  db.prepare<[number, string, number]>(`INSERT OR IGNORE INTO audit_anchor_mismatch (id, server_seq, server_hash, seen_at) VALUES (1, ?, ?, ?)`).run(
-    checkpoint.seq,
-    checkpoint.hash,
-    seenAt.getTime(),
-  );
+  db.prepare<[number, string, number]>(
+    `INSERT OR IGNORE INTO audit_anchor_mismatch (id, server_seq, server_hash, seen_at) VALUES (1, ?, ?, ?)`,
+  ).run(checkpoint.seq, checkpoint.hash, seenAt.getTime());
   return readAnchorMismatch(db)!;
 }
 
@@ -62,7 +64,11 @@ export function chainHolds(db: Database, checkpoint: AuditAnchor): boolean {
   const anchor = readAnchor(db);
   if (checkpoint.seq < anchor.seq) return true;
   if (checkpoint.seq === anchor.seq) return checkpoint.hash === anchor.hash;
-  return db.prepare<[number, string], { n: number }>(`SELECT count(*) AS n FROM audit_events WHERE seq = ? AND hash = ?`).get(checkpoint.seq, checkpoint.hash)?.n === 1;
+  return (
+    db
+      .prepare<[number, string], { n: number }>(`SELECT count(*) AS n FROM audit_events WHERE seq = ? AND hash = ?`)
+      .get(checkpoint.seq, checkpoint.hash)?.n === 1
+  );
 }
 
 /** A line for the CLI, the doctor and the log: what the mismatch means. */

@@ -94,7 +94,10 @@ export function validateDetails(type: AuditEventType, input: AuditDetailsInput |
 export function validateAccount(account: string | null | undefined): string | null {
   if (account === undefined || account === null) return null;
   if (typeof account !== 'string' || account === '' || account.length > ACCOUNT_MAX_CHARS) {
-    throw new FieldKeyError('audit_details_rejected', `The audit account must be a non-empty string of at most ${ACCOUNT_MAX_CHARS} characters.`);
+    throw new FieldKeyError(
+      'audit_details_rejected',
+      `The audit account must be a non-empty string of at most ${ACCOUNT_MAX_CHARS} characters.`,
+    );
   }
   if (hasControlCharacters(account) || /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*\./.test(account) || /-----BEGIN /.test(account)) {
     throw new FieldKeyError('audit_details_rejected', 'The audit account looks like a token or a key; it was not recorded.');

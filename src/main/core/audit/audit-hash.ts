@@ -27,5 +27,11 @@ export function auditHash(seq: number, row: HashedFields): string {
 
 /** Canonical JSON of a flat object of scalars: keys sorted, no whitespace. */
 export function canonicalDetails(details: Readonly<Record<string, string | number | boolean | null>>): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(details).sort().map((key) => [key, details[key]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(details)
+        .sort()
+        .map((key) => [key, details[key]]),
+    ),
+  );
 }

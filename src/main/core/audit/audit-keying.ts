@@ -82,7 +82,11 @@ export function verifyKeyed(db: Database, keys: AuditKeys): AuditProblem[] {
     newest = row.seq;
     if (head && row.seq === head.seq && !atHead) atHead = { seq: row.seq, hash: row.hash };
     if (mac && row.mac !== null && !mac.verify('audit_event', [row.seq, row.hash], row.mac)) {
-      problems.push({ seq: row.seq, problem: 'edited', detail: "its MAC under this installation's key does not match: the row or its hash was rewritten" });
+      problems.push({
+        seq: row.seq,
+        problem: 'edited',
+        detail: "its MAC under this installation's key does not match: the row or its hash was rewritten",
+      });
     }
   }
   if (head) {
@@ -90,9 +94,17 @@ export function verifyKeyed(db: Database, keys: AuditKeys): AuditProblem[] {
     const last = newest ?? anchor.seq;
     const at = head.seq === anchor.seq ? anchor : atHead;
     if (head.seq > last) {
-      problems.push({ seq: head.seq, problem: 'deleted', detail: `the log ends at seq ${last}, but the keychain holds a head at seq ${head.seq}: the newest rows were removed` });
+      problems.push({
+        seq: head.seq,
+        problem: 'deleted',
+        detail: `the log ends at seq ${last}, but the keychain holds a head at seq ${head.seq}: the newest rows were removed`,
+      });
     } else if (at && at.hash !== head.hash) {
-      problems.push({ seq: head.seq, problem: 'edited', detail: 'its hash differs from the head kept in the keychain: the chain was recomputed' });
+      problems.push({
+        seq: head.seq,
+        problem: 'edited',
+        detail: 'its hash differs from the head kept in the keychain: the chain was recomputed',
+      });
     }
   }
   return problems;

@@ -113,9 +113,19 @@ export class AuditLog {
       const seq = head.seq + 1;
       const fields = { type, account, at_local: atLocal, at_trusted: atTrusted, details: detailsJson, prev_hash: head.hash };
       const hash = auditHash(seq, fields);
-      if (this.keyed) this.keyed.insert.run(seq, type, account, atLocal, atTrusted, detailsJson, head.hash, hash, auditRowMac(this.keyed.mac, seq, hash));
+      if (this.keyed)
+        this.keyed.insert.run(seq, type, account, atLocal, atTrusted, detailsJson, head.hash, hash, auditRowMac(this.keyed.mac, seq, hash));
       else this.statements.insert.run(seq, type, account, atLocal, atTrusted, detailsJson, head.hash, hash);
-      return { seq, type, account, atLocal: fromMillis(atLocal), atTrusted: fromMillisOrNull(atTrusted), details, prevHash: head.hash, hash };
+      return {
+        seq,
+        type,
+        account,
+        atLocal: fromMillis(atLocal),
+        atTrusted: fromMillisOrNull(atTrusted),
+        details,
+        prevHash: head.hash,
+        hash,
+      };
     });
     const event = write.immediate();
     this.keyed?.mirror.record({ seq: event.seq, hash: event.hash });
@@ -157,7 +167,10 @@ export class AuditLog {
       // the cost follows the rows pruned, not the length of the log.
       const stored = readAnchorRow(this.db);
       if (!stored || !chainIntact(this.db, stored, last.seq)) {
-        throw new FieldKeyError('audit_tampered', 'The audit log does not verify; retention will not remove rows until IT has examined it (fieldkey audit verify).');
+        throw new FieldKeyError(
+          'audit_tampered',
+          'The audit log does not verify; retention will not remove rows until IT has examined it (fieldkey audit verify).',
+        );
       }
       const count = this.statements.countThrough.get(last.seq)!.n;
       // Anchor first: the delete trigger only lets rows at or before the anchor go.

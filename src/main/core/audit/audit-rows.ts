@@ -32,6 +32,8 @@ export function readAllRows(db: Database): StoredAuditRow[] {
 
 /** Whether this database has the audit tables (migration 3 ran). */
 export function hasAuditTables(db: Database): boolean {
-  const row = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('audit_events', 'audit_anchor')`).get();
+  const row = db
+    .prepare<[], { n: number }>(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('audit_events', 'audit_anchor')`)
+    .get();
   return row?.n === 2;
 }

@@ -39,7 +39,8 @@ export const REDACTED = '[redacted]';
 const JWT_RUN = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)*/g;
 const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)/g;
 /** `refresh_token=...`, `"pin": "..."`, `?code=...`: the value after a secret's name (`name=` or JSON's `"name": "`). */
-const NAMED_VALUE = /((?:[A-Za-z0-9_-]*(?:token|pin|key|secret|passw|credential|cookie|verifier|bearer|assertion)[A-Za-z0-9_-]*|[?&](?:code|state))["']?(?:=|:(?=\s*["']))\s*["']?)[^\s"'&,;)}]+/gi;
+const NAMED_VALUE =
+  /((?:[A-Za-z0-9_-]*(?:token|pin|key|secret|passw|credential|cookie|verifier|bearer|assertion)[A-Za-z0-9_-]*|[?&](?:code|state))["']?(?:=|:(?=\s*["']))\s*["']?)[^\s"'&,;)}]+/gi;
 const BEARER_VALUE = /\b(Bearer\s+)[^\s"',;]+/gi;
 /** A run of six or more digits on its own: a PIN (the policy's shortest) or longer. */
 const DIGIT_RUN = /(?<![\w.:/-])\d{6,}(?![\w.])/g;

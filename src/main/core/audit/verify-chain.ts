@@ -39,8 +39,7 @@ export interface AuditProblem {
 }
 
 export type ChainVerification =
-  | { ok: true; rows: number; anchor: AuditAnchor; head: AuditAnchor | null }
-  | { ok: false; rows: number; problems: AuditProblem[] };
+  { ok: true; rows: number; anchor: AuditAnchor; head: AuditAnchor | null } | { ok: false; rows: number; problems: AuditProblem[] };
 
 /** How far from its own seq a row whose predecessor is gone is looked for. */
 const SEARCH_WINDOW = 8;
@@ -49,7 +48,8 @@ export function verifyChain(db: Database, keys?: AuditKeys): ChainVerification {
   const stored = readAnchorRow(db);
   if (stored && !rowsAtOrBefore(db, stored.seq)) {
     const streamed = chainIntact(db, stored);
-    if (streamed && (!keys || verifyKeyed(db, keys).length === 0)) return { ok: true, rows: streamed.rows, anchor: stored, head: streamed.head };
+    if (streamed && (!keys || verifyKeyed(db, keys).length === 0))
+      return { ok: true, rows: streamed.rows, anchor: stored, head: streamed.head };
   }
   return analyseChain(db, stored, keys);
 }
@@ -137,7 +137,12 @@ function analyseChain(db: Database, stored: AuditAnchor | undefined, keys: Audit
         run.last = row.seq;
         run.problem.detail = `rows ${run.first}..${row.seq} were written as seq ${run.first - offset}..${t}`;
       } else {
-        run = { problem: { seq: row.seq, problem: 'reordered', detail: `the row was written as seq ${t}` }, first: row.seq, last: row.seq, offset };
+        run = {
+          problem: { seq: row.seq, problem: 'reordered', detail: `the row was written as seq ${t}` },
+          first: row.seq,
+          last: row.seq,
+          offset,
+        };
         problems.push(run.problem);
       }
     } else {
@@ -145,7 +150,11 @@ function analyseChain(db: Database, stored: AuditAnchor | undefined, keys: Audit
       if (row.prev_hash !== previous.hash && !previous.flagged && row.seq === previous.seq + 1) {
         problems.push(
           previous.row
-            ? { seq: previous.row.seq, problem: 'edited', detail: 'the row was rewritten with a recomputed hash: the next row links to the original' }
+            ? {
+                seq: previous.row.seq,
+                problem: 'edited',
+                detail: 'the row was rewritten with a recomputed hash: the next row links to the original',
+              }
             : { seq: anchor.seq, problem: 'edited', detail: 'the retention anchor does not match the first row' },
         );
       }
@@ -167,7 +176,11 @@ function analyseChain(db: Database, stored: AuditAnchor | undefined, keys: Audit
  * copy of a row): the one another row links to is the chain, else the one at its written seq, else
  * the first. Returns each other row of a fork, mapped to the row that holds the place.
  */
-function forkedRows(rows: readonly StoredAuditRow[], intact: readonly boolean[], written: readonly (number | undefined)[]): Map<number, StoredAuditRow> {
+function forkedRows(
+  rows: readonly StoredAuditRow[],
+  intact: readonly boolean[],
+  written: readonly (number | undefined)[],
+): Map<number, StoredAuditRow> {
   const groups = new Map<string, number[]>();
   rows.forEach((row, i) => {
     if (!intact[i]) return;
@@ -209,7 +222,7 @@ function writtenSeqs(rows: readonly StoredAuditRow[], anchor: AuditAnchor): (num
     const onPath = new Set<number>();
     let base: number | undefined;
     let orphan = false;
-    for (let i: number | undefined = start; ; ) {
+    for (let i: number | undefined = start; ;) {
       if (memo.has(i)) {
         base = memo.get(i);
         break;
@@ -254,7 +267,12 @@ function searchNear(i: number, seq: number, matches: (i: number, seq: number) =>
 }
 
 /** Written seqs after the anchor, up to the newest intact row, that no row holds: deleted rows. */
-function missingSeqs(rows: readonly StoredAuditRow[], written: readonly (number | undefined)[], intact: readonly boolean[], anchorSeq: number): AuditProblem[] {
+function missingSeqs(
+  rows: readonly StoredAuditRow[],
+  written: readonly (number | undefined)[],
+  intact: readonly boolean[],
+  anchorSeq: number,
+): AuditProblem[] {
   const held = new Set<number>();
   let newest = anchorSeq;
   rows.forEach((row, i) => {

@@ -20,8 +20,7 @@ import type { UnlockedSession } from '../secrets/unlocked-session';
 import type { DecidedAccess } from './access-decision';
 
 export type RefreshOutcome =
-  | { ok: true; tokens: SessionTokens; rotated: boolean }
-  | { ok: false; error: unknown; offline: boolean; revoked: boolean };
+  { ok: true; tokens: SessionTokens; rotated: boolean } | { ok: false; error: unknown; offline: boolean; revoked: boolean };
 
 export interface AccountSessionDeps {
   account: AccountView;
@@ -136,7 +135,12 @@ export class AccountSession {
       const tokens = await this.deps.refresher.refresh();
       outcome = { ok: true, tokens, rotated: tokens.refreshToken !== before };
     } catch (error) {
-      outcome = { ok: false, error, offline: isNoConnection(error), revoked: error instanceof FieldKeyError && error.code === 'session_revoked' };
+      outcome = {
+        ok: false,
+        error,
+        offline: isNoConnection(error),
+        revoked: error instanceof FieldKeyError && error.code === 'session_revoked',
+      };
     }
     await Promise.all([...this.refreshedListeners].map((listener) => listener(outcome)));
     return outcome;

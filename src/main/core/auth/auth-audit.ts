@@ -71,7 +71,11 @@ export class AuthAudit {
     const { decision, readings } = decided;
     if (decisionKey(decision) === previous) return;
     if (decision.decision === 'read-only') {
-      this.record('read_only_entered', accountId, { expiredAt: decision.expiresAt ?? null, graceEndedAt: decision.fullUntil ?? null, readOnlyUntil: decision.readOnlyUntil ?? null });
+      this.record('read_only_entered', accountId, {
+        expiredAt: decision.expiresAt ?? null,
+        graceEndedAt: decision.fullUntil ?? null,
+        readOnlyUntil: decision.readOnlyUntil ?? null,
+      });
       return;
     }
     switch (decision.reason) {
@@ -104,7 +108,10 @@ export class AuthAudit {
   /** Records a refresh's outcome: `refresh`, `revocation_detected`, or `refresh_refused` (offline is no event). */
   refresh(accountId: string, outcome: RefreshOutcome, wiped: boolean): void {
     if (outcome.ok) {
-      this.record('refresh', accountId, { expiresAt: typeof outcome.tokens.expiresAt === 'number' ? new Date(outcome.tokens.expiresAt * 1000) : null, rotated: outcome.rotated });
+      this.record('refresh', accountId, {
+        expiresAt: typeof outcome.tokens.expiresAt === 'number' ? new Date(outcome.tokens.expiresAt * 1000) : null,
+        rotated: outcome.rotated,
+      });
     } else if (outcome.revoked) {
       this.record('revocation_detected', accountId, { error: 'invalid_grant', wiped });
     } else if (!outcome.offline && !isFieldKeyError(outcome.error, 'session_locked')) {

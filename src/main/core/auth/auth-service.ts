@@ -39,7 +39,16 @@ import { SignInIntents } from './sign-in-intents';
 import { deriveState } from './state-derivation';
 import { UnlockIntents } from './unlock-intents';
 import type { ApiConnection } from '../sync/sync-engine';
-import type { AccountAccess, AuthService, AuthServiceDeps, CreateAuthService, LockReason, SignInRequest, SignInStarted, WakeReason } from './auth-service-port';
+import type {
+  AccountAccess,
+  AuthService,
+  AuthServiceDeps,
+  CreateAuthService,
+  LockReason,
+  SignInRequest,
+  SignInStarted,
+  WakeReason,
+} from './auth-service-port';
 
 export type { AuthIdp, AuthVault } from './coordinator';
 
@@ -62,7 +71,8 @@ export async function createAuthServiceWith(deps: AuthServiceDeps, options: Auth
   // The per-installation key that signs the clock records and the audit chain (records/record-mac.ts).
   const recordKey = await openRecordMac(secrets).catch((error: unknown) => void deps.log(`local records not keyed: ${errorCode(error)}`));
   const auditLog = new AuditLog(deps.db, deps.clock);
-  if (recordKey) auditLog.keyWith(recordKey.mac, new AuditHeadMirror(secrets, (error) => deps.log(`audit head not mirrored: ${errorCode(error)}`)));
+  if (recordKey)
+    auditLog.keyWith(recordKey.mac, new AuditHeadMirror(secrets, (error) => deps.log(`audit head not mirrored: ${errorCode(error)}`)));
   const audit = new AuthAudit(auditLog, deps.log);
   const configuration = await loadConfiguration(deps.env, deps.platform, options);
   if (!configuration.ok) {
@@ -81,7 +91,13 @@ class ComposedAuthService implements AuthService {
   private readonly signIn: SignInIntents;
   private readonly unlocks: UnlockIntents;
 
-  constructor(deps: AuthServiceDeps, configuration: Extract<Configuration, { ok: true }>, audit: AuthAudit, options: AuthServiceOptions, recordKey?: { mac: RecordMac; created: boolean }) {
+  constructor(
+    deps: AuthServiceDeps,
+    configuration: Extract<Configuration, { ok: true }>,
+    audit: AuthAudit,
+    options: AuthServiceOptions,
+    recordKey?: { mac: RecordMac; created: boolean },
+  ) {
     const policy = configuration.loaded.policy;
     const secrets = options.secrets ?? deps.secrets;
     const idp =

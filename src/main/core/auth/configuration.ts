@@ -41,14 +41,23 @@ export function misconfiguration(error: unknown): Extract<Configuration, { ok: f
     return {
       ok: false,
       code: error.code,
-      facts: { ok: false, summary: MISCONFIGURED_SUMMARY, problems: error.problems.map((p) => ({ field: p.field, message: p.reason })), source: error.source },
+      facts: {
+        ok: false,
+        summary: MISCONFIGURED_SUMMARY,
+        problems: error.problems.map((p) => ({ field: p.field, message: p.reason })),
+        source: error.source,
+      },
     };
   }
   const problem: ConfigurationProblem = {
     field: null,
     message: error instanceof FieldKeyError ? error.message : 'The FieldKey policy could not be loaded.',
   };
-  return { ok: false, code: error instanceof FieldKeyError ? error.code : 'policy_unreadable', facts: { ok: false, summary: MISCONFIGURED_SUMMARY, problems: [problem], source: null } };
+  return {
+    ok: false,
+    code: error instanceof FieldKeyError ? error.code : 'policy_unreadable',
+    facts: { ok: false, summary: MISCONFIGURED_SUMMARY, problems: [problem], source: null },
+  };
 }
 
 export function pinRulesView(policy: Pick<Policy, 'pin'>): PinRulesView {
@@ -56,7 +65,15 @@ export function pinRulesView(policy: Pick<Policy, 'pin'>): PinRulesView {
 }
 
 /** The `policy_invalid` audit details: where, the first field, and the error code (short, never a value). */
-export function policyInvalidDetails(configuration: Extract<Configuration, { ok: false }>): { source: string | null; field: string | null; reason: string } {
+export function policyInvalidDetails(configuration: Extract<Configuration, { ok: false }>): {
+  source: string | null;
+  field: string | null;
+  reason: string;
+} {
   const first = configuration.facts.problems[0];
-  return { source: configuration.facts.source?.slice(-200) ?? null, field: first?.field?.slice(0, 200) ?? null, reason: configuration.code };
+  return {
+    source: configuration.facts.source?.slice(-200) ?? null,
+    field: first?.field?.slice(0, 200) ?? null,
+    reason: configuration.code,
+  };
 }

@@ -30,13 +30,34 @@ import { StatePublisher } from './state-publisher';
 /** What the coordinator asks of the session vault (secrets/session-vault.ts); fakes in unit tests. */
 export type AuthVault = Pick<
   SessionVault,
-  'listAccounts' | 'getAccount' | 'addAccount' | 'hasSession' | 'createSession' | 'unlock' | 'attemptStatus' | 'wipeSession' | 'lock' | 'lockAll' | 'settle' | 'prepareKdf'
+  | 'listAccounts'
+  | 'getAccount'
+  | 'addAccount'
+  | 'hasSession'
+  | 'createSession'
+  | 'unlock'
+  | 'attemptStatus'
+  | 'wipeSession'
+  | 'lock'
+  | 'lockAll'
+  | 'settle'
+  | 'prepareKdf'
 >;
 
 /** What the coordinator asks of the IdP client (idp-client.ts); fakes in unit tests. */
 export type AuthIdp = Pick<
   IdpClient,
-  'policy' | 'discoveryCache' | 'jwks' | 'times' | 'probe' | 'signInDeps' | 'signOutDeps' | 'refresher' | 'revokeUnsealed' | 'queueRevocation' | 'protectRecords'
+  | 'policy'
+  | 'discoveryCache'
+  | 'jwks'
+  | 'times'
+  | 'probe'
+  | 'signInDeps'
+  | 'signOutDeps'
+  | 'refresher'
+  | 'revokeUnsealed'
+  | 'queueRevocation'
+  | 'protectRecords'
 >;
 
 /** Timing the coordinator's parts take (tests shorten them). */
@@ -158,7 +179,9 @@ export class Coordinator {
   }
 
   inBackground(task: Promise<unknown>, what: string): void {
-    const tracked = task.catch((error: unknown) => this.deps.log(`${what} failed: ${errorCode(error)}`)).finally(() => this.background.delete(tracked));
+    const tracked = task
+      .catch((error: unknown) => this.deps.log(`${what} failed: ${errorCode(error)}`))
+      .finally(() => this.background.delete(tracked));
     this.background.add(tracked);
   }
 
@@ -174,7 +197,8 @@ export class Coordinator {
   /** Unlock, switch and a new sign-in wait until a running sign-in or PIN set-up is finished or cancelled. */
   assertIdle(): void {
     this.assertRunning();
-    if (this.current.kind === 'signing-in' || this.current.kind === 'pin-setup') throw new FieldKeyError('sign_in_in_progress', 'A sign-in is in progress. Finish it or cancel it first.');
+    if (this.current.kind === 'signing-in' || this.current.kind === 'pin-setup')
+      throw new FieldKeyError('sign_in_in_progress', 'A sign-in is in progress. Finish it or cancel it first.');
   }
 
   requireAccount(accountId: string): Account {
@@ -197,10 +221,26 @@ export class Coordinator {
     const signingIn = phase.kind === 'signing-in' ? phase : undefined;
     const pinSetup = phase.kind === 'pin-setup' ? phase : undefined;
     const facts = await collectFacts(
-      { configuration: this.configuration.facts, vault: this.vault, times: this.idp.times, maxAttempts: this.maxAttempts(), log: this.deps.log },
+      {
+        configuration: this.configuration.facts,
+        vault: this.vault,
+        times: this.idp.times,
+        maxAttempts: this.maxAttempts(),
+        log: this.deps.log,
+      },
       {
         ...(signingIn ? { signingIn: { purpose: signingIn.purpose, account: signingIn.account } } : {}),
-        ...(pinSetup ? { pinSetup: { account: accountView({ id: pinSetup.result.accountId, displayName: pinSetup.result.identity.displayName, email: pinSetup.result.identity.email ?? null }) } } : {}),
+        ...(pinSetup
+          ? {
+              pinSetup: {
+                account: accountView({
+                  id: pinSetup.result.accountId,
+                  displayName: pinSetup.result.identity.displayName,
+                  email: pinSetup.result.identity.email ?? null,
+                }),
+              },
+            }
+          : {}),
         ...(this.active ? { active: this.active } : {}),
         online: this.online(),
         ...(this.selectedAccountId !== undefined ? { selectedAccountId: this.selectedAccountId } : {}),

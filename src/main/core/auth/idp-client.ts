@@ -70,7 +70,15 @@ export class IdpClient {
   metadata = (): Promise<ProviderMetadata> => discover({ policy: this.policy, http: this.http, cache: this.discoveryCache });
 
   signInDeps(openExternal: (url: string) => Promise<void>): SignInDeps {
-    return { policy: this.policy, http: this.http, clock: this.clock, discoveryCache: this.discoveryCache, jwks: this.jwks, recorder: this.times, openExternal };
+    return {
+      policy: this.policy,
+      http: this.http,
+      clock: this.clock,
+      discoveryCache: this.discoveryCache,
+      jwks: this.jwks,
+      recorder: this.times,
+      openExternal,
+    };
   }
 
   signOutDeps(): SignOutDeps {
@@ -78,7 +86,16 @@ export class IdpClient {
   }
 
   refresher(session: RefreshableSession, wipe: () => Promise<void>): Refresher {
-    return new Refresher({ policy: this.policy, http: this.http, clock: this.clock, metadata: this.metadata, signingKeys: this.jwks, recorder: this.times, session, wipe });
+    return new Refresher({
+      policy: this.policy,
+      http: this.http,
+      clock: this.clock,
+      metadata: this.metadata,
+      signingKeys: this.jwks,
+      recorder: this.times,
+      session,
+      wipe,
+    });
   }
 
   /**
@@ -91,7 +108,8 @@ export class IdpClient {
 
   /** Queues the revocation only (shutting down: it is sent at the next start with a connection). */
   async queueRevocation(tokens: SessionTokens): Promise<void> {
-    if (tokens.refreshToken) await this.revocations.enqueue({ issuer: this.policy.issuer, clientId: this.policy.clientId, refreshToken: tokens.refreshToken });
+    if (tokens.refreshToken)
+      await this.revocations.enqueue({ issuer: this.policy.issuer, clientId: this.policy.clientId, refreshToken: tokens.refreshToken });
   }
 
   /** True when the IdP answers its discovery URL (or, without one, its JWKS URL) with anything below 500. */

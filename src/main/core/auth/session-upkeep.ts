@@ -156,7 +156,14 @@ export class SessionUpkeep {
     }
     await c.publish();
     const decision = c.active?.decided?.decision;
-    this.decisionTimer.schedule(nextDecisionDelayMs(c.deps.clock.now().getTime(), decision, c.policy.clockSkewSeconds, c.timing.decisionIntervalMs ?? DEFAULT_DECISION_INTERVAL_MS));
+    this.decisionTimer.schedule(
+      nextDecisionDelayMs(
+        c.deps.clock.now().getTime(),
+        decision,
+        c.policy.clockSkewSeconds,
+        c.timing.decisionIntervalMs ?? DEFAULT_DECISION_INTERVAL_MS,
+      ),
+    );
   }
 
   /** The account's decision now, audited once per change of tier and reason. */
@@ -187,5 +194,8 @@ export class SessionUpkeep {
 }
 
 function unreachable(): FieldKeyError {
-  return new FieldKeyError('idp_unreachable', 'FieldKey still cannot reach the sign-in service. Check the network connection and try again.');
+  return new FieldKeyError(
+    'idp_unreachable',
+    'FieldKey still cannot reach the sign-in service. Check the network connection and try again.',
+  );
 }

@@ -26,7 +26,10 @@ export interface BrowserSignInOptions {
   onRefused?: (reason: RefusalReason) => void;
 }
 
-export async function beginBrowserSignIn(idp: Pick<IdpClient, 'signInDeps' | 'policy' | 'discoveryCache'>, options: BrowserSignInOptions = {}): Promise<BrowserSignIn> {
+export async function beginBrowserSignIn(
+  idp: Pick<IdpClient, 'signInDeps' | 'policy' | 'discoveryCache'>,
+  options: BrowserSignInOptions = {},
+): Promise<BrowserSignIn> {
   let urlReady!: (url: string) => void;
   const url = new Promise<string>((resolve) => {
     urlReady = resolve;
@@ -64,7 +67,9 @@ function authorizationEndpointOf(idp: Pick<IdpClient, 'policy' | 'discoveryCache
 /** "No connection" while starting is `idp_unreachable`, said in words the technician can act on. */
 export function unreachable(error: unknown): unknown {
   if (isNoConnection(error)) {
-    return new FieldKeyError('idp_unreachable', 'FieldKey cannot reach the sign-in service. Check the network connection and try again.', { cause: error });
+    return new FieldKeyError('idp_unreachable', 'FieldKey cannot reach the sign-in service. Check the network connection and try again.', {
+      cause: error,
+    });
   }
   return error;
 }

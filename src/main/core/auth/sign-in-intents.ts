@@ -48,7 +48,12 @@ export class SignInIntents {
         throw error;
       }
       this.upkeep.watch.report(true);
-      const signingIn: PhaseOf<'signing-in'> = { kind: 'signing-in', purpose: request.purpose, account: known ? accountView(known) : null, flow };
+      const signingIn: PhaseOf<'signing-in'> = {
+        kind: 'signing-in',
+        purpose: request.purpose,
+        account: known ? accountView(known) : null,
+        flow,
+      };
       c.transition(signingIn, 'sign-in');
       c.inBackground(
         flow.result.then(
@@ -81,7 +86,9 @@ export class SignInIntents {
 
   /** At dispose: a sign-in waiting for its PIN has its revocation queued (no time to send it). */
   async queueUnsealed(result: SignInResult): Promise<void> {
-    await this.c.idp.queueRevocation(result.tokens).catch((error: unknown) => this.c.deps.log(`queueing a revocation failed: ${errorCode(error)}`));
+    await this.c.idp
+      .queueRevocation(result.tokens)
+      .catch((error: unknown) => this.c.deps.log(`queueing a revocation failed: ${errorCode(error)}`));
   }
 
   private completed(signingIn: PhaseOf<'signing-in'>, result: SignInResult): Promise<void> {
@@ -99,7 +106,11 @@ export class SignInIntents {
         this.revokeUnsealed(result);
       } else {
         c.transition({ kind: 'pin-setup', purpose: signingIn.purpose, result, sealing: false }, 'sign-in completed');
-        c.audit.record('sign_in', result.accountId, { issuer: c.policy.issuer, reason: signingIn.purpose, redirectMode: c.policy.redirect.mode });
+        c.audit.record('sign_in', result.accountId, {
+          issuer: c.policy.issuer,
+          reason: signingIn.purpose,
+          redirectMode: c.policy.redirect.mode,
+        });
         confirmClockOnline({ clock: c.deps.clock, times: c.idp.times }, c.policy);
       }
       await c.publish();

@@ -56,7 +56,13 @@ export interface AuthFacts {
 export function deriveState(facts: AuthFacts): AppState {
   const { configuration, notice } = facts;
   if (!configuration.ok) {
-    return { status: 'misconfigured', notice, summary: configuration.summary, problems: configuration.problems, source: configuration.source };
+    return {
+      status: 'misconfigured',
+      notice,
+      summary: configuration.summary,
+      problems: configuration.problems,
+      source: configuration.source,
+    };
   }
   const canAddAccount = facts.accounts.length < configuration.maxAccounts;
   if (facts.signingIn) return { status: 'signing-in', notice, purpose: facts.signingIn.purpose, account: facts.signingIn.account };
@@ -93,7 +99,8 @@ function activeState(active: ActiveFacts, notice: Notice | null, canAddAccount: 
     account: active.account,
     access: decision.decision,
     accessReason: decision.reason,
-    accessMessage: decision.decision === 'read-only' ? READ_ONLY_MESSAGE : decision.reason === 'grace_period' ? GRACE_MESSAGE : FULL_MESSAGE,
+    accessMessage:
+      decision.decision === 'read-only' ? READ_ONLY_MESSAGE : decision.reason === 'grace_period' ? GRACE_MESSAGE : FULL_MESSAGE,
     decidedAt: new Date(Math.floor(active.decidedAt.getTime() / MINUTE_MS) * MINUTE_MS).toISOString(),
     tokenExpiresAt: iso(decision.expiresAt),
     fullAccessUntil: iso(earliest(decision.fullUntil, decision.checkInDueAt)),
@@ -120,7 +127,8 @@ const READ_ONLY_MESSAGE =
 
 /** Words for the common reasons; the decision's own (exact, non-secret) message for the rest. */
 const DENIED_MESSAGES: Partial<Record<DecisionReason, string>> = {
-  expired: 'Offline access has ended: the sign-in expired, and its grace period and read-only period are over. Connect to the network so FieldKey can check in.',
+  expired:
+    'Offline access has ended: the sign-in expired, and its grace period and read-only period are over. Connect to the network so FieldKey can check in.',
   check_in_overdue: 'FieldKey must check in online regularly, and the check-in is overdue. Connect to the network to continue.',
   clock_rollback:
     "This laptop's clock reads earlier than a time FieldKey already saw, so offline access cannot be trusted. Correct the clock or connect to the network so FieldKey can check in.",

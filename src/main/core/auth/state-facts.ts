@@ -41,7 +41,15 @@ export async function collectFacts(sources: FactSources, memory: MemoryFacts): P
     ...(memory.signingIn ? { signingIn: memory.signingIn } : {}),
     ...(memory.pinSetup ? { pinSetup: memory.pinSetup } : {}),
     ...(active?.decided
-      ? { active: { account: active.account, decision: active.decided.decision, decidedAt: active.decided.readings.now, lastCheckIn: sources.times.lastCheckIn(active.accountId)?.at, online: memory.online } }
+      ? {
+          active: {
+            account: active.account,
+            decision: active.decided.decision,
+            decidedAt: active.decided.readings.now,
+            lastCheckIn: sources.times.lastCheckIn(active.accountId)?.at,
+            online: memory.online,
+          },
+        }
       : {}),
     ...(memory.selectedAccountId !== undefined ? { selectedAccountId: memory.selectedAccountId } : {}),
     notice: memory.notice,
@@ -52,7 +60,11 @@ export function accountView(account: Pick<Account, 'id' | 'displayName' | 'email
   return { id: account.id, displayName: account.displayName, email: account.email };
 }
 
-async function accountFacts(sources: FactSources, account: Account & { hasSession: boolean }, readAttempts: boolean): Promise<AccountFacts> {
+async function accountFacts(
+  sources: FactSources,
+  account: Account & { hasSession: boolean },
+  readAttempts: boolean,
+): Promise<AccountFacts> {
   let status: AttemptStatus | undefined;
   if (readAttempts) {
     try {
@@ -61,5 +73,10 @@ async function accountFacts(sources: FactSources, account: Account & { hasSessio
       sources.log(`attempt count unreadable: ${errorCode(error)}`);
     }
   }
-  return { account: accountView(account), hasSession: account.hasSession, attemptsLeft: status?.attemptsLeft ?? sources.maxAttempts, retryAt: status?.retryAt };
+  return {
+    account: accountView(account),
+    hasSession: account.hasSession,
+    attemptsLeft: status?.attemptsLeft ?? sources.maxAttempts,
+    retryAt: status?.retryAt,
+  };
 }

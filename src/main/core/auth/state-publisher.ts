@@ -33,9 +33,7 @@ export class StatePublisher {
 
   /** Derives the state again; resolves once it is current (and pushed, if it changed). */
   publish(): Promise<void> {
-    this.chain = this.chain
-      .then(() => this.publishNow())
-      .catch((error: unknown) => this.log(`state update failed: ${errorCode(error)}`));
+    this.chain = this.chain.then(() => this.publishNow()).catch((error: unknown) => this.log(`state update failed: ${errorCode(error)}`));
     return this.chain;
   }
 

@@ -35,7 +35,8 @@ export class UnlockIntents {
     const c = this.c;
     return c.serial(async () => {
       const pending = c.phase;
-      if (pending.kind !== 'pin-setup' || pending.sealing) throw new FieldKeyError('not_in_pin_setup', 'There is no new sign-in waiting for a PIN.');
+      if (pending.kind !== 'pin-setup' || pending.sealing)
+        throw new FieldKeyError('not_in_pin_setup', 'There is no new sign-in waiting for a PIN.');
       if (pin !== confirm) throw new FieldKeyError('pin_mismatch', 'The two PINs do not match. Type the same PIN twice.');
       assertPinAllowed(pin, c.policy.pin);
       c.notice = null;
@@ -96,7 +97,10 @@ export class UnlockIntents {
         throw new FieldKeyError('session_locked', 'FieldKey was locked while the account was being unlocked.');
       }
       const active = await this.activate(session, accountView(account), { refreshNow: true });
-      c.audit.record('unlock_ok', accountId, { access: active.decided?.decision.decision ?? null, failedAttempts: before?.failures ?? null });
+      c.audit.record('unlock_ok', accountId, {
+        access: active.decided?.decision.decision ?? null,
+        failedAttempts: before?.failures ?? null,
+      });
     });
   }
 
@@ -158,7 +162,12 @@ export class UnlockIntents {
       session,
       clock: c.deps.clock,
       refresher: c.idp.refresher(session, () => c.vault.wipeSession(account.id)),
-      decide: (tokens) => decideAccess({ policy: c.policy, clock: c.deps.clock, times: c.idp.times, jwks: c.idp.jwks, online: () => this.upkeep.watch.online }, account.id, tokens),
+      decide: (tokens) =>
+        decideAccess(
+          { policy: c.policy, clock: c.deps.clock, times: c.idp.times, jwks: c.idp.jwks, online: () => this.upkeep.watch.online },
+          account.id,
+          tokens,
+        ),
     });
     active.onRefreshed((outcome) => this.upkeep.refreshed(active, outcome));
     c.transition({ kind: 'unlocked', session: active }, 'unlocked');

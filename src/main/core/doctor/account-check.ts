@@ -24,7 +24,17 @@ import { attemptStatus, wallClockWaitMs, type AttemptState } from '../secrets/at
 import { checkInDueAt, isCheckInOverdue, offlineRunway, runwayStage, type ClockTrust } from '../offline/time-rules';
 import type { Policy } from '../policy/policy-types';
 import type { CheckIn } from '../records/time-records';
-import { checked, iso, note, problem, skipped, type AccountFacts, type Finding, type OfflineOutlook, type UnlockAttemptsFacts } from './doctor-report';
+import {
+  checked,
+  iso,
+  note,
+  problem,
+  skipped,
+  type AccountFacts,
+  type Finding,
+  type OfflineOutlook,
+  type UnlockAttemptsFacts,
+} from './doctor-report';
 
 export interface AccountCheckInput {
   account: Account;
@@ -47,7 +57,13 @@ export interface AccountCheckInput {
 
 export function checkAccount(input: AccountCheckInput): AccountFacts {
   const { account, now, policy } = input;
-  const identity = { id: account.id, displayName: account.displayName, email: account.email, issuer: account.issuer, sealedSession: input.hasSealedSession };
+  const identity = {
+    id: account.id,
+    displayName: account.displayName,
+    email: account.email,
+    issuer: account.issuer,
+    sealedSession: input.hasSealedSession,
+  };
   const lastCheckIn = input.lastCheckIn?.at;
 
   if (!policy) {
@@ -78,9 +94,16 @@ export function checkAccount(input: AccountCheckInput): AccountFacts {
 
   let offline: OfflineOutlook;
   if (!input.hasSealedSession) {
-    offline = denied('no_session', 'No cached session on this device (signed out, PIN forgotten, locked out or revoked): an online sign-in is needed.', 'note');
+    offline = denied(
+      'no_session',
+      'No cached session on this device (signed out, PIN forgotten, locked out or revoked): an online sign-in is needed.',
+      'note',
+    );
   } else if (attempts?.lockedOut) {
-    offline = denied('locked_out', `The maximum of ${policy.pin.maxAttempts} failed PIN attempts was reached: the cached session is wiped and an online sign-in is needed.`);
+    offline = denied(
+      'locked_out',
+      `The maximum of ${policy.pin.maxAttempts} failed PIN attempts was reached: the cached session is wiped and an online sign-in is needed.`,
+    );
   } else if (input.sessionProblem) {
     offline = denied(input.sessionProblem.code, input.sessionProblem.message);
   } else if (input.clockTrust && !input.clockTrust.trusted) {
@@ -93,7 +116,10 @@ export function checkAccount(input: AccountCheckInput): AccountFacts {
       `This account was signed in with issuer ${JSON.stringify(account.issuer)}, but the policy now names ${JSON.stringify(policy.issuer)}: its cached token cannot be verified. Sign in again online.`,
     );
   } else if (isCheckInOverdue(now, due)) {
-    offline = denied('check_in_overdue', `The mandatory online check-in was due at ${due.toISOString()} (every ${policy.checkInIntervalDays} days). Connect to check in.`);
+    offline = denied(
+      'check_in_overdue',
+      `The mandatory online check-in was due at ${due.toISOString()} (every ${policy.checkInIntervalDays} days). Connect to check in.`,
+    );
   } else if (input.offlineExpiresAt === undefined) {
     offline = {
       decision: 'depends_on_token',
@@ -110,17 +136,25 @@ export function checkAccount(input: AccountCheckInput): AccountFacts {
   }
 
   if (input.hasSealedSession && lastCheckIn === undefined) {
-    findings.push(note('no_check_in', 'No online check-in is recorded for this account on this device, so no check-in deadline applies yet.'));
+    findings.push(
+      note('no_check_in', 'No online check-in is recorded for this account on this device, so no check-in deadline applies yet.'),
+    );
   }
   if (attempts && !attempts.lockedOut && attempts.failures > 0) {
     const wait = attempts.retryAt ? `; the next attempt is possible at ${attempts.retryAt}` : '';
-    findings.push(note('failed_unlocks', `${attempts.failures} failed PIN attempt(s) since the last unlock; ${attempts.attemptsLeft} left before the session is wiped${wait}.`));
+    findings.push(
+      note(
+        'failed_unlocks',
+        `${attempts.failures} failed PIN attempt(s) since the last unlock; ${attempts.attemptsLeft} left before the session is wiped${wait}.`,
+      ),
+    );
   }
   return { ...checked(findings), ...identity, lastCheckIn: iso(lastCheckIn), checkInDueAt: iso(due), unlockAttempts: attempts, offline };
 }
 
 const NO_TOKEN_FACTS = { tokenExpiresAt: null, fullUntil: null, readOnlyUntil: null, basis: null } as const;
-const BASIS_TEXT = 'Based on the last verified token (its expiry, stored when it was sealed); its signature and claims are checked again at unlock.';
+const BASIS_TEXT =
+  'Based on the last verified token (its expiry, stored when it was sealed); its signature and claims are checked again at unlock.';
 
 function readOnlyWords(policy: Pick<Policy, 'readOnlyHours'>): string {
   if (policy.readOnlyHours === 0) return 'denied (no read-only period)';
@@ -145,7 +179,10 @@ function fromStoredExpiry(
   const stage = runwayStage(now.getTime(), runway, policy);
   if (stage.tier === 'denied') {
     // The check-in was judged before; only the end of the runway is left.
-    const outlook = denied('expired', `The cached token expired at ${exp.toISOString()}; the grace period and the read-only period are over. Connect to check in. ${BASIS_TEXT}`);
+    const outlook = denied(
+      'expired',
+      `The cached token expired at ${exp.toISOString()}; the grace period and the read-only period are over. Connect to check in. ${BASIS_TEXT}`,
+    );
     return { ...outlook, ...token };
   }
   // The decision (not its reason) holds to the end of its tier: full access through the grace period.
@@ -162,7 +199,9 @@ function fromStoredExpiry(
       : stage.reason === 'grace_period'
         ? `Full access (grace period): the cached token expired at ${exp.toISOString()}`
         : `Full access: the cached token expires at ${exp.toISOString()}`;
-  const holds = holdsUntil ? `this holds until ${holdsUntil.toISOString()}, ${THEN_WORDS[endsWith]}` : 'this holds until an online check-in';
+  const holds = holdsUntil
+    ? `this holds until ${holdsUntil.toISOString()}, ${THEN_WORDS[endsWith]}`
+    : 'this holds until an online check-in';
   return {
     decision: stage.tier,
     reason: stage.reason,
@@ -185,5 +224,11 @@ function attemptsFacts(state: AttemptState, mirrorRead: boolean, maxAttempts: nu
   // The app measures its waits on its own monotonic clock; from outside, the stored wall-clock
   // instant of the last attempt is the best estimate.
   const status = attemptStatus(state, maxAttempts, now.getTime(), wallClockWaitMs(state, now.getTime()));
-  return { failures: status.failures, attemptsLeft: status.attemptsLeft, retryAt: iso(status.retryAt), lockedOut: status.lockedOut, keychainMirrorRead: mirrorRead };
+  return {
+    failures: status.failures,
+    attemptsLeft: status.attemptsLeft,
+    retryAt: iso(status.retryAt),
+    lockedOut: status.lockedOut,
+    keychainMirrorRead: mirrorRead,
+  };
 }

@@ -31,15 +31,28 @@ export async function checkApi(deps: ApiCheckDeps): Promise<ApiSection> {
   let reachable = false;
   let httpStatus: number | null = null;
   try {
-    const response = await deps.fetch(api.baseUrl, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs ?? API_PROBE_TIMEOUT_MS) });
+    const response = await deps.fetch(api.baseUrl, {
+      method: 'GET',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(deps.timeoutMs ?? API_PROBE_TIMEOUT_MS),
+    });
     await response.body?.cancel();
     httpStatus = response.status;
     reachable = response.status < 500;
-    if (!reachable) findings.push(problem('api_unavailable', `The Field API at ${api.baseUrl} answered HTTP ${response.status}: it is up but failing.`));
+    if (!reachable)
+      findings.push(problem('api_unavailable', `The Field API at ${api.baseUrl} answered HTTP ${response.status}: it is up but failing.`));
   } catch {
-    findings.push(note('api_unreachable', `The Field API at ${api.baseUrl} did not answer (offline, or the address is wrong). Note changes wait in the outbox until it does.`));
+    findings.push(
+      note(
+        'api_unreachable',
+        `The Field API at ${api.baseUrl} did not answer (offline, or the address is wrong). Note changes wait in the outbox until it does.`,
+      ),
+    );
   }
   const waiting = outbox.reduce((n, row) => n + row.depth, 0);
-  if (waiting > 0) findings.push(note('outbox_pending', `${waiting} note change(s) wait to be sent to the Field API; they go at the next sync of their account.`));
+  if (waiting > 0)
+    findings.push(
+      note('outbox_pending', `${waiting} note change(s) wait to be sent to the Field API; they go at the next sync of their account.`),
+    );
   return { ...base, reachable, httpStatus, ...checked(findings) };
 }

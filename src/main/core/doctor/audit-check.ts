@@ -33,7 +33,12 @@ export function checkAudit(db: Database, policy?: RetentionPolicy, keys?: AuditK
   const result = verifyChain(db, keys);
   const mismatch = readAnchorMismatch(db);
   const anchorFindings: Finding[] = mismatch
-    ? [problem('audit_anchor_mismatch', `The audit log was truncated or rewritten: ${describeAnchorMismatch(mismatch)}. Keep a copy of the database for investigation.`)]
+    ? [
+        problem(
+          'audit_anchor_mismatch',
+          `The audit log was truncated or rewritten: ${describeAnchorMismatch(mismatch)}. Keep a copy of the database for investigation.`,
+        ),
+      ]
     : [];
   if (result.ok) {
     return {

@@ -22,7 +22,7 @@ export interface ClockCheckInput {
 
 const TAMPERED_MESSAGE =
   'The clock records (server times, high-water mark, check-ins) were changed outside FieldKey or their key is not the ' +
-  "one in the keychain: the app does not trust the clock, and denies offline access until an online check-in.";
+  'one in the keychain: the app does not trust the clock, and denies offline access until an online check-in.';
 
 export interface ClockCheck {
   section: ClockSection;
@@ -43,7 +43,14 @@ export function checkClock(input: ClockCheckInput): ClockCheck {
   if (!policy) {
     return {
       trust: undefined,
-      section: { ...skipped('no valid policy (the tolerated clock skew is a policy setting)'), ...facts, skewSeconds: null, trusted: null, rollbackBecause: null, behindSeconds: null },
+      section: {
+        ...skipped('no valid policy (the tolerated clock skew is a policy setting)'),
+        ...facts,
+        skewSeconds: null,
+        trusted: null,
+        rollbackBecause: null,
+        behindSeconds: null,
+      },
     };
   }
   const findings: Finding[] = [];
@@ -52,7 +59,10 @@ export function checkClock(input: ClockCheckInput): ClockCheck {
     trust = { trusted: false, because: 'invalid_reading', message: TAMPERED_MESSAGE };
     findings.push(problem('clock_records_tampered', TAMPERED_MESSAGE));
   } else {
-    trust = checkClockTrust({ now, ...(lastServerTime && { lastServerTime: lastServerTime.serverTime }), ...(highWater && { highWater }) }, policy);
+    trust = checkClockTrust(
+      { now, ...(lastServerTime && { lastServerTime: lastServerTime.serverTime }), ...(highWater && { highWater }) },
+      policy,
+    );
     if (!trust.trusted) findings.push(problem('clock_rollback', trust.message));
   }
   if (!lastServerTime && !highWater) {

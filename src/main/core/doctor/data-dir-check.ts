@@ -40,7 +40,9 @@ export function checkDataDir(file: string, exists: (path: string) => boolean): F
       ),
     );
   }
-  const unusable = databaseFiles(file).filter((path) => exists(path) && errno(() => accessSync(path, dirWrite ? constants.R_OK : constants.R_OK | constants.W_OK)) !== undefined);
+  const unusable = databaseFiles(file).filter(
+    (path) => exists(path) && errno(() => accessSync(path, dirWrite ? constants.R_OK : constants.R_OK | constants.W_OK)) !== undefined,
+  );
   if (unusable.length > 0) findings.push(permissionDenied(unusable.join(', '), unusable.length === 1 ? 'this file' : 'these files'));
 
   if (!dirWrite) {

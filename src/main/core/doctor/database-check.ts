@@ -49,8 +49,17 @@ export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
   const base = { file: deps.file, codeSchemaVersion: schemaVersion, integrityErrors: [] as string[] };
   const storage = checkDataDir(deps.file, deps.exists);
   if (!deps.exists(deps.file)) {
-    const findings = [...storage, note('no_data', `No FieldKey database at ${deps.file} yet: nothing has been stored on this device. FieldKey creates it when it first starts.`)];
-    return { db: undefined, section: { ...checked(findings), ...base, exists: false, opened: false, schemaVersion: null, integrity: null } };
+    const findings = [
+      ...storage,
+      note(
+        'no_data',
+        `No FieldKey database at ${deps.file} yet: nothing has been stored on this device. FieldKey creates it when it first starts.`,
+      ),
+    ];
+    return {
+      db: undefined,
+      section: { ...checked(findings), ...base, exists: false, opened: false, schemaVersion: null, integrity: null },
+    };
   }
 
   let db: Database;
@@ -69,7 +78,12 @@ export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
   try {
     version = currentVersion(db);
     if (version < schemaVersion) {
-      findings.push(note('schema_outdated', `The database has schema version ${version}; this FieldKey upgrades it to ${schemaVersion} when it next starts.`));
+      findings.push(
+        note(
+          'schema_outdated',
+          `The database has schema version ${version}; this FieldKey upgrades it to ${schemaVersion} when it next starts.`,
+        ),
+      );
     }
     const rows = db.pragma(`integrity_check(${INTEGRITY_ERRORS_SHOWN})`) as { integrity_check: string }[];
     // Newer SQLite returns one row with one error per line, headed by "*** in database main ***".
@@ -99,7 +113,8 @@ export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
 function openProblem(file: string, error: unknown): Finding {
   if (isFieldKeyError(error, 'database_too_new')) return problem('database_too_new', error.message);
   const detail = sqliteMessage(error) ?? sqliteMessage(isFieldKeyError(error) ? error.cause : undefined);
-  if (isFieldKeyError(error, 'database_unavailable')) return problem('database_unavailable', `${error.message}${detail ? ` (${detail})` : ''}`);
+  if (isFieldKeyError(error, 'database_unavailable'))
+    return problem('database_unavailable', `${error.message}${detail ? ` (${detail})` : ''}`);
   const cause = isFieldKeyError(error) ? error.cause : error;
   if (!isDamage(cause)) return unavailable(file, sqliteMessage(cause));
   return problem('database_corrupt', `The file ${file} is not a readable FieldKey database${detail ? ` (${detail})` : ''}. ${RECOVERY}`);

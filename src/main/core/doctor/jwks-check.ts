@@ -43,9 +43,15 @@ export function checkJwks(input: JwksCheckInput): JwksCheck {
   const firstAllowed = policy.allowedAlgorithms[0];
   if (usableCount === 0) {
     const selection = firstAllowed === undefined ? undefined : selectKey(keys, firstAllowed, undefined, policy.issuer);
-    const message = selection && !selection.ok ? selection.message : `No usable signing key is cached for issuer ${JSON.stringify(policy.issuer)}.`;
+    const message =
+      selection && !selection.ok ? selection.message : `No usable signing key is cached for issuer ${JSON.stringify(policy.issuer)}.`;
     if (keys.length === 0 && !hasAccounts) {
-      findings.push(note('jwks_missing', `No key is cached yet for issuer ${JSON.stringify(policy.issuer)}: the key set is fetched at the first sign-in (or imported from a bundled jwks.json).`));
+      findings.push(
+        note(
+          'jwks_missing',
+          `No key is cached yet for issuer ${JSON.stringify(policy.issuer)}: the key set is fetched at the first sign-in (or imported from a bundled jwks.json).`,
+        ),
+      );
     } else {
       const code = keys.length === 0 ? 'jwks_missing' : 'jwks_no_usable_keys';
       findings.push(problem(code, message));

@@ -21,7 +21,11 @@ export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 10_000;
 const LOCKED_MESSAGE =
   'The OS keychain answers but is locked: it reads as empty and refuses writes, so no account can be unlocked with its PIN. Unlock the keychain (on Linux, the "login" keyring, e.g. with Seahorse or by signing in to the desktop again) and try again.';
 
-export async function checkKeychain(secrets: SecretStore, service: string, timeoutMs = DEFAULT_KEYCHAIN_TIMEOUT_MS): Promise<KeychainSection> {
+export async function checkKeychain(
+  secrets: SecretStore,
+  service: string,
+  timeoutMs = DEFAULT_KEYCHAIN_TIMEOUT_MS,
+): Promise<KeychainSection> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -30,10 +34,22 @@ export async function checkKeychain(secrets: SecretStore, service: string, timeo
     const outcome = await Promise.race([probe(secrets), timeout]);
     if (outcome === 'timeout') {
       const message = `The OS keychain did not answer within ${timeoutMs / 1000} s; it may be locked and waiting for a password prompt. Unlock it and try again.`;
-      return { ...checked([problem('keychain_unavailable', message)]), service, reachable: false, errorCode: 'keychain_unavailable', message };
+      return {
+        ...checked([problem('keychain_unavailable', message)]),
+        service,
+        reachable: false,
+        errorCode: 'keychain_unavailable',
+        message,
+      };
     }
     if (outcome === 'locked') {
-      return { ...checked([problem('keychain_locked', LOCKED_MESSAGE)]), service, reachable: false, errorCode: 'keychain_locked', message: LOCKED_MESSAGE };
+      return {
+        ...checked([problem('keychain_locked', LOCKED_MESSAGE)]),
+        service,
+        reachable: false,
+        errorCode: 'keychain_locked',
+        message: LOCKED_MESSAGE,
+      };
     }
     return { ...checked([]), service, reachable: true, errorCode: null, message: null };
   } catch (error) {

@@ -50,19 +50,27 @@ export async function checkPolicy(deps: PolicyCheckDeps): Promise<PolicyCheck> {
   const { policy, source } = loaded;
   const findings: Finding[] = [];
   if (source.kind === 'demo') {
-    findings.push(note('demo_policy', 'No policy is configured on this machine: FieldKey uses the built-in demo policy, for development only.'));
+    findings.push(
+      note('demo_policy', 'No policy is configured on this machine: FieldKey uses the built-in demo policy, for development only.'),
+    );
   }
   let bundledJwks: BundledJwksFacts | null = null;
   if (loaded.bundledJwksPath !== undefined) {
     bundledJwks = readBundledJwks(loaded.bundledJwksPath, deps.readFile);
-    if (!bundledJwks.valid) findings.push(problem('bundled_jwks_invalid', `The bundled JWKS ${bundledJwks.path} cannot be used: ${bundledJwks.error}`));
+    if (!bundledJwks.valid)
+      findings.push(problem('bundled_jwks_invalid', `The bundled JWKS ${bundledJwks.path} cannot be used: ${bundledJwks.error}`));
   }
   return {
     policy,
     section: {
       ...checked(findings),
       valid: true,
-      source: { kind: source.kind, location: source.location, machineFile: source.machineFile ?? null, description: describePolicySource(source) },
+      source: {
+        kind: source.kind,
+        location: source.location,
+        machineFile: source.machineFile ?? null,
+        description: describePolicySource(source),
+      },
       errorCode: null,
       invalidSource: null,
       problems: [],

@@ -87,14 +87,26 @@ function policyBlock(p: PolicySection): string {
     facts.push(fact('issuer', s.issuer));
     facts.push(fact('client', `${s.clientId}${s.audience !== s.clientId ? ` (audience ${s.audience})` : ''}`));
     if (s.idp === 'fusionauth') facts.push(fact('IdP', "FusionAuth: sign-out revokes through FusionAuth's Logout API"));
-    facts.push(fact('offline token', `${s.offlineToken} token; full ${s.gracePeriodHours} h past expiry, then read-only ${s.readOnlyHours === null ? 'until the check-in' : `${s.readOnlyHours} h`}; check-in every ${s.checkInIntervalDays} d`));
+    facts.push(
+      fact(
+        'offline token',
+        `${s.offlineToken} token; full ${s.gracePeriodHours} h past expiry, then read-only ${s.readOnlyHours === null ? 'until the check-in' : `${s.readOnlyHours} h`}; check-in every ${s.checkInIntervalDays} d`,
+      ),
+    );
     facts.push(fact('JWKS refresh', `every ${s.jwksRefreshDays} d; clock skew ${s.clockSkewSeconds} s`));
     facts.push(fact('algorithms', s.allowedAlgorithms.join(', ')));
-    facts.push(fact('PIN', `at least ${s.pinMinLength} characters (digits are fine); ${s.maxAttempts} attempts; up to ${s.maxAccounts} account(s)`));
+    facts.push(
+      fact('PIN', `at least ${s.pinMinLength} characters (digits are fine); ${s.maxAttempts} attempts; up to ${s.maxAccounts} account(s)`),
+    );
   }
   if (p.bundledJwks) {
     const b = p.bundledJwks;
-    facts.push(fact('bundled JWKS', `${b.path} (${b.valid ? `${b.keyCount} key(s)${b.kids.length > 0 ? `: ${b.kids.join(', ')}` : ''}` : 'unusable'})`));
+    facts.push(
+      fact(
+        'bundled JWKS',
+        `${b.path} (${b.valid ? `${b.keyCount} key(s)${b.kids.length > 0 ? `: ${b.kids.join(', ')}` : ''}` : 'unusable'})`,
+      ),
+    );
   } else if (p.valid) {
     facts.push(fact('bundled JWKS', 'none'));
   }
@@ -154,7 +166,9 @@ function clockBlock(c: ClockSection): string {
     facts.push(
       fact(
         'rolled back',
-        c.trusted ? `no (tolerated skew ${c.skewSeconds} s)` : `YES: behind the ${c.rollbackBecause === 'server_time' ? 'last server time' : c.rollbackBecause === 'high_water' ? 'high-water mark' : 'records'}${c.behindSeconds !== null ? ` by ${formatDuration(c.behindSeconds * 1000)}` : ''}`,
+        c.trusted
+          ? `no (tolerated skew ${c.skewSeconds} s)`
+          : `YES: behind the ${c.rollbackBecause === 'server_time' ? 'last server time' : c.rollbackBecause === 'high_water' ? 'high-water mark' : 'records'}${c.behindSeconds !== null ? ` by ${formatDuration(c.behindSeconds * 1000)}` : ''}`,
       ),
     );
   }
@@ -174,19 +188,38 @@ function accountLines(account: AccountFacts, now: Date): string[] {
   const indent = '    ';
   lines.push(fact('issuer', account.issuer, indent));
   lines.push(fact('sealed session', account.sealedSession ? 'yes' : 'no', indent));
-  lines.push(fact('last check-in', account.lastCheckIn ? `${account.lastCheckIn} (${relativeTo(now, new Date(account.lastCheckIn))})` : 'none recorded', indent));
-  if (account.checkInDueAt) lines.push(fact('check-in due', `${account.checkInDueAt} (${relativeTo(now, new Date(account.checkInDueAt))})`, indent));
+  lines.push(
+    fact(
+      'last check-in',
+      account.lastCheckIn ? `${account.lastCheckIn} (${relativeTo(now, new Date(account.lastCheckIn))})` : 'none recorded',
+      indent,
+    ),
+  );
+  if (account.checkInDueAt)
+    lines.push(fact('check-in due', `${account.checkInDueAt} (${relativeTo(now, new Date(account.checkInDueAt))})`, indent));
   if (account.unlockAttempts) {
     const u = account.unlockAttempts;
-    lines.push(fact('failed unlocks', `${u.failures} (${u.attemptsLeft} left${u.retryAt ? `; next attempt at ${u.retryAt}` : ''})`, indent));
+    lines.push(
+      fact('failed unlocks', `${u.failures} (${u.attemptsLeft} left${u.retryAt ? `; next attempt at ${u.retryAt}` : ''})`, indent),
+    );
   }
   const o = account.offline;
   lines.push(fact('offline now', OFFLINE_NOW[o.decision](o.reason), indent));
   if (o.tokenExpiresAt) {
     const readOnly = o.readOnlyUntil ? `read-only until ${o.readOnlyUntil}` : 'then read-only until an online check-in';
-    lines.push(fact('token expires', `${o.tokenExpiresAt} (${relativeTo(now, new Date(o.tokenExpiresAt))}; full access until ${o.fullUntil}, ${readOnly})`, indent));
+    lines.push(
+      fact(
+        'token expires',
+        `${o.tokenExpiresAt} (${relativeTo(now, new Date(o.tokenExpiresAt))}; full access until ${o.fullUntil}, ${readOnly})`,
+        indent,
+      ),
+    );
   }
-  const until = o.holdsUntil ? `${o.holdsUntil} (${relativeTo(now, new Date(o.holdsUntil))}; ${THEN_WORDS[o.endsWith ?? 'check_in_due']})` : o.endsWith === 'online_check_in' ? 'an online check-in or sign-in' : 'unknown';
+  const until = o.holdsUntil
+    ? `${o.holdsUntil} (${relativeTo(now, new Date(o.holdsUntil))}; ${THEN_WORDS[o.endsWith ?? 'check_in_due']})`
+    : o.endsWith === 'online_check_in'
+      ? 'an online check-in or sign-in'
+      : 'unknown';
   lines.push(fact('holds until', until, indent));
   if (o.basis === 'last_verified_token') lines.push(fact('based on', 'the last verified token (signature re-checked at unlock)', indent));
   // A denial or the grace period is also a finding, which shows the message below.
@@ -207,12 +240,16 @@ function auditBlock(a: AuditSection): string {
   if (a.intact === true) summary = `${a.rows} row(s), chain intact${a.headSeq !== null ? ` (head seq ${a.headSeq})` : ''}`;
   else if (a.intact === false) summary = `${a.rows} row(s), chain BROKEN (${a.problemCount} problem(s))`;
   const facts = a.problems.map((p) => fact(`seq ${p.seq}`, `${p.problem}: ${p.detail}`));
-  if (a.retention) facts.push(fact('retention', `${a.retention.days} days, at most ${a.retention.rows} rows (applied when FieldKey starts)`));
+  if (a.retention)
+    facts.push(fact('retention', `${a.retention.days} days, at most ${a.retention.rows} rows (applied when FieldKey starts)`));
   return block(header('Audit log', a, summary), facts, a);
 }
 
 export function apiBlock(a: ApiSection): string {
-  const summary = a.baseUrl === null ? '' : `${a.baseUrl}${a.reachable === true ? `: reachable (HTTP ${a.httpStatus})` : a.reachable === false ? ': not reachable' : ''}`;
+  const summary =
+    a.baseUrl === null
+      ? ''
+      : `${a.baseUrl}${a.reachable === true ? `: reachable (HTTP ${a.httpStatus})` : a.reachable === false ? ': not reachable' : ''}`;
   const facts = a.outbox.map((row) => fact(`outbox ${row.accountId.slice(0, 12)}`, `${row.depth} change(s) waiting`));
   return block(header('Field API', a, summary), facts, a);
 }

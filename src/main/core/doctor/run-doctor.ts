@@ -109,19 +109,40 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       const version = database.section.schemaVersion ?? 0;
       const list = version >= ACCOUNTS_SCHEMA ? guarded('accounts', () => new AccountStore(db, deps.clock).list()) : undefined;
       // The installation's record MAC key and audit head, from the keychain (read only, never created).
-      const keys: AuditKeys = keychain.reachable && version >= TIME_RECORD_MAC_SCHEMA ? await readAuditKeys(deps.secrets).catch((): AuditKeys => ({})) : {};
+      const keys: AuditKeys =
+        keychain.reachable && version >= TIME_RECORD_MAC_SCHEMA ? await readAuditKeys(deps.secrets).catch((): AuditKeys => ({})) : {};
       const clockCheck = version >= CORE_SCHEMA ? guarded('clock records', () => clockFacts(db, now, policy, keys.mac)) : undefined;
-      const jwksCheck = policy && version >= CORE_SCHEMA ? guarded('cached key set', () => jwksFacts(db, deps.clock, now, policy, list?.value?.length ?? 0)) : undefined;
+      const jwksCheck =
+        policy && version >= CORE_SCHEMA
+          ? guarded('cached key set', () => jwksFacts(db, deps.clock, now, policy, list?.value?.length ?? 0))
+          : undefined;
 
-      jwks = jwksCheck?.value?.section ?? sectionOr(jwksCheck?.failure, { ...emptyJwks(policy), ...skipped(policy ? 'the database has no key cache yet' : 'no valid policy') });
-      clock = clockCheck?.value?.section ?? sectionOr(clockCheck?.failure, { ...emptyClock(now), ...skipped('the database has no clock records yet') });
+      jwks =
+        jwksCheck?.value?.section ??
+        sectionOr(jwksCheck?.failure, {
+          ...emptyJwks(policy),
+          ...skipped(policy ? 'the database has no key cache yet' : 'no valid policy'),
+        });
+      clock =
+        clockCheck?.value?.section ??
+        sectionOr(clockCheck?.failure, { ...emptyClock(now), ...skipped('the database has no clock records yet') });
       const noAccounts = { count: 0, maxAccounts: policy?.maxAccounts ?? null, accounts: [] };
       noAccountsStored = !list || list.value?.length === 0;
       if (!list) {
         accounts = { ...skipped('the database has no accounts yet; FieldKey adds them when it next starts'), ...noAccounts };
       } else if (list.value) {
         try {
-          accounts = await accountsFacts(db, deps, now, policy, list.value, keychain.reachable, clockCheck?.value, jwksCheck?.value, version >= SESSION_EXPIRY_SCHEMA);
+          accounts = await accountsFacts(
+            db,
+            deps,
+            now,
+            policy,
+            list.value,
+            keychain.reachable,
+            clockCheck?.value,
+            jwksCheck?.value,
+            version >= SESSION_EXPIRY_SCHEMA,
+          );
         } catch (error) {
           accounts = { ...checked([unreadable('accounts', error)]), ...noAccounts };
         }
@@ -142,7 +163,12 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     if (orphaned) database.section = { ...database.section, ...checked([...database.section.findings, orphaned]) };
   }
 
-  const api = await checkApi({ policy, fetch: deps.fetch, outboxDepths: depths, ...(deps.apiTimeoutMs !== undefined ? { timeoutMs: deps.apiTimeoutMs } : {}) });
+  const api = await checkApi({
+    policy,
+    fetch: deps.fetch,
+    outboxDepths: depths,
+    ...(deps.apiTimeoutMs !== undefined ? { timeoutMs: deps.apiTimeoutMs } : {}),
+  });
 
   const sections: [SectionName, SectionBase][] = [
     ['policy', policyCheck.section],
@@ -158,7 +184,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   for (const [section, facts] of sections) {
     for (const finding of facts.findings) all.push({ section, accountId: null, ...finding });
     if (section === 'accounts') {
-      for (const account of accounts.accounts) for (const finding of account.findings) all.push({ section, accountId: account.id, ...finding });
+      for (const account of accounts.accounts)
+        for (const finding of account.findings) all.push({ section, accountId: account.id, ...finding });
     }
   }
   const problems = all.filter((f) => f.severity === 'problem');
@@ -196,7 +223,10 @@ function guarded<T>(what: string, read: () => T): Guarded<T> {
 
 function unreadable(what: string, error: unknown): Finding {
   const detail = sqliteMessage(error);
-  return problem('database_unreadable', `The ${what} cannot be read from the database${detail ? ` (${detail})` : ''}; see the database check.`);
+  return problem(
+    'database_unreadable',
+    `The ${what} cannot be read from the database${detail ? ` (${detail})` : ''}; see the database check.`,
+  );
 }
 
 function sectionOr<T extends SectionBase>(failure: Finding | undefined, fallback: T): T {
@@ -218,7 +248,17 @@ function emptyJwks(policy: Policy | undefined): Omit<JwksSection, keyof SectionB
 }
 
 function emptyAudit(policy: RetentionPolicy | undefined): Omit<AuditSection, keyof SectionBase> {
-  return { present: false, intact: null, rows: null, headSeq: null, headHash: null, anchorSeq: null, retention: retentionOf(policy), problemCount: 0, problems: [] };
+  return {
+    present: false,
+    intact: null,
+    rows: null,
+    headSeq: null,
+    headHash: null,
+    anchorSeq: null,
+    retention: retentionOf(policy),
+    problemCount: 0,
+    problems: [],
+  };
 }
 
 function emptyClock(now: Date): Omit<ClockSection, keyof SectionBase> {
@@ -245,12 +285,25 @@ function clockFacts(db: Database, now: Date, policy: Policy | undefined, mac: Re
     verified.protect(mac, false);
     recordsTampered = verified.integrity() === 'tampered';
   }
-  return checkClock({ now, lastServerTime: times.lastServerTime(), trustedNow: times.trustedNow(now), highWater: times.highWater(), policy, recordsTampered });
+  return checkClock({
+    now,
+    lastServerTime: times.lastServerTime(),
+    trustedNow: times.trustedNow(now),
+    highWater: times.highWater(),
+    policy,
+    recordsTampered,
+  });
 }
 
 function jwksFacts(db: Database, clock: Clock, now: Date, policy: Policy, accountCount: number): JwksCheck {
   const store = new JwksStore(db, clock);
-  return checkJwks({ policy, records: store.keyRecords(policy.issuer), lastSuccessfulFetch: store.lastSuccessfulFetch(policy.issuer), now, accountCount });
+  return checkJwks({
+    policy,
+    records: store.keyRecords(policy.issuer),
+    lastSuccessfulFetch: store.lastSuccessfulFetch(policy.issuer),
+    now,
+    accountCount,
+  });
 }
 
 async function accountsFacts(
@@ -268,7 +321,9 @@ async function accountsFacts(
   const times = new TimeRecords(db);
   const counter = new AttemptCounter(db, deps.secrets);
   // A locked or absent keychain reads as empty: the device keys are judged only when it is open.
-  const sessionProblems = keychainReachable ? await checkSessionKeys(deps.secrets, sealedEnvelopes(db)).catch(() => new Map<string, Finding>()) : new Map<string, Finding>();
+  const sessionProblems = keychainReachable
+    ? await checkSessionKeys(deps.secrets, sealedEnvelopes(db)).catch(() => new Map<string, Finding>())
+    : new Map<string, Finding>();
   const accounts: AccountFacts[] = [];
   for (const account of list) {
     accounts.push(
@@ -288,7 +343,12 @@ async function accountsFacts(
   }
   const findings: Finding[] = [];
   if (policy && accounts.length > policy.maxAccounts) {
-    findings.push(note('too_many_accounts', `${accounts.length} accounts are stored, more than the ${policy.maxAccounts} the policy now allows: no account can be added until some are removed.`));
+    findings.push(
+      note(
+        'too_many_accounts',
+        `${accounts.length} accounts are stored, more than the ${policy.maxAccounts} the policy now allows: no account can be added until some are removed.`,
+      ),
+    );
   }
   const own = statusOf([...findings, ...accounts.flatMap((a) => a.findings)]);
   const status = accounts.length > 0 && accounts.every((a) => a.status === 'skipped') ? 'skipped' : own;
@@ -309,7 +369,11 @@ function storedExpiry(ms: number | null | undefined): Date | undefined {
 }
 
 /** The failed-unlock count: the larger of the database's and the keychain mirror's when the keychain answers. */
-async function readAttempts(counter: AttemptCounter, accountId: string, keychainReachable: boolean): Promise<{ state: AttemptState; mirrorRead: boolean }> {
+async function readAttempts(
+  counter: AttemptCounter,
+  accountId: string,
+  keychainReachable: boolean,
+): Promise<{ state: AttemptState; mirrorRead: boolean }> {
   if (keychainReachable) {
     try {
       return { state: await counter.read(accountId), mirrorRead: true };

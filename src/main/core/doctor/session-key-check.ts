@@ -16,7 +16,10 @@ import { problem, type Finding } from './doctor-report';
 const SIGN_IN_AGAIN = 'Its PIN cannot open it; an online sign-in replaces it.';
 
 /** Per account id: a problem finding when its sealed session cannot be opened; absent when it can. */
-export async function checkSessionKeys(secrets: SecretStore, envelopes: ReadonlyMap<string, SealedEnvelope>): Promise<Map<string, Finding>> {
+export async function checkSessionKeys(
+  secrets: SecretStore,
+  envelopes: ReadonlyMap<string, SealedEnvelope>,
+): Promise<Map<string, Finding>> {
   const keys = new Map<string, Buffer[]>();
   try {
     for (const accountId of envelopes.keys()) keys.set(accountId, await storedKeys(secrets, accountId));
@@ -42,21 +45,30 @@ async function storedKeys(secrets: SecretStore, accountId: string): Promise<Buff
 
 function verdict(accountId: string, envelope: SealedEnvelope, keys: ReadonlyMap<string, Buffer[]>): Finding | undefined {
   if (envelope.sealedFor !== accountId) {
-    return problem('session_tampered', `The stored session of this account was sealed for another account (rows moved or swapped in the database). ${SIGN_IN_AGAIN}`);
+    return problem(
+      'session_tampered',
+      `The stored session of this account was sealed for another account (rows moved or swapped in the database). ${SIGN_IN_AGAIN}`,
+    );
   }
   const own = (keys.get(accountId) ?? []).find((key) => deviceKeyId(key).equals(envelope.deviceKeyId));
   if (own) {
     if (rowMacValid(envelope, own, accountId)) return undefined;
-    return problem('session_tampered', `The stored session of this account was modified outside FieldKey (its row MAC does not verify under the device key). ${SIGN_IN_AGAIN}`);
+    return problem(
+      'session_tampered',
+      `The stored session of this account was modified outside FieldKey (its row MAC does not verify under the device key). ${SIGN_IN_AGAIN}`,
+    );
   }
   for (const [other, list] of keys) {
     if (other !== accountId && list.some((key) => deviceKeyId(key).equals(envelope.deviceKeyId))) {
-      return problem('session_tampered', `The stored session of this account was sealed under another account's device key (rows swapped in the database). ${SIGN_IN_AGAIN}`);
+      return problem(
+        'session_tampered',
+        `The stored session of this account was sealed under another account's device key (rows swapped in the database). ${SIGN_IN_AGAIN}`,
+      );
     }
   }
   const why =
     (keys.get(accountId) ?? []).length === 0
       ? "This account's device key is missing from the OS keychain"
-      : "The OS keychain holds a different device key for this account than the one its session was sealed with (the database may have been restored from an older copy, or the keychain replaced)";
+      : 'The OS keychain holds a different device key for this account than the one its session was sealed with (the database may have been restored from an older copy, or the keychain replaced)';
   return problem('device_key_missing', `${why}, so its stored session cannot be opened. ${SIGN_IN_AGAIN}`);
 }

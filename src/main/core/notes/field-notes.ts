@@ -15,7 +15,13 @@
  * `onChange` is told, so the app can push at once when online.
  */
 import { randomUUID } from 'node:crypto';
-import { NOTE_TEXT_MAX_CHARS, NOTE_TITLE_MAX_CHARS, type FieldNote, type FieldNoteSummary, type NoteSyncState } from '../../../shared/app-state';
+import {
+  NOTE_TEXT_MAX_CHARS,
+  NOTE_TITLE_MAX_CHARS,
+  type FieldNote,
+  type FieldNoteSummary,
+  type NoteSyncState,
+} from '../../../shared/app-state';
 import { FieldKeyError } from '../../../shared/errors';
 import type { Clock } from '../clock';
 import type { Database } from '../../adapters/sqlite/database';
@@ -59,7 +65,10 @@ function refusal(access: AccountAccess, write: boolean): FieldKeyError | undefin
       return undefined;
     case 'read-only':
       return write
-        ? new FieldKeyError('read_only', 'Read-only: the grace period for working offline is over, so notes can be read but not changed. Connect to the network to get full access again.')
+        ? new FieldKeyError(
+            'read_only',
+            'Read-only: the grace period for working offline is over, so notes can be read but not changed. Connect to the network to get full access again.',
+          )
         : undefined;
     case 'denied':
       return new FieldKeyError('connection_required', 'Connection required: offline access has ended. Connect to the network to continue.');
@@ -72,9 +81,11 @@ function refusal(access: AccountAccess, write: boolean): FieldKeyError | undefin
 export function checkNoteInput(title: string, text: string): { title: string; text: string } {
   const trimmed = title.trim();
   if (trimmed.length === 0) throw new FieldKeyError('note_invalid', 'Give the note a title.');
-  if ([...trimmed].length > NOTE_TITLE_MAX_CHARS) throw new FieldKeyError('note_invalid', `The title can have at most ${NOTE_TITLE_MAX_CHARS} characters.`);
+  if ([...trimmed].length > NOTE_TITLE_MAX_CHARS)
+    throw new FieldKeyError('note_invalid', `The title can have at most ${NOTE_TITLE_MAX_CHARS} characters.`);
   if (/[\r\n]/.test(trimmed)) throw new FieldKeyError('note_invalid', 'The title must be one line.');
-  if ([...text].length > NOTE_TEXT_MAX_CHARS) throw new FieldKeyError('note_invalid', `The note can have at most ${NOTE_TEXT_MAX_CHARS} characters.`);
+  if ([...text].length > NOTE_TEXT_MAX_CHARS)
+    throw new FieldKeyError('note_invalid', `The note can have at most ${NOTE_TEXT_MAX_CHARS} characters.`);
   return { title: trimmed, text };
 }
 

@@ -6,7 +6,10 @@ export const MAX_ERROR_CODE_CHARS = 64;
 export const MAX_ERROR_DESCRIPTION_CHARS = 300;
 
 export function sanitizeErrorText(value: string, max: number): string {
-  return value.replace(/[^\x20-\x7e]/g, '').slice(0, max).trim();
+  return value
+    .replace(/[^\x20-\x7e]/g, '')
+    .slice(0, max)
+    .trim();
 }
 
 /** The sanitized `error` and `error_description` of an OAuth error (code `unknown_error` when nothing is left). */

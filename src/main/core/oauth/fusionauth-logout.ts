@@ -50,7 +50,9 @@ export async function logOutAtFusionAuth(http: HttpOptions, request: { logoutEnd
 function firstErrorCode(body: Record<string, unknown> | undefined): string | undefined {
   if (!body) return undefined;
   const general = Array.isArray(body.generalErrors) ? body.generalErrors : [];
-  const fields = isPlainObject(body.fieldErrors) ? Object.values(body.fieldErrors).flatMap((list) => (Array.isArray(list) ? list : [])) : [];
+  const fields = isPlainObject(body.fieldErrors)
+    ? Object.values(body.fieldErrors).flatMap((list) => (Array.isArray(list) ? list : []))
+    : [];
   for (const item of [...general, ...fields]) {
     if (isPlainObject(item) && typeof item.code === 'string') {
       const code = sanitizeErrorText(item.code, MAX_ERROR_CODE_CHARS);

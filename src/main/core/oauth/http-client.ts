@@ -64,7 +64,11 @@ export async function readText(response: Response, what: string, maxBytes = MAX_
 }
 
 /** Parses a JSON object body; anything else (HTML error page, array, garbage) returns undefined. */
-export async function readJsonObject(response: Response, what: string, maxBytes = MAX_RESPONSE_BYTES): Promise<Record<string, unknown> | undefined> {
+export async function readJsonObject(
+  response: Response,
+  what: string,
+  maxBytes = MAX_RESPONSE_BYTES,
+): Promise<Record<string, unknown> | undefined> {
   const text = await readText(response, what, maxBytes);
   try {
     const value: unknown = JSON.parse(text);

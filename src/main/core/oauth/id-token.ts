@@ -137,7 +137,8 @@ function joseProblem(error: unknown): IdTokenError {
     if (error.claim === 'nbf' || error.claim === 'iat') return new IdTokenError('not_yet_valid', `its ${error.claim} is in the future.`);
     return new IdTokenError('malformed', `its ${error.claim} claim is invalid.`);
   }
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return new IdTokenError('bad_signature', 'its signature does not verify with the cached key.');
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return new IdTokenError('bad_signature', 'its signature does not verify with the cached key.');
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return new IdTokenError('alg_not_allowed', 'its algorithm is not allowed.');
   return new IdTokenError('malformed', 'it is not a valid signed JWT.');
 }

@@ -143,7 +143,7 @@ export class JwksSync {
     }
     const last = store.lastSuccessfulFetch(issuer);
     const hasActiveKeys = this.keys().some((key) => key.removedAt == null);
-    const previousEtag = hasActiveKeys ? last?.etag ?? undefined : undefined;
+    const previousEtag = hasActiveKeys ? (last?.etag ?? undefined) : undefined;
 
     this.lastAttemptAt = this.deps.clock.now().getTime();
     this.requests++;

@@ -135,13 +135,26 @@ export async function startLoopbackRedirect(options: LoopbackRedirectOptions): P
     if (error !== null) {
       const sanitized = sanitizedOAuthError(error, params.get('error_description'));
       const idpError = new IdpError(sanitized.error, sanitized.description);
-      page(reply, 200, 'Sign-in not completed', `The identity provider reported: ${idpError.error}${idpError.description ? ` (${idpError.description})` : ''}. You can return to FieldKey.`);
+      page(
+        reply,
+        200,
+        'Sign-in not completed',
+        `The identity provider reported: ${idpError.error}${idpError.description ? ` (${idpError.description})` : ''}. You can return to FieldKey.`,
+      );
       return settle({ error: idpError }, reply);
     }
     const code = params.get('code');
     if (!code) {
       page(reply, 400, 'Sign-in not completed', 'The identity provider sent no authorization code. You can return to FieldKey.');
-      return settle({ error: new FieldKeyError('authorization_response_invalid', 'The identity provider redirected back without an authorization code.') }, reply);
+      return settle(
+        {
+          error: new FieldKeyError(
+            'authorization_response_invalid',
+            'The identity provider redirected back without an authorization code.',
+          ),
+        },
+        reply,
+      );
     }
     page(reply, 200, 'Signed in', 'You can return to FieldKey and close this tab.');
     settle({ value: iss !== null ? { code, iss } : { code } }, reply);

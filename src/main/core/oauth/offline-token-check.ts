@@ -25,7 +25,10 @@ export class OfflineTokenError extends FieldKeyError {
   readonly reason: DecisionReason | 'subject_mismatch';
 
   constructor(reason: DecisionReason | 'subject_mismatch', message: string, tokenType: Policy['offlineToken']) {
-    super('offline_token_unverifiable', `The ${tokenType === 'id' ? 'ID' : 'access'} token FieldKey must verify offline was refused: ${message}`);
+    super(
+      'offline_token_unverifiable',
+      `The ${tokenType === 'id' ? 'ID' : 'access'} token FieldKey must verify offline was refused: ${message}`,
+    );
     this.reason = reason;
   }
 }

@@ -73,7 +73,10 @@ export class Refresher {
     const { expiresAt, receivedAt } = this.deps.session.tokens();
     if (typeof expiresAt !== 'number') return undefined;
     const latest = expiresAt - (this.deps.marginSeconds ?? DEFAULT_REFRESH_MARGIN_SECONDS);
-    const early = typeof receivedAt === 'number' && receivedAt < expiresAt ? receivedAt + (expiresAt - receivedAt) * REFRESH_AT_LIFETIME_FRACTION : latest;
+    const early =
+      typeof receivedAt === 'number' && receivedAt < expiresAt
+        ? receivedAt + (expiresAt - receivedAt) * REFRESH_AT_LIFETIME_FRACTION
+        : latest;
     return new Date(Math.min(latest, early) * 1000);
   }
 
@@ -195,4 +198,3 @@ function safeDecode(token: string): ReturnType<typeof decodeJwt> | undefined {
     return undefined;
   }
 }
-

@@ -52,9 +52,18 @@ export class RevocationQueue {
 
   /** Queues a revocation; resolves once it is in the keychain. Returns the entry name. */
   async enqueue(item: { issuer: string; clientId: string; refreshToken: string }): Promise<string> {
-    const value = JSON.stringify({ v: 1, issuer: item.issuer, clientId: item.clientId, token: item.refreshToken, queuedAt: this.clock.now().toISOString() });
+    const value = JSON.stringify({
+      v: 1,
+      issuer: item.issuer,
+      clientId: item.clientId,
+      token: item.refreshToken,
+      queuedAt: this.clock.now().toISOString(),
+    });
     if (Buffer.byteLength(value, 'utf8') > MAX_ENTRY_BYTES) {
-      throw new FieldKeyError('revocation_not_queued', 'The refresh token is too large to queue in the OS keychain; it could not be revoked later.');
+      throw new FieldKeyError(
+        'revocation_not_queued',
+        'The refresh token is too large to queue in the OS keychain; it could not be revoked later.',
+      );
     }
     const entry = `${REVOCATION_ENTRY_PREFIX}${randomBytes(16).toString('base64url')}`;
     await this.secrets.set(entry, value);
@@ -121,7 +130,14 @@ function parse(entry: string, value: string): QueuedRevocation | undefined {
   try {
     const data = JSON.parse(value) as Record<string, unknown>;
     const queuedAt = new Date(typeof data.queuedAt === 'string' ? data.queuedAt : Number.NaN);
-    if (data.v !== 1 || typeof data.issuer !== 'string' || typeof data.clientId !== 'string' || typeof data.token !== 'string' || data.token === '') return undefined;
+    if (
+      data.v !== 1 ||
+      typeof data.issuer !== 'string' ||
+      typeof data.clientId !== 'string' ||
+      typeof data.token !== 'string' ||
+      data.token === ''
+    )
+      return undefined;
     if (Number.isNaN(queuedAt.getTime())) return undefined;
     return { entry, issuer: data.issuer, clientId: data.clientId, refreshToken: data.token, queuedAt };
   } catch {

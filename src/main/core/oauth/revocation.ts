@@ -38,7 +38,10 @@ export async function revokeRefreshToken(http: HttpOptions, request: RevocationR
   const body = await readJsonObject(response, 'revocation');
   if ((response.status === 400 || response.status === 401) && body && typeof body.error === 'string') {
     const { error, description } = sanitizedOAuthError(body.error, body.error_description);
-    throw new FieldKeyError('revocation_refused', `The identity provider refused to revoke the token: ${error}${description ? ` (${description})` : ''}.`);
+    throw new FieldKeyError(
+      'revocation_refused',
+      `The identity provider refused to revoke the token: ${error}${description ? ` (${description})` : ''}.`,
+    );
   }
   throw unavailable('revocation', response.status);
 }

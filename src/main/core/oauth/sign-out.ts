@@ -39,7 +39,10 @@ export interface SignOutDeps {
  */
 export type SignOutOutcome = 'no_token' | 'revoked' | 'queued' | 'refused' | 'not_supported' | 'not_queued';
 
-export async function signOut(deps: SignOutDeps, session: { refreshToken: string | undefined; wipe: () => Promise<void> }): Promise<SignOutOutcome> {
+export async function signOut(
+  deps: SignOutDeps,
+  session: { refreshToken: string | undefined; wipe: () => Promise<void> },
+): Promise<SignOutOutcome> {
   const { refreshToken } = session;
   if (!refreshToken) {
     await session.wipe();

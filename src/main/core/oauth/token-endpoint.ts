@@ -33,7 +33,12 @@ export class TokenEndpointError extends FieldKeyError {
   }
 }
 
-export async function postTokenRequest(http: HttpOptions, clock: Clock, tokenEndpoint: string, params: URLSearchParams): Promise<TokenEndpointAnswer> {
+export async function postTokenRequest(
+  http: HttpOptions,
+  clock: Clock,
+  tokenEndpoint: string,
+  params: URLSearchParams,
+): Promise<TokenEndpointAnswer> {
   const response = await send(
     http,
     tokenEndpoint,

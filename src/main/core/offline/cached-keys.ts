@@ -52,7 +52,12 @@ function publicPart(jwk: JWK): { jwk: JWK; algorithms: readonly Algorithm[]; typ
   switch (jwk.kty) {
     case 'RSA':
       if (!isMember(jwk.n) || !isMember(jwk.e)) return undefined;
-      return { jwk: { kty: 'RSA', n: jwk.n, e: jwk.e }, algorithms: RSA_ALGORITHMS, type: 'RSA', material: `{"e":"${jwk.e}","kty":"RSA","n":"${jwk.n}"}` };
+      return {
+        jwk: { kty: 'RSA', n: jwk.n, e: jwk.e },
+        algorithms: RSA_ALGORITHMS,
+        type: 'RSA',
+        material: `{"e":"${jwk.e}","kty":"RSA","n":"${jwk.n}"}`,
+      };
     case 'EC': {
       const algorithms = typeof jwk.crv === 'string' ? EC_ALGORITHMS[jwk.crv] : undefined;
       if (!algorithms || !isMember(jwk.x) || !isMember(jwk.y)) return undefined;
@@ -66,7 +71,12 @@ function publicPart(jwk: JWK): { jwk: JWK; algorithms: readonly Algorithm[]; typ
     case 'OKP': {
       const algorithms = typeof jwk.crv === 'string' ? OKP_ALGORITHMS[jwk.crv] : undefined;
       if (!algorithms || !isMember(jwk.x)) return undefined;
-      return { jwk: { kty: 'OKP', crv: jwk.crv, x: jwk.x }, algorithms, type: `OKP ${jwk.crv}`, material: `{"crv":"${jwk.crv}","kty":"OKP","x":"${jwk.x}"}` };
+      return {
+        jwk: { kty: 'OKP', crv: jwk.crv, x: jwk.x },
+        algorithms,
+        type: `OKP ${jwk.crv}`,
+        material: `{"crv":"${jwk.crv}","kty":"OKP","x":"${jwk.x}"}`,
+      };
     }
     default:
       return undefined;
@@ -104,7 +114,10 @@ function classifyKeyNow(key: CachedKey): ClassifiedKey {
   if (key.removedAt != null) return { usable: false, kid, because: 'removed' };
   if (typeof jwk !== 'object' || jwk === null) return { usable: false, kid, because: 'unsupported' };
   if (jwk.kty === 'oct') return { usable: false, kid, because: 'symmetric' };
-  if ((jwk.use !== undefined && jwk.use !== 'sig') || (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify')))) {
+  if (
+    (jwk.use !== undefined && jwk.use !== 'sig') ||
+    (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify')))
+  ) {
     return { usable: false, kid, because: 'encryption' };
   }
   const part = publicPart(jwk);
@@ -119,7 +132,13 @@ function classifyKeyNow(key: CachedKey): ClassifiedKey {
     }
     algorithms = [alg as Algorithm];
   }
-  const usable: UsableKey = { kid, jwk: Object.freeze(part.jwk), algorithms: Object.freeze([...algorithms]), type: part.type, material: part.material };
+  const usable: UsableKey = {
+    kid,
+    jwk: Object.freeze(part.jwk),
+    algorithms: Object.freeze([...algorithms]),
+    type: part.type,
+    material: part.material,
+  };
   return { usable: true, key: Object.freeze(usable) };
 }
 

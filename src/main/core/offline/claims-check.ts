@@ -14,7 +14,12 @@ const MAX_NUMERIC_DATE = 8.64e12;
 
 export type ClaimsCheck =
   | { ok: true; sub: string; expiresAtMs: number }
-  | { ok: false; reason: Extract<DecisionReason, 'issuer_mismatch' | 'audience_mismatch' | 'missing_claim' | 'malformed' | 'not_yet_valid'>; message: string; missingClaim?: string };
+  | {
+      ok: false;
+      reason: Extract<DecisionReason, 'issuer_mismatch' | 'audience_mismatch' | 'missing_claim' | 'malformed' | 'not_yet_valid'>;
+      message: string;
+      missingClaim?: string;
+    };
 
 function isNumericDate(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_NUMERIC_DATE;
@@ -37,16 +42,29 @@ function hasAudience(aud: unknown, expected: string): boolean {
  */
 export function checkClaims(payload: JWTPayload, policy: DecisionPolicy, nowMs: number): ClaimsCheck {
   if (typeof payload.iss !== 'string' || payload.iss !== policy.issuer) {
-    return { ok: false, reason: 'issuer_mismatch', message: `The token was not issued by the configured issuer ${JSON.stringify(policy.issuer)} (compared exactly).` };
+    return {
+      ok: false,
+      reason: 'issuer_mismatch',
+      message: `The token was not issued by the configured issuer ${JSON.stringify(policy.issuer)} (compared exactly).`,
+    };
   }
   if (!hasAudience(payload.aud, policy.audience)) {
-    return { ok: false, reason: 'audience_mismatch', message: `The token is not meant for the expected audience ${JSON.stringify(policy.audience)}.` };
+    return {
+      ok: false,
+      reason: 'audience_mismatch',
+      message: `The token is not meant for the expected audience ${JSON.stringify(policy.audience)}.`,
+    };
   }
   for (const claim of [...ALWAYS_REQUIRED_CLAIMS, ...policy.requiredClaims]) {
     // Own members only: a claim named like an Object.prototype member is not "present" by inheritance.
     const value: unknown = Object.hasOwn(payload, claim) ? payload[claim] : undefined;
     if (value === undefined || value === null) {
-      return { ok: false, reason: 'missing_claim', message: `The token lacks the required claim ${JSON.stringify(claim)}.`, missingClaim: claim };
+      return {
+        ok: false,
+        reason: 'missing_claim',
+        message: `The token lacks the required claim ${JSON.stringify(claim)}.`,
+        missingClaim: claim,
+      };
     }
   }
   for (const claim of ['exp', 'iat', 'nbf'] as const) {
@@ -58,10 +76,18 @@ export function checkClaims(payload: JWTPayload, policy: DecisionPolicy, nowMs: 
 
   const latest = nowMs + policy.clockSkewSeconds * 1000;
   if (payload.nbf !== undefined && payload.nbf * 1000 > latest) {
-    return { ok: false, reason: 'not_yet_valid', message: `The token is not valid yet: its nbf is later than the local clock plus ${policy.clockSkewSeconds} s of tolerated skew.` };
+    return {
+      ok: false,
+      reason: 'not_yet_valid',
+      message: `The token is not valid yet: its nbf is later than the local clock plus ${policy.clockSkewSeconds} s of tolerated skew.`,
+    };
   }
   if (payload.iat! * 1000 > latest) {
-    return { ok: false, reason: 'not_yet_valid', message: `The token is not valid yet: its iat is later than the local clock plus ${policy.clockSkewSeconds} s of tolerated skew.` };
+    return {
+      ok: false,
+      reason: 'not_yet_valid',
+      message: `The token is not valid yet: its iat is later than the local clock plus ${policy.clockSkewSeconds} s of tolerated skew.`,
+    };
   }
   return { ok: true, sub: payload.sub, expiresAtMs: payload.exp! * 1000 };
 }

@@ -80,10 +80,18 @@ export function selectKey(keys: readonly CachedKey[], alg: Algorithm, kid: strin
     const fitting = named.filter((key) => key.algorithms.includes(alg));
     if (fitting.length === 0) {
       const types = [...new Set(named.map((key) => `${key.type} (${key.algorithms.join(', ')})`))].join('; ');
-      return { ok: false, reason: 'alg_not_allowed', message: `The token claims ${alg}, but its key ${quoteKid(kid)} is ${types} and cannot verify ${alg}.` };
+      return {
+        ok: false,
+        reason: 'alg_not_allowed',
+        message: `The token claims ${alg}, but its key ${quoteKid(kid)} is ${types} and cannot verify ${alg}.`,
+      };
     }
     if (fitting.length > 1) {
-      return { ok: false, reason: 'ambiguous_key', message: `Several cached keys share the key id ${quoteKid(kid)} and can verify ${alg}; refusing to guess.` };
+      return {
+        ok: false,
+        reason: 'ambiguous_key',
+        message: `Several cached keys share the key id ${quoteKid(kid)} and can verify ${alg}; refusing to guess.`,
+      };
     }
     return { ok: true, key: fitting[0]! };
   }
@@ -91,7 +99,11 @@ export function selectKey(keys: readonly CachedKey[], alg: Algorithm, kid: strin
   const fitting = usable.filter((key) => key.algorithms.includes(alg));
   if (fitting.length === 0) {
     const types = [...new Set(usable.map((key) => key.type))].join(', ');
-    return { ok: false, reason: 'alg_not_allowed', message: `The token claims ${alg} and names no key, but no cached key can verify ${alg} (cached: ${types}).` };
+    return {
+      ok: false,
+      reason: 'alg_not_allowed',
+      message: `The token claims ${alg} and names no key, but no cached key can verify ${alg} (cached: ${types}).`,
+    };
   }
   if (fitting.length > 1) {
     return {

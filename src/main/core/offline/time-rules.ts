@@ -38,7 +38,11 @@ function rollbackMessage(now: Date, record: Date, what: string, skewSeconds: num
 export function checkClockTrust(clock: ClockReadings, policy: Pick<DecisionPolicy, 'clockSkewSeconds'>): ClockTrust {
   const now = clock.now;
   if (!isValidTime(now) || !isValidTime(clock.lastServerTime) || !isValidTime(clock.highWater) || !isValidTime(clock.lastCheckIn)) {
-    return { trusted: false, because: 'invalid_reading', message: 'A clock reading is not a valid time, so the local clock cannot be trusted. Connect to check in online.' };
+    return {
+      trusted: false,
+      because: 'invalid_reading',
+      message: 'A clock reading is not a valid time, so the local clock cannot be trusted. Connect to check in online.',
+    };
   }
   const nowMs = now.getTime();
   const skewMs = policy.clockSkewSeconds * 1000;
@@ -115,7 +119,11 @@ export type RunwayStage =
   | { tier: 'read-only'; reason: 'expired'; untilMs?: number }
   | { tier: 'denied'; reason: 'expired' | 'check_in_overdue' };
 
-export function runwayStage(nowMs: number, runway: OfflineRunway, policy: Pick<DecisionPolicy, 'clockSkewSeconds'> & { readOnlyHours?: number | null }): RunwayStage {
+export function runwayStage(
+  nowMs: number,
+  runway: OfflineRunway,
+  policy: Pick<DecisionPolicy, 'clockSkewSeconds'> & { readOnlyHours?: number | null },
+): RunwayStage {
   const skewMs = policy.clockSkewSeconds * 1000;
   const dueEnd = runway.checkInDueAtMs === undefined ? Infinity : runway.checkInDueAtMs + 1;
   if (nowMs >= dueEnd) return { tier: 'denied', reason: 'check_in_overdue' };
@@ -124,7 +132,8 @@ export function runwayStage(nowMs: number, runway: OfflineRunway, policy: Pick<D
   const fullUntil = runway.fullUntilMs + skewMs;
   if (nowMs < fullUntil) return { tier: 'full', reason: 'grace_period', untilMs: Math.min(fullUntil, dueEnd) };
   const readOnlyHours = policy.readOnlyHours ?? null;
-  if (readOnlyHours === null) return dueEnd === Infinity ? { tier: 'read-only', reason: 'expired' } : { tier: 'read-only', reason: 'expired', untilMs: dueEnd };
+  if (readOnlyHours === null)
+    return dueEnd === Infinity ? { tier: 'read-only', reason: 'expired' } : { tier: 'read-only', reason: 'expired', untilMs: dueEnd };
   const readOnlyEnd = Math.min(runway.fullUntilMs + readOnlyHours * HOUR_MS + skewMs, dueEnd);
   if (nowMs < readOnlyEnd) return { tier: 'read-only', reason: 'expired', untilMs: readOnlyEnd };
   return { tier: 'denied', reason: 'expired' };

@@ -68,9 +68,20 @@ function algNotAllowedMessage(alg: string, policy: DecisionPolicy): string {
  * See the precedence above; every result carries what is known of sub, kid, alg, expiresAt,
  * fullUntil, readOnlyUntil and checkInDueAt.
  */
-export async function verifyOffline(token: string, keys: readonly CachedKey[], policy: DecisionPolicy, clock: ClockReadings): Promise<OfflineDecision> {
+export async function verifyOffline(
+  token: string,
+  keys: readonly CachedKey[],
+  policy: DecisionPolicy,
+  clock: ClockReadings,
+): Promise<OfflineDecision> {
   const known: Known = {};
-  const deny = (reason: DecisionReason, message: string, extra?: Partial<OfflineDecision>): OfflineDecision => ({ decision: 'denied', reason, ...known, ...extra, message });
+  const deny = (reason: DecisionReason, message: string, extra?: Partial<OfflineDecision>): OfflineDecision => ({
+    decision: 'denied',
+    reason,
+    ...known,
+    ...extra,
+    message,
+  });
 
   const due = checkInDueAt(clock.lastCheckIn, policy);
   if (due) known.checkInDueAt = due;
@@ -124,7 +135,10 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
     }
     if (error instanceof TypeError) {
       // jose refuses the key itself, e.g. an RSA key shorter than 2048 bits.
-      return deny('no_usable_keys', `${capitalize(keyName)} cannot be used for ${alg} (for example an RSA key shorter than 2048 bits). Ask IT to check the IdP's signing key.`);
+      return deny(
+        'no_usable_keys',
+        `${capitalize(keyName)} cannot be used for ${alg} (for example an RSA key shorter than 2048 bits). Ask IT to check the IdP's signing key.`,
+      );
     }
     return deny('bad_signature', `The token's signature does not verify with ${keyName}: it was altered or signed by another key.`);
   }
@@ -149,7 +163,8 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
     if (readOnlyUntil) known.readOnlyUntil = readOnlyUntil;
   }
   const claims = checkClaims(payload, policy, nowMs);
-  if (!claims.ok) return deny(claims.reason, claims.message, claims.missingClaim === undefined ? undefined : { missingClaim: claims.missingClaim });
+  if (!claims.ok)
+    return deny(claims.reason, claims.message, claims.missingClaim === undefined ? undefined : { missingClaim: claims.missingClaim });
 
   // 7. Check-in, and 8. the runway past exp (time-rules.ts).
   const stage = runwayStage(nowMs, runway ?? offlineRunway(claims.expiresAtMs, policy, known.checkInDueAt), policy);
@@ -163,7 +178,13 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
         { claims: payload },
       );
     case 'valid':
-      return { decision: 'full', reason: 'valid', ...known, claims: payload, message: `Signed in offline as ${JSON.stringify(claims.sub)}; the token expires at ${expired}, full access offline until ${fullUntil}.` };
+      return {
+        decision: 'full',
+        reason: 'valid',
+        ...known,
+        claims: payload,
+        message: `Signed in offline as ${JSON.stringify(claims.sub)}; the token expires at ${expired}, full access offline until ${fullUntil}.`,
+      };
     case 'grace_period':
       return {
         decision: 'full',
@@ -183,6 +204,10 @@ export async function verifyOffline(token: string, keys: readonly CachedKey[], p
           message: `The token expired at ${expired} and the ${policy.gracePeriodHours} h grace period is over: read-only access ${until}. Connect to restore full access.`,
         };
       }
-      return deny('expired', `The token expired at ${expired}; offline access ended at ${known.readOnlyUntil?.toISOString() ?? fullUntil} (the grace period and any read-only period are over). Connect to check in.`, { claims: payload });
+      return deny(
+        'expired',
+        `The token expired at ${expired}; offline access ended at ${known.readOnlyUntil?.toISOString() ?? fullUntil} (the grace period and any read-only period are over). Connect to check in.`,
+        { claims: payload },
+      );
   }
 }

@@ -63,7 +63,8 @@ class Scanner {
     while (!this.atEnd()) {
       const c = this.text[this.index];
       if (c === ' ' || c === '\t' || c === '\n' || c === '\r') this.index++;
-      else if (c === '/' && (this.text[this.index + 1] === '/' || this.text[this.index + 1] === '*')) this.fail('comments are not allowed in JSON');
+      else if (c === '/' && (this.text[this.index + 1] === '/' || this.text[this.index + 1] === '*'))
+        this.fail('comments are not allowed in JSON');
       else return;
     }
   }
@@ -106,7 +107,8 @@ class Scanner {
       if (seen.has(key)) this.duplicateKeys.push([...path, key]);
       seen.add(key);
       this.skipWhitespace();
-      if (this.peek() !== ':') this.fail(this.atEnd() ? "unexpected end of file: expected ':'" : `unexpected ${this.describeHere()}: expected ':' after the key`);
+      if (this.peek() !== ':')
+        this.fail(this.atEnd() ? "unexpected end of file: expected ':'" : `unexpected ${this.describeHere()}: expected ':' after the key`);
       this.index++;
       this.value([...path, key], depth + 1);
       this.skipWhitespace();
@@ -119,7 +121,11 @@ class Scanner {
         this.index++;
         return;
       }
-      this.fail(this.atEnd() ? "unexpected end of file: expected ',' or '}'" : `unexpected ${this.describeHere()}: expected ',' or '}' (is a comma missing?)`);
+      this.fail(
+        this.atEnd()
+          ? "unexpected end of file: expected ',' or '}'"
+          : `unexpected ${this.describeHere()}: expected ',' or '}' (is a comma missing?)`,
+      );
     }
   }
 
@@ -144,7 +150,11 @@ class Scanner {
         this.index++;
         return;
       }
-      this.fail(this.atEnd() ? "unexpected end of file: expected ',' or ']'" : `unexpected ${this.describeHere()}: expected ',' or ']' (is a comma missing?)`);
+      this.fail(
+        this.atEnd()
+          ? "unexpected end of file: expected ',' or ']'"
+          : `unexpected ${this.describeHere()}: expected ',' or ']' (is a comma missing?)`,
+      );
     }
   }
 
@@ -163,12 +173,18 @@ class Scanner {
       if (c === '\\') {
         const e = this.text[this.index + 1];
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.index + 2, this.index + 6))) this.fail('\\u must be followed by four hex digits');
+          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.index + 2, this.index + 6)))
+            this.fail('\\u must be followed by four hex digits');
           this.index += 6;
           continue;
         }
         if (e === undefined || !'"\\/bfnrt'.includes(e)) {
-          const shown = e === undefined ? '\\' : e >= ' ' && e <= '~' ? '\\' + e : `\\ + U+${e.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+          const shown =
+            e === undefined
+              ? '\\'
+              : e >= ' ' && e <= '~'
+                ? '\\' + e
+                : `\\ + U+${e.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
           this.fail(`invalid escape ${shown} in a string (a Windows path needs \\\\ for each \\)`);
         }
         this.index += 2;
@@ -187,7 +203,9 @@ class Scanner {
     const after = this.text[end];
     if (after !== undefined && /[0-9.eE+\-a-zA-Z_]/.test(after)) {
       this.index = end;
-      this.fail(match[1] === '0' && /[0-9]/.test(after) ? 'numbers must not have leading zeros' : `unexpected ${this.describeHere()} in a number`);
+      this.fail(
+        match[1] === '0' && /[0-9]/.test(after) ? 'numbers must not have leading zeros' : `unexpected ${this.describeHere()} in a number`,
+      );
     }
     this.index = end;
   }

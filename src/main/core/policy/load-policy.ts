@@ -82,9 +82,14 @@ export function machinePolicyFile(env: Env = process.env, platform: NodeJS.Platf
 }
 
 /** The fleet sources FieldKey reads on `platform` (none on Linux: fleet tools write the machine-wide file). */
-export function machinePolicySources(options: Pick<LoadPolicyOptions, 'env' | 'platform' | 'fs' | 'runCommand'> = {}): MachinePolicySource[] {
+export function machinePolicySources(
+  options: Pick<LoadPolicyOptions, 'env' | 'platform' | 'fs' | 'runCommand'> = {},
+): MachinePolicySource[] {
   const platform = options.platform ?? process.platform;
-  if (platform === 'win32') return [windowsRegistryPolicySource({ env: options.env ?? process.env, ...(options.runCommand ? { runCommand: options.runCommand } : {}) })];
+  if (platform === 'win32')
+    return [
+      windowsRegistryPolicySource({ env: options.env ?? process.env, ...(options.runCommand ? { runCommand: options.runCommand } : {}) }),
+    ];
   if (platform === 'darwin') return [macosManagedPolicySource({ fs: options.fs ?? nodePolicyFileSystem })];
   return [];
 }
@@ -96,7 +101,9 @@ export async function loadPolicy(options: LoadPolicyOptions = {}): Promise<Loade
   const fs = options.fs ?? nodePolicyFileSystem;
   const path = pathFor(platform);
   const machineFile = machinePolicyFile(env, platform);
-  const sources = options.machineSources ?? machinePolicySources({ env, platform, fs, ...(options.runCommand ? { runCommand: options.runCommand } : {}) });
+  const sources =
+    options.machineSources ??
+    machinePolicySources({ env, platform, fs, ...(options.runCommand ? { runCommand: options.runCommand } : {}) });
   const bundledBeside = (policyPath: string): { bundledJwksPath?: string } => {
     const candidate = path.join(path.dirname(policyPath), 'jwks.json');
     return fs.exists(candidate) ? { bundledJwksPath: candidate } : {};
@@ -106,7 +113,11 @@ export async function loadPolicy(options: LoadPolicyOptions = {}): Promise<Loade
     const fleet = await source.read();
     if (fleet === null) continue;
     if (!fs.exists(machineFile)) {
-      return { policy: validatePolicyDocument(fleet, source.location), source: { kind: source.kind, location: source.location }, ...bundledBeside(machineFile) };
+      return {
+        policy: validatePolicyDocument(fleet, source.location),
+        source: { kind: source.kind, location: source.location },
+        ...bundledBeside(machineFile),
+      };
     }
     assertNotWritableByOthers(machineFile, platform, fs);
     const file = parsePolicyJson(readPolicyText(machineFile, fs), machineFile);
@@ -120,7 +131,11 @@ export async function loadPolicy(options: LoadPolicyOptions = {}): Promise<Loade
 
   if (fs.exists(machineFile)) {
     assertNotWritableByOthers(machineFile, platform, fs);
-    return { policy: readPolicyFile(machineFile, fs), source: { kind: 'machine-file', location: machineFile }, ...bundledBeside(machineFile) };
+    return {
+      policy: readPolicyFile(machineFile, fs),
+      source: { kind: 'machine-file', location: machineFile },
+      ...bundledBeside(machineFile),
+    };
   }
 
   const envPath = env.FIELDKEY_POLICY;
@@ -169,10 +184,16 @@ function assertNotWritableByOthers(file: string, platform: NodeJS.Platform, fs: 
   }
   const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
   if (stat.uid !== 0) {
-    throw new FieldKeyError('policy_insecure', `Policy ${file} is owned by user id ${stat.uid}, not root; a machine policy must be owned by root (chown root ${file}) and mode 0644.`);
+    throw new FieldKeyError(
+      'policy_insecure',
+      `Policy ${file} is owned by user id ${stat.uid}, not root; a machine policy must be owned by root (chown root ${file}) and mode 0644.`,
+    );
   }
   if ((stat.mode & 0o022) !== 0) {
-    throw new FieldKeyError('policy_insecure', `Policy ${file} is writable by users other than its owner (mode ${mode}); make it mode 0644 (chmod 644 ${file}).`);
+    throw new FieldKeyError(
+      'policy_insecure',
+      `Policy ${file} is writable by users other than its owner (mode ${mode}); make it mode 0644 (chmod 644 ${file}).`,
+    );
   }
 }
 

@@ -20,10 +20,20 @@ export const MANAGED_PLIST_PATH = `/Library/Managed Preferences/${MANAGED_PREFER
  * when it holds none. Throws PolicyInvalidError when it is not a property list dictionary.
  */
 export function parseManagedPlist(content: string | Uint8Array, source: string = MANAGED_PLIST_PATH): UnvalidatedPolicyDocument | null {
-  const notPlist = new PolicyInvalidError(source, [{ field: DOCUMENT_FIELD, reason: 'is not a valid property list (XML or binary plist)' }]);
+  const notPlist = new PolicyInvalidError(source, [
+    { field: DOCUMENT_FIELD, reason: 'is not a valid property list (XML or binary plist)' },
+  ]);
   const input = typeof content === 'string' || isBinaryPlist(content) ? content : decodePolicyBytes(content);
   // Only XML and binary plists (what macOS writes); anything else is refused before the XML parser sees it.
-  if (input === null || (typeof input === 'string' && !input.replace(/^\uFEFF/, '').trimStart().startsWith('<'))) throw notPlist;
+  if (
+    input === null ||
+    (typeof input === 'string' &&
+      !input
+        .replace(/^\uFEFF/, '')
+        .trimStart()
+        .startsWith('<'))
+  )
+    throw notPlist;
   let value: PlistValue;
   try {
     value = parse(input);

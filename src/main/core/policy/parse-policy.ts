@@ -32,7 +32,9 @@ export function parsePolicyJson(text: string, source: string): { document: unkno
     parsed = parseJsonStrict(body);
   } catch (error) {
     if (error instanceof JsonTextError) {
-      throw new PolicyInvalidError(source, [{ field: DOCUMENT_FIELD, reason: `invalid JSON at line ${error.line}, column ${error.column}: ${error.reason}` }]);
+      throw new PolicyInvalidError(source, [
+        { field: DOCUMENT_FIELD, reason: `invalid JSON at line ${error.line}, column ${error.column}: ${error.reason}` },
+      ]);
     }
     throw error;
   }

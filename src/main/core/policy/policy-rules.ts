@@ -48,7 +48,8 @@ export function ruleProblems(document: Record<string, unknown>, faulty: Readonly
     if (isUrlIssuer(issuer) || /^[a-z][a-z0-9+.-]*:\/\//i.test(issuer)) {
       const reason = urlProblem(issuer);
       if (reason) problems.push({ field: 'issuer', reason });
-      else if (/[?]/.test(issuer)) problems.push({ field: 'issuer', reason: 'must not contain a ?query (OpenID Connect issuers never do)' });
+      else if (/[?]/.test(issuer))
+        problems.push({ field: 'issuer', reason: 'must not contain a ?query (OpenID Connect issuers never do)' });
     } else if (document.discoveryUrl === undefined && document.endpoints === undefined) {
       problems.push({
         field: 'discoveryUrl',
@@ -65,7 +66,13 @@ export function ruleProblems(document: Record<string, unknown>, faulty: Readonly
 
   const grace = document.gracePeriodHours ?? DEFAULT_POLICY_FIELDS.gracePeriodHours;
   const checkIn = document.checkInIntervalDays ?? DEFAULT_POLICY_FIELDS.checkInIntervalDays;
-  if (typeof grace === 'number' && typeof checkIn === 'number' && ok('gracePeriodHours') && ok('checkInIntervalDays') && grace > checkIn * 24) {
+  if (
+    typeof grace === 'number' &&
+    typeof checkIn === 'number' &&
+    ok('gracePeriodHours') &&
+    ok('checkInIntervalDays') &&
+    grace > checkIn * 24
+  ) {
     problems.push({
       field: 'gracePeriodHours',
       reason: `${grace} h is longer than the check-in interval (${checkIn} days = ${checkIn * 24} h${document.checkInIntervalDays === undefined ? ', the default' : ''}): the check-in deadline would always end offline access first. Lower gracePeriodHours or raise checkInIntervalDays`,
@@ -92,6 +99,7 @@ function urlFields(document: Record<string, unknown>): [string, unknown][] {
     for (const [name, value] of Object.entries(endpoints)) fields.push([`endpoints.${name}`, value]);
   }
   const api = document.api;
-  if (typeof api === 'object' && api !== null && !Array.isArray(api)) fields.push(['api.baseUrl', (api as Record<string, unknown>).baseUrl]);
+  if (typeof api === 'object' && api !== null && !Array.isArray(api))
+    fields.push(['api.baseUrl', (api as Record<string, unknown>).baseUrl]);
   return fields;
 }

@@ -75,7 +75,11 @@ function describe(error: ErrorObject, document: unknown): PolicyProblem | null {
       }
       break;
     case 'type':
-      if (typeof custom !== 'string') return { field: here, reason: path.length === 0 ? 'the policy must be a JSON object ({ ... })' : `must be ${typeName(String(params.type))}${got}` };
+      if (typeof custom !== 'string')
+        return {
+          field: here,
+          reason: path.length === 0 ? 'the policy must be a JSON object ({ ... })' : `must be ${typeName(String(params.type))}${got}`,
+        };
       break;
   }
   if (typeof custom === 'string') return { field: here, reason: custom + got };
@@ -85,7 +89,10 @@ function describe(error: ErrorObject, document: unknown): PolicyProblem | null {
     case 'maximum':
       return { field: here, reason: `must be at most ${String(params.limit)}${got}` };
     case 'enum':
-      return { field: here, reason: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${got}` };
+      return {
+        field: here,
+        reason: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${got}`,
+      };
     case 'minLength':
       return { field: here, reason: 'must not be empty' };
     default:
@@ -110,7 +117,7 @@ function requiredReason(path: JsonPath): string {
   const field = formatJsonPath(path);
   switch (field) {
     case 'issuer':
-      return "is required: the exact `iss` of your IdP's tokens (FusionAuth: the tenant's issuer, e.g. \"acme.com\")";
+      return 'is required: the exact `iss` of your IdP\'s tokens (FusionAuth: the tenant\'s issuer, e.g. "acme.com")';
     case 'clientId':
       return 'is required: the OAuth client id (FusionAuth: the application id)';
     case 'redirect.port':
@@ -142,7 +149,9 @@ function typeName(type: string): string {
 }
 
 function gotSuffix(value: unknown): string {
-  return value === undefined || (typeof value === 'object' && value !== null && !(value instanceof Date)) ? '' : ` (got ${quoteValue(value)})`;
+  return value === undefined || (typeof value === 'object' && value !== null && !(value instanceof Date))
+    ? ''
+    : ` (got ${quoteValue(value)})`;
 }
 
 /** JSON pointer (`/pin/minLength`) to path segments, with array indexes as numbers. */

@@ -18,15 +18,11 @@ export interface Endpoints {
 export const IDP_KINDS = ['oidc', 'fusionauth'] as const;
 export type IdpKind = (typeof IDP_KINDS)[number];
 
-export type RedirectPolicy =
-  | { mode: 'loopback' }
-  | { mode: 'fixed-port'; port: number }
-  | { mode: 'custom-scheme'; uri: string };
+export type RedirectPolicy = { mode: 'loopback' } | { mode: 'fixed-port'; port: number } | { mode: 'custom-scheme'; uri: string };
 
 export type Argon2Policy =
   /** Without `parallelism`, new seals use one lane per hardware thread, at most 4. */
-  | { memoryKiB: number; iterations: number; parallelism?: number }
-  | { targetUnlockMs: number };
+  { memoryKiB: number; iterations: number; parallelism?: number } | { targetUnlockMs: number };
 
 export interface Policy {
   /** Exact `iss` string (FusionAuth's may be a bare name such as `acme.com`). */

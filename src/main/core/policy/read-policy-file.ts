@@ -40,7 +40,12 @@ export function readPolicyBytes(path: string, fs: PolicyFileSystem = nodePolicyF
     throw policyUnreadable(path, describeFsError(error), error);
   }
   if (bytes.length > MAX_POLICY_BYTES) {
-    throw new PolicyInvalidError(path, [{ field: DOCUMENT_FIELD, reason: `the file is ${bytes.length} bytes; a policy is at most ${MAX_POLICY_BYTES} bytes (is this the right file?)` }]);
+    throw new PolicyInvalidError(path, [
+      {
+        field: DOCUMENT_FIELD,
+        reason: `the file is ${bytes.length} bytes; a policy is at most ${MAX_POLICY_BYTES} bytes (is this the right file?)`,
+      },
+    ]);
   }
   return bytes;
 }

@@ -40,7 +40,12 @@ export interface RegistryValueMapping {
 }
 
 const top = (name: string, field: string, kind: RegistryValueKind): RegistryValueMapping => ({ key: '', name, field: [field], kind });
-const sub = (key: RegistryValueMapping['key'], name: string, field: readonly [string, string], kind: RegistryValueKind): RegistryValueMapping => ({ key, name, field, kind });
+const sub = (
+  key: RegistryValueMapping['key'],
+  name: string,
+  field: readonly [string, string],
+  kind: RegistryValueKind,
+): RegistryValueMapping => ({ key, name, field, kind });
 
 /** Every registry value FieldKey reads, and the policy field it sets. */
 export const REGISTRY_VALUES: readonly RegistryValueMapping[] = Object.freeze([
@@ -140,15 +145,25 @@ function valuePath(key: string, name: string): string {
  * Turns registry values into a policy document (JSON shape). Unknown names and wrong value types
  * are problems; the document's contents are validated later with the schema.
  */
-export function registryToDocument(values: readonly RegistryValue[]): { document: UnvalidatedPolicyDocument | null; problems: PolicyProblem[] } {
+export function registryToDocument(values: readonly RegistryValue[]): {
+  document: UnvalidatedPolicyDocument | null;
+  problems: PolicyProblem[];
+} {
   const document: Record<string, unknown> = {};
   const problems: PolicyProblem[] = [];
   for (const value of values) {
-    const mapping = REGISTRY_VALUES.find((m) => m.key.toLowerCase() === value.key.toLowerCase() && m.name.toLowerCase() === value.name.toLowerCase());
+    const mapping = REGISTRY_VALUES.find(
+      (m) => m.key.toLowerCase() === value.key.toLowerCase() && m.name.toLowerCase() === value.name.toLowerCase(),
+    );
     const where = valuePath(value.key, value.name);
     if (!mapping) {
       const knownKey = value.key === '' || REGISTRY_VALUES.some((m) => m.key.toLowerCase() === value.key.toLowerCase());
-      problems.push({ field: where, reason: knownKey ? `unknown registry value: FieldKey has no setting of that name${suggest(value)}` : 'unknown registry key: FieldKey reads only Pin, Argon2, Redirect and Endpoints below its key' });
+      problems.push({
+        field: where,
+        reason: knownKey
+          ? `unknown registry value: FieldKey has no setting of that name${suggest(value)}`
+          : 'unknown registry key: FieldKey reads only Pin, Argon2, Redirect and Endpoints below its key',
+      });
       continue;
     }
     const converted = convert(mapping, value);
@@ -167,7 +182,11 @@ export function registryToDocument(values: readonly RegistryValue[]): { document
 }
 
 /** The members of a given redirect mode use; without a mode, all of them (the schema then says mode is required). */
-const REDIRECT_MEMBERS: Readonly<Record<string, readonly string[]>> = { loopback: ['mode'], 'fixed-port': ['mode', 'port'], 'custom-scheme': ['mode', 'uri'] };
+const REDIRECT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  loopback: ['mode'],
+  'fixed-port': ['mode', 'port'],
+  'custom-scheme': ['mode', 'uri'],
+};
 
 function redirectForMode(redirect: Record<string, unknown>): Record<string, unknown> {
   const members = typeof redirect.mode === 'string' ? REDIRECT_MEMBERS[redirect.mode] : undefined;
@@ -185,7 +204,8 @@ function convert(mapping: RegistryValueMapping, value: RegistryValue): { value: 
       return { problem: `must be a REG_SZ (got ${value.type})` };
     case 'list':
       if (value.type === 'REG_MULTI_SZ' && Array.isArray(value.data)) return { value: value.data };
-      if (value.type === 'REG_SZ' && typeof value.data === 'string') return { value: value.data.split(/[\s,]+/).filter((item) => item !== '') };
+      if (value.type === 'REG_SZ' && typeof value.data === 'string')
+        return { value: value.data.split(/[\s,]+/).filter((item) => item !== '') };
       return { problem: `must be a REG_MULTI_SZ, or a REG_SZ of comma-separated items (got ${value.type})` };
   }
 }
@@ -193,7 +213,9 @@ function convert(mapping: RegistryValueMapping, value: RegistryValue): { value: 
 function suggest(value: RegistryValue): string {
   const candidates = REGISTRY_VALUES.filter((m) => m.key.toLowerCase() === value.key.toLowerCase());
   const lower = value.name.toLowerCase();
-  const match = candidates.find((m) => m.name.toLowerCase().startsWith(lower.slice(0, 5)) || lower.startsWith(m.name.toLowerCase().slice(0, 5)));
+  const match = candidates.find(
+    (m) => m.name.toLowerCase().startsWith(lower.slice(0, 5)) || lower.startsWith(m.name.toLowerCase().slice(0, 5)),
+  );
   return match ? ` (did you mean ${valuePath(match.key, match.name)}?)` : '';
 }
 
@@ -227,7 +249,10 @@ export function windowsRegistryPolicySource(options: WindowsRegistryPolicyOption
         // reg.exe exits 1 with nothing on stdout when the key does not exist (its message is localized).
         if (result.exitCode === 1 && result.stdout.trim() === '') return null;
         const firstLine = result.stderr.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
-        throw policyUnreadable(REGISTRY_KEY, `reg.exe exited with status ${result.exitCode}${firstLine ? `: ${firstLine.trim().slice(0, 200)}` : ''}`);
+        throw policyUnreadable(
+          REGISTRY_KEY,
+          `reg.exe exited with status ${result.exitCode}${firstLine ? `: ${firstLine.trim().slice(0, 200)}` : ''}`,
+        );
       }
       const { document, problems } = registryToDocument(parseRegQueryOutput(result.stdout));
       if (problems.length > 0) throw new PolicyInvalidError(REGISTRY_KEY, problems);

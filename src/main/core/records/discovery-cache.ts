@@ -24,7 +24,9 @@ export class DiscoveryCache {
         `INSERT INTO discovery_cache (issuer, document, fetched_at) VALUES (?, ?, ?)
          ON CONFLICT (issuer) DO UPDATE SET document = excluded.document, fetched_at = excluded.fetched_at`,
       ),
-      load: db.prepare<[string], { document: string; fetched_at: number }>(`SELECT document, fetched_at FROM discovery_cache WHERE issuer = ?`),
+      load: db.prepare<[string], { document: string; fetched_at: number }>(
+        `SELECT document, fetched_at FROM discovery_cache WHERE issuer = ?`,
+      ),
     };
   }
 

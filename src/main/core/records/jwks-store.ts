@@ -109,7 +109,8 @@ interface FetchRow {
 export class JwksStore {
   private readonly statements;
   private mac: RecordMac | undefined;
-  private signing: { row: Statement<[number], SignedKeyRow>; all: Statement<[], SignedKeyRow>; sign: Statement<[Buffer, number]> } | undefined;
+  private signing:
+    { row: Statement<[number], SignedKeyRow>; all: Statement<[], SignedKeyRow>; sign: Statement<[Buffer, number]> } | undefined;
 
   constructor(
     private readonly db: Database,
@@ -204,12 +205,17 @@ export class JwksStore {
   protect(mac: RecordMac, created: boolean): void {
     this.mac = mac;
     this.signing = {
-      row: this.db.prepare<[number], SignedKeyRow>(`SELECT id, issuer, kid, alg, thumbprint, jwk, source, first_seen_at, last_seen_at, removed_at, mac FROM jwks_keys WHERE id = ?`),
-      all: this.db.prepare<[], SignedKeyRow>(`SELECT id, issuer, kid, alg, thumbprint, jwk, source, first_seen_at, last_seen_at, removed_at, mac FROM jwks_keys`),
+      row: this.db.prepare<[number], SignedKeyRow>(
+        `SELECT id, issuer, kid, alg, thumbprint, jwk, source, first_seen_at, last_seen_at, removed_at, mac FROM jwks_keys WHERE id = ?`,
+      ),
+      all: this.db.prepare<[], SignedKeyRow>(
+        `SELECT id, issuer, kid, alg, thumbprint, jwk, source, first_seen_at, last_seen_at, removed_at, mac FROM jwks_keys`,
+      ),
       sign: this.db.prepare<[Buffer, number]>(`UPDATE jwks_keys SET mac = ? WHERE id = ?`),
     };
     const rows = this.signing.all.all();
-    if (created || rows.every((row) => row.mac === null)) for (const row of rows) this.signing.sign.run(mac.tag('jwks_key', keyFields(row)), row.id);
+    if (created || rows.every((row) => row.mac === null))
+      for (const row of rows) this.signing.sign.run(mac.tag('jwks_key', keyFields(row)), row.id);
   }
 
   /** Whether the row of `id` may be trusted: always before `protect`, then only with a valid MAC. */
@@ -240,12 +246,15 @@ export class JwksStore {
 
   /** Like `keysFor`, with each key's source (network or bundled) and when it was first and last seen. */
   keyRecords(issuer: string): StoredKeyRecord[] {
-    return this.statements.keysFor.all(issuer).filter((row) => this.trusted(row.id)).map((row) => {
-      const key: CachedKey = { jwk: JSON.parse(row.jwk) as JWK, removedAt: fromMillisOrNull(row.removed_at) };
-      if (row.kid !== null) key.kid = row.kid;
-      if (row.alg !== null) key.alg = row.alg;
-      return { key, source: row.source, firstSeenAt: fromMillis(row.first_seen_at), lastSeenAt: fromMillis(row.last_seen_at) };
-    });
+    return this.statements.keysFor
+      .all(issuer)
+      .filter((row) => this.trusted(row.id))
+      .map((row) => {
+        const key: CachedKey = { jwk: JSON.parse(row.jwk) as JWK, removedAt: fromMillisOrNull(row.removed_at) };
+        if (row.kid !== null) key.kid = row.kid;
+        if (row.alg !== null) key.alg = row.alg;
+        return { key, source: row.source, firstSeenAt: fromMillis(row.first_seen_at), lastSeenAt: fromMillis(row.last_seen_at) };
+      });
   }
 
   /** Records one fetch attempt at the clock's time, and trims the issuer's old records. */

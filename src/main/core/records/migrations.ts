@@ -12,4 +12,14 @@ import { timeRecordMacsSchema } from './migrations/007-time-record-macs';
 import { jwksKeyMacsSchema } from './migrations/009-jwks-key-macs';
 import { auditCheckpointsSchema } from './migrations/008-audit-checkpoints';
 
-export const migrations: readonly string[] = [coreSchema, accountsSchema, auditSchema, fieldNotesSchema, sessionExpirySchema, noteSyncSchema, timeRecordMacsSchema, auditCheckpointsSchema, jwksKeyMacsSchema];
+export const migrations: readonly string[] = [
+  coreSchema,
+  accountsSchema,
+  auditSchema,
+  fieldNotesSchema,
+  sessionExpirySchema,
+  noteSyncSchema,
+  timeRecordMacsSchema,
+  auditCheckpointsSchema,
+  jwksKeyMacsSchema,
+];

@@ -17,7 +17,9 @@ export class RecordMac {
 
   /** The MAC of one record: `kind` names what it is, `fields` its values in a fixed order. */
   tag(kind: string, fields: readonly MacField[]): Buffer {
-    return createHmac('sha256', this.key).update(JSON.stringify([LABEL, kind, fields])).digest();
+    return createHmac('sha256', this.key)
+      .update(JSON.stringify([LABEL, kind, fields]))
+      .digest();
   }
 
   /** True when `mac` (as stored; anything else is false) is the MAC of the record. */

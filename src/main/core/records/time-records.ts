@@ -141,8 +141,10 @@ export class TimeRecords {
     this.mac = mac;
     if (!created || this.signedStatements().anySigned.get()!.n > 0) return;
     this.db.transaction(() => {
-      for (const row of this.signedStatements().allServerTimes.all()) this.signedStatements().signServerTime.run(mac.tag('server_time', serverTimeFields(row)), row.id);
-      for (const row of this.signedStatements().allCheckIns.all()) this.signedStatements().signCheckIn.run(mac.tag('check_in', checkInFields(row)), row.id);
+      for (const row of this.signedStatements().allServerTimes.all())
+        this.signedStatements().signServerTime.run(mac.tag('server_time', serverTimeFields(row)), row.id);
+      for (const row of this.signedStatements().allCheckIns.all())
+        this.signedStatements().signCheckIn.run(mac.tag('check_in', checkInFields(row)), row.id);
       const existing = this.signedStatements().highWaterRow.get()?.local_time ?? this.signedStatements().maxLocalTime.get()?.t;
       if (existing !== undefined && existing !== null) this.signHighWater(existing);
     })();
@@ -279,12 +281,19 @@ export class TimeRecords {
     const mark = this.signedStatements().highWaterRow.get();
     if (!mark) return servers.length > 0 || checkIns.length > 0;
     if (!mac.verify('high_water', this.highWaterFields(mark.local_time, servers, checkIns), mark.mac)) return true;
-    return servers.some((r) => !mac.verify('server_time', serverTimeFields(r), r.mac)) || checkIns.some((r) => !mac.verify('check_in', checkInFields(r), r.mac));
+    return (
+      servers.some((r) => !mac.verify('server_time', serverTimeFields(r), r.mac)) ||
+      checkIns.some((r) => !mac.verify('check_in', checkInFields(r), r.mac))
+    );
   }
 
   /** Writes the high-water mark with its MAC over the newest rows as they are now. */
   private signHighWater(localTime: number): void {
-    const fields = this.highWaterFields(localTime, this.signedStatements().newestServerTimes.all(), this.signedStatements().newestCheckIns.all());
+    const fields = this.highWaterFields(
+      localTime,
+      this.signedStatements().newestServerTimes.all(),
+      this.signedStatements().newestCheckIns.all(),
+    );
     this.signedStatements().signHighWater.run(localTime, this.mac!.tag('high_water', fields));
   }
 

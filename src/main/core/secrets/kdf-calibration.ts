@@ -134,7 +134,9 @@ class CalibrationCache {
   private readonly upsert;
 
   constructor(db: Database) {
-    this.select = db.prepare<[number], CalibrationRow>('SELECT memory_kib, iterations, parallelism FROM kdf_calibration WHERE target_ms = ?');
+    this.select = db.prepare<[number], CalibrationRow>(
+      'SELECT memory_kib, iterations, parallelism FROM kdf_calibration WHERE target_ms = ?',
+    );
     this.upsert = db.prepare<[number, number, number, number, number]>(
       `INSERT INTO kdf_calibration (target_ms, memory_kib, iterations, parallelism, calibrated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (target_ms) DO UPDATE SET memory_kib = excluded.memory_kib, iterations = excluded.iterations,

@@ -30,9 +30,32 @@ export interface PinRules {
 
 /** Well-known PINs that are neither runs nor repetitions (keypad lines and crosses, popular picks). */
 const BLOCKLIST = new Set([
-  '123321', '321123', '654456', '147258', '258369', '369258', '147852', '258741', '741852', '852963', '963852',
-  '159753', '951357', '753951', '159357', '357159', '147369', '789456', '456789123', '102030', '112358',
-  '123654', '135790', '246810', '142536', '7894561230',
+  '123321',
+  '321123',
+  '654456',
+  '147258',
+  '258369',
+  '369258',
+  '147852',
+  '258741',
+  '741852',
+  '852963',
+  '963852',
+  '159753',
+  '951357',
+  '753951',
+  '159357',
+  '357159',
+  '147369',
+  '789456',
+  '456789123',
+  '102030',
+  '112358',
+  '123654',
+  '135790',
+  '246810',
+  '142536',
+  '7894561230',
 ]);
 
 export function normalizePin(pin: string): string {
@@ -58,7 +81,8 @@ export function assertPinAllowed(pin: unknown, rules: PinRules): asserts pin is 
 export function pinProblem(pin: unknown, rules: PinRules): { code: ErrorCode; message: string } | undefined {
   if (typeof pin !== 'string') return { code: 'pin_invalid', message: 'The PIN must be text.' };
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(pin)) return { code: 'pin_invalid', message: 'The PIN contains characters that cannot be typed.' };
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(pin))
+    return { code: 'pin_invalid', message: 'The PIN contains characters that cannot be typed.' };
   if (/\s/u.test(pin)) return { code: 'pin_whitespace', message: 'The PIN must not contain spaces. Choose a PIN without spaces.' };
   const chars = [...normalizePin(pin)];
   if (chars.length < minimum(rules)) return { code: 'pin_too_short', message: `The PIN must have at least ${minimum(rules)} characters.` };
@@ -97,7 +121,13 @@ function isRepeatedBlock(chars: string[]): boolean {
   const text = chars.join('');
   for (let size = 1; size <= chars.length / 2; size++) {
     if (chars.length % size !== 0) continue;
-    if (chars.slice(0, size).join('').repeat(chars.length / size) === text) return true;
+    if (
+      chars
+        .slice(0, size)
+        .join('')
+        .repeat(chars.length / size) === text
+    )
+      return true;
   }
   return false;
 }

@@ -27,7 +27,23 @@ interface SealedRow {
   offline_expires_at: number | null;
 }
 
-type RowValues = [string, string, number, number, number, number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, number, number | null];
+type RowValues = [
+  string,
+  string,
+  number,
+  number,
+  number,
+  number,
+  Buffer,
+  Buffer,
+  Buffer,
+  Buffer,
+  Buffer,
+  Buffer,
+  Buffer,
+  number,
+  number | null,
+];
 
 /** What doctor may read of a sealed session without the PIN. */
 export interface SealedSessionFacts {
@@ -116,7 +132,18 @@ export class SealedSessionStore {
   /** Replaces the sealed payload (and its offline `exp`) if the row was sealed with the same Argon2 salt and device key; false if not. */
   replaceIfSameKeys(accountId: string, e: SealedEnvelope, offlineExpiresAt: number | null): boolean {
     const changes = this.replaceSame.run(
-      e.verifier, e.sealSalt, e.nonce, e.ciphertext, e.rowMac, e.sealedAt, offlineExpiresAt, accountId, e.sealedFor, e.format, e.kdfSalt, e.deviceKeyId,
+      e.verifier,
+      e.sealSalt,
+      e.nonce,
+      e.ciphertext,
+      e.rowMac,
+      e.sealedAt,
+      offlineExpiresAt,
+      accountId,
+      e.sealedFor,
+      e.format,
+      e.kdfSalt,
+      e.deviceKeyId,
     ).changes;
     return changes === 1;
   }
@@ -133,9 +160,18 @@ export class SealedSessionStore {
  */
 export function sealedSessionFacts(db: Database, withExpiry: boolean): Map<string, SealedSessionFacts> {
   const rows = withExpiry
-    ? db.prepare<[], { account_id: string; offline_expires_at: number | null }>('SELECT account_id, offline_expires_at FROM sealed_sessions').all()
-    : db.prepare<[], { account_id: string }>('SELECT account_id FROM sealed_sessions').all().map((r) => ({ account_id: r.account_id, offline_expires_at: null }));
-  return new Map(rows.map((r) => [r.account_id, { offlineExpiresAt: typeof r.offline_expires_at === 'number' ? r.offline_expires_at : null }]));
+    ? db
+        .prepare<[], { account_id: string; offline_expires_at: number | null }>(
+          'SELECT account_id, offline_expires_at FROM sealed_sessions',
+        )
+        .all()
+    : db
+        .prepare<[], { account_id: string }>('SELECT account_id FROM sealed_sessions')
+        .all()
+        .map((r) => ({ account_id: r.account_id, offline_expires_at: null }));
+  return new Map(
+    rows.map((r) => [r.account_id, { offlineExpiresAt: typeof r.offline_expires_at === 'number' ? r.offline_expires_at : null }]),
+  );
 }
 
 /**

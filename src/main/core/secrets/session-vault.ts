@@ -394,7 +394,13 @@ export class SessionVault {
   }
 
   /** Re-seals with the PIN under stronger current parameters or the current lanes (never calibrates during an unlock). */
-  private async upgradeIfWeaker(accountId: string, pin: string, deviceKey: Buffer, keys: SessionKeys, tokens: SessionTokens): Promise<SessionKeys> {
+  private async upgradeIfWeaker(
+    accountId: string,
+    pin: string,
+    deviceKey: Buffer,
+    keys: SessionKeys,
+    tokens: SessionTokens,
+  ): Promise<SessionKeys> {
     const wanted = this.argon2.peek();
     if (!wanted || !needsReseal(keys.kdf, wanted)) return keys;
     const fresh = await deriveSessionKeys(pin, deviceKey, accountId, wanted, newKdfSalt());
@@ -412,7 +418,12 @@ export class SessionVault {
    * entry. If that last step fails, the pending entry still opens the committed row and the next
    * unlock finishes it; if anything before the commit fails, the old row and key stay as they were.
    */
-  private async sealUnderNewDeviceKey(accountId: string, pin: string, tokens: SessionTokens, alsoCommit: () => void = () => {}): Promise<SessionKeys> {
+  private async sealUnderNewDeviceKey(
+    accountId: string,
+    pin: string,
+    tokens: SessionTokens,
+    alsoCommit: () => void = () => {},
+  ): Promise<SessionKeys> {
     const kdf = await this.argon2.current();
     const deviceKey = generateDeviceKey();
     const encoded = encodeDeviceKey(deviceKey);
@@ -450,7 +461,12 @@ export class SessionVault {
    * row names it (promoted now), else the current one (a pending key the row does not name never
    * committed and is deleted).
    */
-  private async settlePendingDeviceKey(accountId: string, envelope: SealedEnvelope, current: string | null, pending: string | null): Promise<string | null> {
+  private async settlePendingDeviceKey(
+    accountId: string,
+    envelope: SealedEnvelope,
+    current: string | null,
+    pending: string | null,
+  ): Promise<string | null> {
     if (pending === null) return current;
     const pendingKey = decodeDeviceKey(pending);
     try {
@@ -506,7 +522,10 @@ export class SessionVault {
 
   /** Seals the tokens now, with the offline token's `exp` to store beside the row (the one place both are made). */
   private sealRow(keys: SessionKeys, tokens: SessionTokens): { envelope: SealedEnvelope; offlineExpiresAt: number | null } {
-    return { envelope: sealTokens(keys, tokens, this.clock.now().getTime()), offlineExpiresAt: offlineExpiresAt(tokens, this.policy.offlineToken) };
+    return {
+      envelope: sealTokens(keys, tokens, this.clock.now().getTime()),
+      offlineExpiresAt: offlineExpiresAt(tokens, this.policy.offlineToken),
+    };
   }
 
   private serialize<T>(accountId: string, task: () => Promise<T>): Promise<T> {

@@ -153,7 +153,8 @@ export class FieldApiClient {
     await this.gate(false);
     const body = JSON.stringify({ seq: head.seq, hash: head.hash });
     const answer = await this.authorized('POST', checkpointPath(deviceId), body, { 'content-type': 'application/json' });
-    if ((answer.status === 200 || answer.status === 201) && auditCheckpoint(answer.body)) return { kind: 'recorded', created: answer.status === 201 };
+    if ((answer.status === 200 || answer.status === 201) && auditCheckpoint(answer.body))
+      return { kind: 'recorded', created: answer.status === 201 };
     if (answer.status === 409 && isPlainObject(answer.body) && typeof answer.body.error === 'string') {
       const current = auditCheckpoint(answer.body.current);
       if (current) return { kind: 'conflict', error: answer.body.error, current };
@@ -165,13 +166,20 @@ export class FieldApiClient {
   private async gate(write: boolean): Promise<void> {
     const access = await this.options.credentials.access();
     if (access === 'full' || (access === 'read-only' && !write)) return;
-    if (access === 'read-only') throw new ApiError('read_only', 'Read-only: changes wait on this laptop until the next check-in gives full access again.');
+    if (access === 'read-only')
+      throw new ApiError('read_only', 'Read-only: changes wait on this laptop until the next check-in gives full access again.');
     if (access === 'denied') throw new ApiError('connection_required', 'Offline access has ended: connect to the network to sync.');
     throw notUnlocked();
   }
 
   /** Sends with a token that is not expired; on an invalid_token challenge, refreshes once and sends again. */
-  private async authorized(method: string, path: string, body: string | undefined, headers: Record<string, string>, write = false): Promise<Answer> {
+  private async authorized(
+    method: string,
+    path: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+    write = false,
+  ): Promise<Answer> {
     let token = await this.freshToken();
     let answer = await this.send(method, path, body, { ...headers, authorization: `Bearer ${token}` });
     if (answer.status === 401 && isInvalidTokenChallenge(answer.headers.get('www-authenticate'))) {
@@ -214,8 +222,12 @@ export class FieldApiClient {
   private async refresh(): Promise<void> {
     const outcome = await this.options.credentials.refresh();
     if (outcome.ok) return;
-    if (outcome.offline) throw new ApiError('idp_unreachable', 'A fresh access token is needed and the sign-in service is out of reach; nothing was sent.');
-    throw new ApiError('api_unauthorized', outcome.revoked ? 'The session was ended at the sign-in service.' : 'The sign-in service refused a fresh access token.');
+    if (outcome.offline)
+      throw new ApiError('idp_unreachable', 'A fresh access token is needed and the sign-in service is out of reach; nothing was sent.');
+    throw new ApiError(
+      'api_unauthorized',
+      outcome.revoked ? 'The session was ended at the sign-in service.' : 'The sign-in service refused a fresh access token.',
+    );
   }
 
   private async send(method: string, path: string, body: string | undefined, headers: Record<string, string>): Promise<Answer> {

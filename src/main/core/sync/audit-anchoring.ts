@@ -14,7 +14,15 @@
  * a token and an API that wants one answers 401.
  */
 import { FieldKeyError } from '../../../shared/errors';
-import { chainHolds, describeAnchorMismatch, readAnchorMismatch, readAuditHead, readDeviceId, recordAnchorMismatch, type AnchorMismatch } from '../audit/audit-checkpoints';
+import {
+  chainHolds,
+  describeAnchorMismatch,
+  readAnchorMismatch,
+  readAuditHead,
+  readDeviceId,
+  recordAnchorMismatch,
+  type AnchorMismatch,
+} from '../audit/audit-checkpoints';
 import type { AuditAnchor } from '../audit/audit-rows';
 import type { Clock } from '../clock';
 import type { FetchFn } from '../oauth/http-client';
@@ -57,7 +65,8 @@ export class AuditAnchoring {
     if (!this.deps.connect(accountId)) return;
     void this.anchor(accountId).then(
       (outcome) => this.deps.log(`audit checkpoint (${reason}): ${describe(outcome)}`),
-      (error: unknown) => this.deps.log(`audit checkpoint (${reason}) failed: ${error instanceof FieldKeyError ? error.code : 'internal_error'}`),
+      (error: unknown) =>
+        this.deps.log(`audit checkpoint (${reason}) failed: ${error instanceof FieldKeyError ? error.code : 'internal_error'}`),
     );
   }
 
@@ -129,7 +138,12 @@ export type SessionlessCheckpoint =
 
 export const SESSIONLESS_TIMEOUT_MS = 3_000;
 
-export async function readCheckpointWithoutSession(options: { baseUrl: string; deviceId: string; fetch: FetchFn; timeoutMs?: number }): Promise<SessionlessCheckpoint> {
+export async function readCheckpointWithoutSession(options: {
+  baseUrl: string;
+  deviceId: string;
+  fetch: FetchFn;
+  timeoutMs?: number;
+}): Promise<SessionlessCheckpoint> {
   const url = `${options.baseUrl.replace(/\/+$/, '')}/v1/devices/${encodeURIComponent(options.deviceId)}/audit-checkpoints`;
   let response: Response;
   let text: string;

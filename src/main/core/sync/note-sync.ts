@@ -30,7 +30,14 @@ export interface NoteSync {
 }
 
 export function startNoteSync({ db, clock, fetch, auth, log, timeoutMs }: NoteSyncDeps): NoteSync {
-  const api = { db, clock, fetch, connect: (accountId: string) => auth.apiCredentials(accountId), log, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+  const api = {
+    db,
+    clock,
+    fetch,
+    connect: (accountId: string) => auth.apiCredentials(accountId),
+    log,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  };
   const sync = new SyncEngine(api);
   const anchoring = new AuditAnchoring(api);
   const stopCheckIns = auth.onCheckIn((accountId) => {

@@ -202,7 +202,10 @@ export class SyncEngine {
         return;
       case 'refused':
         this.deps.log(`the Field API refused a change for good (${answer.status} ${answer.error})`);
-        this.store.rejected(change, answer.error === 'insufficient_role' ? REJECTED_ROLE_MESSAGE : `The Field API refused this change (${answer.error}).`);
+        this.store.rejected(
+          change,
+          answer.error === 'insufficient_role' ? REJECTED_ROLE_MESSAGE : `The Field API refused this change (${answer.error}).`,
+        );
         result.rejected++;
         return;
     }

@@ -113,8 +113,12 @@ export class SyncStore {
    * change waiting) or an update on the note's current version.
    */
   queueChange(accountId: string, note: { uuid: string; version: number | null }, title: string, text: string): void {
-    const unsent = this.prepare<[string, string], { id: number }>('SELECT id FROM outbox WHERE account_id = ? AND note_uuid = ? AND attempts = 0 ORDER BY id DESC LIMIT 1').get(accountId, note.uuid);
-    const last = this.prepare<[string, string], { id: number }>('SELECT id FROM outbox WHERE account_id = ? AND note_uuid = ? ORDER BY id DESC LIMIT 1').get(accountId, note.uuid);
+    const unsent = this.prepare<[string, string], { id: number }>(
+      'SELECT id FROM outbox WHERE account_id = ? AND note_uuid = ? AND attempts = 0 ORDER BY id DESC LIMIT 1',
+    ).get(accountId, note.uuid);
+    const last = this.prepare<[string, string], { id: number }>(
+      'SELECT id FROM outbox WHERE account_id = ? AND note_uuid = ? ORDER BY id DESC LIMIT 1',
+    ).get(accountId, note.uuid);
     if (unsent && unsent.id === last?.id) {
       this.prepare<[string, string, number]>('UPDATE outbox SET title = ?, text = ? WHERE id = ?').run(title, text, unsent.id);
       return;
@@ -127,7 +131,9 @@ export class SyncStore {
 
   /** The account's oldest change, if any. */
   next(accountId: string): OutboxRow | undefined {
-    const row = this.prepare<[string], OutboxDbRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE account_id = ? ORDER BY id LIMIT 1`).get(accountId);
+    const row = this.prepare<[string], OutboxDbRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE account_id = ? ORDER BY id LIMIT 1`).get(
+      accountId,
+    );
     return row ? toOutbox(row) : undefined;
   }
 
@@ -141,7 +147,9 @@ export class SyncStore {
 
   /** Counts a send of one change (one written while a push runs), committed before its request leaves. */
   markSending(id: number): OutboxRow | undefined {
-    const row = this.prepare<[number], OutboxDbRow>(`UPDATE outbox SET attempts = attempts + 1 WHERE id = ? RETURNING ${OUTBOX_COLUMNS}`).get(id);
+    const row = this.prepare<[number], OutboxDbRow>(
+      `UPDATE outbox SET attempts = attempts + 1 WHERE id = ? RETURNING ${OUTBOX_COLUMNS}`,
+    ).get(id);
     return row ? toOutbox(row) : undefined;
   }
 
@@ -164,9 +172,15 @@ export class SyncStore {
   private acceptedNow(row: OutboxRow, version: number): void {
     this.db.transaction(() => {
       this.prepare<[number]>('DELETE FROM outbox WHERE id = ?').run(row.id);
-      this.prepare<[number, string, string]>('UPDATE outbox SET base_version = ? WHERE account_id = ? AND note_uuid = ?').run(version, row.accountId, row.noteUuid);
+      this.prepare<[number, string, string]>('UPDATE outbox SET base_version = ? WHERE account_id = ? AND note_uuid = ?').run(
+        version,
+        row.accountId,
+        row.noteUuid,
+      );
       const waiting = this.waiting(row.accountId, row.noteUuid);
-      this.prepare<[number, NoteSyncState, string, string]>('UPDATE field_notes SET version = ?, sync_state = ?, rejection = NULL WHERE account_id = ? AND uuid = ?').run(version, waiting ? 'pending' : 'synced', row.accountId, row.noteUuid);
+      this.prepare<[number, NoteSyncState, string, string]>(
+        'UPDATE field_notes SET version = ?, sync_state = ?, rejection = NULL WHERE account_id = ? AND uuid = ?',
+      ).run(version, waiting ? 'pending' : 'synced', row.accountId, row.noteUuid);
     })();
   }
 
@@ -182,7 +196,9 @@ export class SyncStore {
       this.prepare<[string, string]>('DELETE FROM outbox WHERE account_id = ? AND note_uuid = ?').run(row.accountId, row.noteUuid);
       if (!local) return;
       if (!server) {
-        this.prepare<[number]>("UPDATE field_notes SET version = NULL, sync_state = 'pending', rejection = NULL WHERE id = ?").run(local.id);
+        this.prepare<[number]>("UPDATE field_notes SET version = NULL, sync_state = 'pending', rejection = NULL WHERE id = ?").run(
+          local.id,
+        );
         this.queueChange(row.accountId, { uuid: local.uuid, version: null }, local.title, local.text);
         return;
       }
@@ -203,7 +219,9 @@ export class SyncStore {
   rejected(row: OutboxRow, reason: string): void {
     this.db.transaction(() => {
       this.prepare<[string, string]>('DELETE FROM outbox WHERE account_id = ? AND note_uuid = ?').run(row.accountId, row.noteUuid);
-      this.prepare<[string, string, string]>("UPDATE field_notes SET sync_state = 'rejected', rejection = ? WHERE account_id = ? AND uuid = ?").run(reason.slice(0, 500), row.accountId, row.noteUuid);
+      this.prepare<[string, string, string]>(
+        "UPDATE field_notes SET sync_state = 'rejected', rejection = ? WHERE account_id = ? AND uuid = ?",
+      ).run(reason.slice(0, 500), row.accountId, row.noteUuid);
     })();
   }
 
@@ -222,7 +240,9 @@ export class SyncStore {
           ).run(accountId, server.id, server.title, server.text, server.createdAt, server.updatedAt, server.version);
           result.added++;
         } else if (local.sync_state === 'synced' && !this.waiting(accountId, server.id) && (local.version ?? 0) < server.version) {
-          this.prepare<[string, string, number, string, number]>('UPDATE field_notes SET title = ?, text = ?, version = ?, updated_at = ? WHERE id = ?').run(server.title, server.text, server.version, server.updatedAt, local.id);
+          this.prepare<[string, string, number, string, number]>(
+            'UPDATE field_notes SET title = ?, text = ?, version = ?, updated_at = ? WHERE id = ?',
+          ).run(server.title, server.text, server.version, server.updatedAt, local.id);
           result.updated++;
         }
       }
@@ -236,7 +256,9 @@ export class SyncStore {
   }
 
   status(accountId: string): SyncStatusRow {
-    const row = this.prepare<[string], { last_sync_at: string | null; last_error_code: string | null }>('SELECT last_sync_at, last_error_code FROM sync_status WHERE account_id = ?').get(accountId);
+    const row = this.prepare<[string], { last_sync_at: string | null; last_error_code: string | null }>(
+      'SELECT last_sync_at, last_error_code FROM sync_status WHERE account_id = ?',
+    ).get(accountId);
     return { lastSyncAt: row?.last_sync_at ?? null, lastErrorCode: row?.last_error_code ?? null };
   }
 
@@ -274,11 +296,18 @@ export class SyncStore {
   }
 
   private note(accountId: string, uuid: string): NoteSyncRow | undefined {
-    return this.prepare<[string, string], NoteSyncRow>('SELECT id, uuid, title, text, version, sync_state FROM field_notes WHERE account_id = ? AND uuid = ?').get(accountId, uuid);
+    return this.prepare<[string, string], NoteSyncRow>(
+      'SELECT id, uuid, title, text, version, sync_state FROM field_notes WHERE account_id = ? AND uuid = ?',
+    ).get(accountId, uuid);
   }
 
   private waiting(accountId: string, uuid: string): boolean {
-    return this.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE account_id = ? AND note_uuid = ?').get(accountId, uuid)!.n > 0;
+    return (
+      this.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE account_id = ? AND note_uuid = ?').get(
+        accountId,
+        uuid,
+      )!.n > 0
+    );
   }
 }
 

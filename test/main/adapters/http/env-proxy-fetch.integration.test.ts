@@ -47,7 +47,11 @@ afterAll(async () => {
 
 function discoverWith(env: Env, issuer = idp.issuer) {
   const policy = withDefaults({ issuer, clientId: idp.clientId });
-  return discover({ policy, http: { fetch: envProxyFetch(env), timeoutMs: 10_000 }, cache: { save: () => undefined, load: () => undefined } });
+  return discover({
+    policy,
+    http: { fetch: envProxyFetch(env), timeoutMs: 10_000 },
+    cache: { save: () => undefined, load: () => undefined },
+  });
 }
 
 const hostOf = (issuer: string): string => new URL(issuer).host;
@@ -82,14 +86,20 @@ describe('proxy variables', () => {
   });
 
   it('reads lower-case names before upper-case ones, and HTTPS_PROXY only for https', () => {
-    expect(proxySettings({ https_proxy: 'http://a:1', HTTPS_PROXY: 'http://b:2', NO_PROXY: '.corp' })).toEqual({ httpProxy: '', httpsProxy: 'http://a:1', noProxy: '.corp' });
+    expect(proxySettings({ https_proxy: 'http://a:1', HTTPS_PROXY: 'http://b:2', NO_PROXY: '.corp' })).toEqual({
+      httpProxy: '',
+      httpsProxy: 'http://a:1',
+      noProxy: '.corp',
+    });
     expect(proxySettings({})).toEqual({ httpProxy: '', httpsProxy: '', noProxy: '' });
   });
 });
 
 describe('TLS under a private CA, in a fresh process', () => {
   async function childDiscovery(env: Record<string, string>): Promise<{ ok: boolean; code?: string; tokenEndpoint?: string }> {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(https?_proxy|no_proxy|node_extra_ca_certs)$/i.test(name)));
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^(https?_proxy|no_proxy|node_extra_ca_certs)$/i.test(name)),
+    );
     const run = runTsx(CHILD, [tlsIdp.issuer], { ...clean, ...env });
     const code = await run.exited;
     expect(code, run.stderr()).toBe(0);

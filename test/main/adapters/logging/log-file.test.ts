@@ -26,12 +26,15 @@ afterEach(() => {
 });
 
 describe('logDir', () => {
-  it('is the platform\'s log folder, XDG_STATE_HOME on Linux, and FIELDKEY_LOG_DIR wins everywhere', () => {
+  it("is the platform's log folder, XDG_STATE_HOME on Linux, and FIELDKEY_LOG_DIR wins everywhere", () => {
     expect(logDir({ HOME: '/home/tech' }, 'linux')).toBe('/home/tech/.local/state/fieldkey/logs');
     expect(logDir({ HOME: '/home/tech', XDG_STATE_HOME: '/srv/state' }, 'linux')).toBe('/srv/state/fieldkey/logs');
     expect(logDir({ HOME: '/Users/tech' }, 'darwin')).toBe('/Users/tech/Library/Logs/FieldKey');
-    expect(logDir({ HOME: 'C:/Users/tech', LOCALAPPDATA: 'C:/Users/tech/AppData/Local' }, 'win32')).toBe(join('C:/Users/tech/AppData/Local', 'FieldKey', 'logs'));
-    for (const platform of ['linux', 'darwin', 'win32'] as const) expect(logDir({ HOME: '/h', FIELDKEY_LOG_DIR: '/var/log/fk' }, platform)).toBe('/var/log/fk');
+    expect(logDir({ HOME: 'C:/Users/tech', LOCALAPPDATA: 'C:/Users/tech/AppData/Local' }, 'win32')).toBe(
+      join('C:/Users/tech/AppData/Local', 'FieldKey', 'logs'),
+    );
+    for (const platform of ['linux', 'darwin', 'win32'] as const)
+      expect(logDir({ HOME: '/h', FIELDKEY_LOG_DIR: '/var/log/fk' }, platform)).toBe('/var/log/fk');
   });
 
   it('openLogFile writes there, at FIELDKEY_LOG_LEVEL', () => {
@@ -49,7 +52,9 @@ describe('LogFile', () => {
     log.debug('chatty detail');
     log.info('policy: issuer https://auth.acme.com (file)');
     log.error('IPC signIn failed unexpectedly: TypeError\nsecond line');
-    expect(read()).toBe('2026-12-01T08:00:00.000Z INFO policy: issuer https://auth.acme.com (file)\n2026-12-01T08:00:00.000Z ERROR IPC signIn failed unexpectedly: TypeError ⏎ second line\n');
+    expect(read()).toBe(
+      '2026-12-01T08:00:00.000Z INFO policy: issuer https://auth.acme.com (file)\n2026-12-01T08:00:00.000Z ERROR IPC signIn failed unexpectedly: TypeError ⏎ second line\n',
+    );
     expect(statSync(join(dir, 'logs')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'logs', LOG_FILE_NAME)).mode & 0o777).toBe(0o600);
   });
@@ -72,7 +77,10 @@ describe('LogFile', () => {
     const files = ['fieldkey.log', 'fieldkey.1.log', 'fieldkey.2.log'];
     for (const name of files) expect(statSync(join(dir, 'logs', name)).size).toBeLessThanOrEqual(400);
     expect(existsSync(join(dir, 'logs', 'fieldkey.3.log'))).toBe(false);
-    const all = files.reverse().map((name) => read(name)).join('');
+    const all = files
+      .reverse()
+      .map((name) => read(name))
+      .join('');
     const numbers = [...all.matchAll(/event (\d{3})/g)].map((m) => Number(m[1]));
     // Oldest lines went with the dropped file; what is left is in order and ends with the last one.
     expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => 30 - numbers.length + i));
@@ -87,7 +95,12 @@ describe('LogFile', () => {
     expect(tail.length).toBeLessThanOrEqual(200);
     expect(tail.endsWith('INFO line 19\n')).toBe(true);
     expect(tail.startsWith('2026-12-01T08:00:00.000Z INFO line ')).toBe(true);
-    expect(log.tail(100_000)).toBe(['fieldkey.3.log', 'fieldkey.2.log', 'fieldkey.1.log', 'fieldkey.log'].filter((n) => existsSync(join(dir, 'logs', n))).map((n) => read(n)).join(''));
+    expect(log.tail(100_000)).toBe(
+      ['fieldkey.3.log', 'fieldkey.2.log', 'fieldkey.1.log', 'fieldkey.log']
+        .filter((n) => existsSync(join(dir, 'logs', n)))
+        .map((n) => read(n))
+        .join(''),
+    );
     expect(tailOfLog(join(dir, 'nothing-here'), 1000)).toBe('');
   });
 
@@ -105,7 +118,11 @@ describe('LogFile', () => {
 describe('redaction', () => {
   it('no token, refresh token, key or PIN reaches the file; ordinary text does', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const jwt = await new SignJWT({ sub: 'tech1', roles: ['technician'] }).setProtectedHeader({ alg: 'ES256' }).setIssuedAt().setExpirationTime('15m').sign(privateKey);
+    const jwt = await new SignJWT({ sub: 'tech1', roles: ['technician'] })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuedAt()
+      .setExpirationTime('15m')
+      .sign(privateKey);
     const refreshToken = randomBytes(32).toString('base64url');
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const pin = '482915';
@@ -123,12 +140,18 @@ describe('redaction', () => {
     for (const secret of [jwt, refreshToken, pin, code, 'BEGIN PRIVATE KEY', pem.split('\n')[1]!]) expect(text).not.toContain(secret);
     for (const part of jwt.split('.')) expect(text).not.toContain(part);
     expect(text.split(REDACTED).length).toBeGreaterThan(8);
-    expect(text).toContain('keychain: unavailable; HTTP 503 from http://127.0.0.1:9011 at 2026-12-01T08:00:00Z; invalid_grant (RefreshTokenExpired)');
+    expect(text).toContain(
+      'keychain: unavailable; HTTP 503 from http://127.0.0.1:9011 at 2026-12-01T08:00:00Z; invalid_grant (RefreshTokenExpired)',
+    );
     expect(text.trim().split('\n')).toHaveLength(7);
   });
 
   it('redactSecrets leaves text without secrets as it is', () => {
-    for (const text of ['policy: issuer acme.com (registry)', 'sign-in: account 3 of 5, offline until 2026-12-08', 'IPC unlock failed unexpectedly: TypeError']) {
+    for (const text of [
+      'policy: issuer acme.com (registry)',
+      'sign-in: account 3 of 5, offline until 2026-12-08',
+      'IPC unlock failed unexpectedly: TypeError',
+    ]) {
       expect(redactSecrets(text)).toBe(text);
     }
   });

@@ -57,22 +57,34 @@ async function watching(env: NodeJS.ProcessEnv = sessionOnlyEnv()) {
 }
 
 describe('Linux screen lock on a real session bus', () => {
-  it.each(['org.freedesktop.ScreenSaver', 'org.gnome.ScreenSaver'] as const)('locks on %s ActiveChanged(true), not on ActiveChanged(false)', async (iface) => {
-    const { onLock, log } = await watching();
-    await emitActiveChanged(iface, false);
-    await emitActiveChanged(iface, true);
-    await vi.waitFor(() => expect(onLock).toHaveBeenCalled());
-    // Signals arrive in the order they were sent: the false one was read before the true one.
-    await emitActiveChanged(iface, false);
-    await emitActiveChanged(iface, true);
-    await vi.waitFor(() => expect(onLock).toHaveBeenCalledTimes(2));
-    await emitActiveChanged(iface, false);
-    // A round trip on the bus after the last false: it has been delivered and ignored.
-    await run('gdbus', ['call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.GetId']);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(onLock).toHaveBeenCalledTimes(2);
-    expect(log.mock.calls).toEqual([[NO_LOGIND_SESSION]]);
-  });
+  it.each(['org.freedesktop.ScreenSaver', 'org.gnome.ScreenSaver'] as const)(
+    'locks on %s ActiveChanged(true), not on ActiveChanged(false)',
+    async (iface) => {
+      const { onLock, log } = await watching();
+      await emitActiveChanged(iface, false);
+      await emitActiveChanged(iface, true);
+      await vi.waitFor(() => expect(onLock).toHaveBeenCalled());
+      // Signals arrive in the order they were sent: the false one was read before the true one.
+      await emitActiveChanged(iface, false);
+      await emitActiveChanged(iface, true);
+      await vi.waitFor(() => expect(onLock).toHaveBeenCalledTimes(2));
+      await emitActiveChanged(iface, false);
+      // A round trip on the bus after the last false: it has been delivered and ignored.
+      await run('gdbus', [
+        'call',
+        '--session',
+        '--dest',
+        'org.freedesktop.DBus',
+        '--object-path',
+        '/org/freedesktop/DBus',
+        '--method',
+        'org.freedesktop.DBus.GetId',
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(onLock).toHaveBeenCalledTimes(2);
+      expect(log.mock.calls).toEqual([[NO_LOGIND_SESSION]]);
+    },
+  );
 
   it('ignores ActiveChanged of other interfaces', async () => {
     const { onLock } = await watching();
@@ -110,7 +122,9 @@ describe('Linux screen lock on a real session bus', () => {
     try {
       const env = { ...process.env, XDG_SESSION_ID: '2', DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${join(dir, 'no-such-bus')}` };
       const { onLock, log } = await watching(env);
-      expect(log.mock.calls).toEqual([[expect.stringMatching(/^Linux screen lock: not watching the system bus \(Failed to open connection to system bus/)]]);
+      expect(log.mock.calls).toEqual([
+        [expect.stringMatching(/^Linux screen lock: not watching the system bus \(Failed to open connection to system bus/)],
+      ]);
       await emitActiveChanged('org.freedesktop.ScreenSaver', true);
       await vi.waitFor(() => expect(onLock).toHaveBeenCalledTimes(1));
     } finally {
@@ -162,7 +176,8 @@ describe('logind session locks (system bus: parsing only)', () => {
 
   it('reads ActiveChanged from its argument line, and nothing from a stray boolean line', () => {
     const parser = new LockSignalParser(undefined);
-    const header = 'signal time=1.0 sender=:1.1 -> destination=(null destination) serial=2 path=/ScreenSaver; interface=org.freedesktop.ScreenSaver; member=ActiveChanged';
+    const header =
+      'signal time=1.0 sender=:1.1 -> destination=(null destination) serial=2 path=/ScreenSaver; interface=org.freedesktop.ScreenSaver; member=ActiveChanged';
     expect(parser.feed(header)).toBe(false);
     expect(parser.feed('   boolean true')).toBe(true);
     expect(parser.feed('   boolean true')).toBe(false);

@@ -70,8 +70,20 @@ describe('watchWakeSignals', () => {
 
 describe('interfaceSignature', () => {
   it('does not depend on the order of interfaces or addresses', () => {
-    const a = { eth0: [{ family: 'IPv4', address: '10.0.0.5' }, { family: 'IPv6', address: 'fe80::1' }], lo: [{ family: 'IPv4', address: '127.0.0.1' }] };
-    const b = { lo: [{ family: 'IPv4', address: '127.0.0.1' }], eth0: [{ family: 'IPv6', address: 'fe80::1' }, { family: 'IPv4', address: '10.0.0.5' }] };
+    const a = {
+      eth0: [
+        { family: 'IPv4', address: '10.0.0.5' },
+        { family: 'IPv6', address: 'fe80::1' },
+      ],
+      lo: [{ family: 'IPv4', address: '127.0.0.1' }],
+    };
+    const b = {
+      lo: [{ family: 'IPv4', address: '127.0.0.1' }],
+      eth0: [
+        { family: 'IPv6', address: 'fe80::1' },
+        { family: 'IPv4', address: '10.0.0.5' },
+      ],
+    };
     expect(interfaceSignature(a as never)).toBe(interfaceSignature(b as never));
   });
 });

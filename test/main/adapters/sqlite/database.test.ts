@@ -47,7 +47,9 @@ describe('openDatabase', () => {
         expect(tables).toContain(name);
       }
       const notStrict = db
-        .prepare<[], { name: string }>(`SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND strict = 0 AND name NOT LIKE 'sqlite_%'`)
+        .prepare<[], { name: string }>(
+          `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND strict = 0 AND name NOT LIKE 'sqlite_%'`,
+        )
         .all();
       expect(notStrict).toEqual([]);
     } finally {

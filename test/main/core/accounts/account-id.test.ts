@@ -11,10 +11,22 @@ describe('account id', () => {
   });
 
   it.each([
-    [['https://idp.example', 'alice'], ['https://idp.example', 'bob']],
-    [['https://idp.example', 'alice'], ['https://other.example', 'alice']],
-    [['acme.com', 'alice'], ['acme.co', 'malice']],
-    [['a\nb', 'c'], ['a', 'b\nc']],
+    [
+      ['https://idp.example', 'alice'],
+      ['https://idp.example', 'bob'],
+    ],
+    [
+      ['https://idp.example', 'alice'],
+      ['https://other.example', 'alice'],
+    ],
+    [
+      ['acme.com', 'alice'],
+      ['acme.co', 'malice'],
+    ],
+    [
+      ['a\nb', 'c'],
+      ['a', 'b\nc'],
+    ],
   ])('differs for %j and %j', ([i1, s1], [i2, s2]) => {
     expect(accountIdFor(i1!, s1!)).not.toBe(accountIdFor(i2!, s2!));
   });

@@ -61,7 +61,9 @@ describe.each(AUDIT_EVENT_TYPES)('details of %s', (type) => {
   });
 
   it('refuses a detail it does not allow, and nested values', () => {
-    expect(() => validateDetails(type, { ...ALLOWED_DETAILS[type], unexpected: 'x' })).toThrow(expect.objectContaining({ code: 'audit_details_rejected' }));
+    expect(() => validateDetails(type, { ...ALLOWED_DETAILS[type], unexpected: 'x' })).toThrow(
+      expect.objectContaining({ code: 'audit_details_rejected' }),
+    );
     const first = Object.keys(AUDIT_DETAILS[type])[0]!;
     expect(() => validateDetails(type, { [first]: { nested: 1 } } as unknown as AuditDetailsInput)).toThrow(
       expect.objectContaining({ code: 'audit_details_rejected' }),
@@ -77,12 +79,16 @@ describe('detail kinds', () => {
     ['text', 'account_removed', 'reason', [42, false, 'x'.repeat(201), 'line\nbreak']],
   ] as const)('%s refuses wrong values', (_kind, type, name, values) => {
     for (const value of values) {
-      expect(() => validateDetails(type, { [name]: value } as AuditDetailsInput), String(value)).toThrow(expect.objectContaining({ code: 'audit_details_rejected' }));
+      expect(() => validateDetails(type, { [name]: value } as AuditDetailsInput), String(value)).toThrow(
+        expect.objectContaining({ code: 'audit_details_rejected' }),
+      );
     }
   });
 
   it('stores a Date or an offset time as UTC ISO, keeps null, drops undefined', () => {
-    expect(validateDetails('grace_entered', { expiredAt: new Date('2025-03-01T10:00:00Z'), graceEndsAt: '2025-03-02T12:00:00+02:00' })).toEqual({
+    expect(
+      validateDetails('grace_entered', { expiredAt: new Date('2025-03-01T10:00:00Z'), graceEndsAt: '2025-03-02T12:00:00+02:00' }),
+    ).toEqual({
       expiredAt: '2025-03-01T10:00:00.000Z',
       graceEndsAt: '2025-03-02T10:00:00.000Z',
     });
@@ -90,8 +96,14 @@ describe('detail kinds', () => {
   });
 
   it('accepts an issuer URL (even with a tenant GUID) but not one carrying a query, fragment or credentials', () => {
-    expect(validateDetails('sign_in', { issuer: 'https://idp.example.com/realms/acme' })).toEqual({ issuer: 'https://idp.example.com/realms/acme' });
-    for (const issuer of [`https://idp.example.com/cb?code=${OPAQUE_REFRESH_TOKEN}`, `https://idp.example.com/#access_token=${JWT}`, 'https://user:pw@idp.example.com/']) {
+    expect(validateDetails('sign_in', { issuer: 'https://idp.example.com/realms/acme' })).toEqual({
+      issuer: 'https://idp.example.com/realms/acme',
+    });
+    for (const issuer of [
+      `https://idp.example.com/cb?code=${OPAQUE_REFRESH_TOKEN}`,
+      `https://idp.example.com/#access_token=${JWT}`,
+      'https://user:pw@idp.example.com/',
+    ]) {
       expect(() => validateDetails('sign_in', { issuer }), issuer).toThrow(expect.objectContaining({ code: 'audit_details_rejected' }));
     }
   });
@@ -121,7 +133,9 @@ describe('secret shapes', () => {
 
 describe('validateAccount', () => {
   it('accepts issuer + sub keys and null', () => {
-    expect(validateAccount('https://idp.example.com|3f2a7c1e-9b8d-4e6f-a1b2-c3d4e5f60718')).toBe('https://idp.example.com|3f2a7c1e-9b8d-4e6f-a1b2-c3d4e5f60718');
+    expect(validateAccount('https://idp.example.com|3f2a7c1e-9b8d-4e6f-a1b2-c3d4e5f60718')).toBe(
+      'https://idp.example.com|3f2a7c1e-9b8d-4e6f-a1b2-c3d4e5f60718',
+    );
     expect(validateAccount(undefined)).toBeNull();
     expect(validateAccount(null)).toBeNull();
   });

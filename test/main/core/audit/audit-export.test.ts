@@ -40,8 +40,26 @@ describe('exportLines', () => {
     const lines = [...exportLines(events, 'jsonl')];
     expect(lines.every((l) => l.endsWith('\n'))).toBe(true);
     expect(lines.map((l) => JSON.parse(l))).toEqual([
-      { seq: 1, type: 'sign_in', account: 'https://idp|alice', atLocal: '2025-03-01T10:00:00.000Z', atTrusted: null, details: { issuer: 'acme.com', reason: 'first, again' }, prevHash: '0'.repeat(64), hash: 'a'.repeat(64) },
-      { seq: 2, type: 'sign_out', account: null, atLocal: '2025-03-01T10:00:00.000Z', atTrusted: '2025-03-01T10:00:30.000Z', details: '{not json', prevHash: '0'.repeat(64), hash: 'a'.repeat(64) },
+      {
+        seq: 1,
+        type: 'sign_in',
+        account: 'https://idp|alice',
+        atLocal: '2025-03-01T10:00:00.000Z',
+        atTrusted: null,
+        details: { issuer: 'acme.com', reason: 'first, again' },
+        prevHash: '0'.repeat(64),
+        hash: 'a'.repeat(64),
+      },
+      {
+        seq: 2,
+        type: 'sign_out',
+        account: null,
+        atLocal: '2025-03-01T10:00:00.000Z',
+        atTrusted: '2025-03-01T10:00:30.000Z',
+        details: '{not json',
+        prevHash: '0'.repeat(64),
+        hash: 'a'.repeat(64),
+      },
     ]);
   });
 

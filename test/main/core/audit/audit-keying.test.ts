@@ -88,7 +88,16 @@ describe('keyed audit chain', () => {
     t.db.close();
     const raw = new BetterSqlite3(t.file);
     raw.exec('DROP TRIGGER audit_events_append_only_update;');
-    const rows = raw.prepare('SELECT * FROM audit_events ORDER BY seq').all() as { seq: number; type: string; account: string | null; at_local: number; at_trusted: number | null; details: string; prev_hash: string; hash: string }[];
+    const rows = raw.prepare('SELECT * FROM audit_events ORDER BY seq').all() as {
+      seq: number;
+      type: string;
+      account: string | null;
+      at_local: number;
+      at_trusted: number | null;
+      details: string;
+      prev_hash: string;
+      hash: string;
+    }[];
     let prev = rows[0]!.hash;
     for (const row of rows.slice(1)) {
       const details = row.seq === 2 ? '{"access":"read-only","failedAttempts":0}' : row.details;

@@ -25,7 +25,10 @@ const rowCount = () => (t.db.prepare(`SELECT count(*) AS n FROM audit_events`).g
 
 function appendMany(n: number, stepMs = 60_000): void {
   for (let i = 0; i < n; i++) {
-    log.append(i % 2 ? 'unlock_ok' : 'unlock_failed', { account: ACCOUNT, details: i % 2 ? { access: 'full' } : { failedAttempts: 1, remainingAttempts: 4 } });
+    log.append(i % 2 ? 'unlock_ok' : 'unlock_failed', {
+      account: ACCOUNT,
+      details: i % 2 ? { access: 'full' } : { failedAttempts: 1, remainingAttempts: 4 },
+    });
     clock.advance(stepMs);
   }
 }
@@ -33,12 +36,24 @@ function appendMany(n: number, stepMs = 60_000): void {
 describe('append', () => {
   it('chains rows from the genesis hash, with local and trusted time', () => {
     const first = log.append('sign_in', { account: ACCOUNT, details: { issuer: 'https://idp.example.com', reason: 'first' } });
-    expect(first).toMatchObject({ seq: 1, type: 'sign_in', account: ACCOUNT, atLocal: new Date('2025-03-01T10:00:00Z'), atTrusted: null, prevHash: GENESIS_HASH });
+    expect(first).toMatchObject({
+      seq: 1,
+      type: 'sign_in',
+      account: ACCOUNT,
+      atLocal: new Date('2025-03-01T10:00:00Z'),
+      atTrusted: null,
+      prevHash: GENESIS_HASH,
+    });
 
     new TimeRecords(t.db).recordServerTime(new Date('2025-03-01T10:00:30Z'), new Date('2025-03-01T10:00:00Z'), 'http-date');
     clock.advance(60_000);
     const second = log.append('refresh', { account: ACCOUNT, details: { rotated: true } });
-    expect(second).toMatchObject({ seq: 2, prevHash: first.hash, atLocal: new Date('2025-03-01T10:01:00Z'), atTrusted: new Date('2025-03-01T10:01:30Z') });
+    expect(second).toMatchObject({
+      seq: 2,
+      prevHash: first.hash,
+      atLocal: new Date('2025-03-01T10:01:00Z'),
+      atTrusted: new Date('2025-03-01T10:01:30Z'),
+    });
 
     const stored = t.db.prepare(`SELECT * FROM audit_events WHERE seq = 2`).get() as Parameters<typeof auditHash>[1] & { hash: string };
     expect(stored.details).toBe('{"rotated":true}');
@@ -50,8 +65,12 @@ describe('append', () => {
     for (const type of AUDIT_EVENT_TYPES) {
       for (const secret of SECRET_VALUES) {
         const name = Object.keys(ALLOWED_DETAILS[type])[0]!;
-        expect(() => log.append(type, { details: { ...ALLOWED_DETAILS[type], [name]: secret } })).toThrow(expect.objectContaining({ code: 'audit_details_rejected' }));
-        expect(() => log.append(type, { details: { ...ALLOWED_DETAILS[type], refreshToken: 'x' } })).toThrow(expect.objectContaining({ code: 'audit_details_rejected' }));
+        expect(() => log.append(type, { details: { ...ALLOWED_DETAILS[type], [name]: secret } })).toThrow(
+          expect.objectContaining({ code: 'audit_details_rejected' }),
+        );
+        expect(() => log.append(type, { details: { ...ALLOWED_DETAILS[type], refreshToken: 'x' } })).toThrow(
+          expect.objectContaining({ code: 'audit_details_rejected' }),
+        );
       }
       expect(rowCount()).toBe(AUDIT_EVENT_TYPES.indexOf(type));
       const event = log.append(type, { account: ACCOUNT, details: ALLOWED_DETAILS[type] });
@@ -88,9 +107,21 @@ describe('triggers stop accidents', () => {
   it.each([
     ['an update', `UPDATE audit_events SET details = '{}' WHERE seq = 2`, /append-only/],
     ['a delete', `DELETE FROM audit_events WHERE seq = 2`, /deleted only by retention/],
-    ['an insert out of order', `INSERT INTO audit_events (seq, type, account, at_local, at_trusted, details, prev_hash, hash) VALUES (2, 'sign_in', NULL, 0, NULL, '{}', 'x', 'y')`, /next seq only/],
-    ['an insert with a gap', `INSERT INTO audit_events (seq, type, account, at_local, at_trusted, details, prev_hash, hash) VALUES (9, 'sign_in', NULL, 0, NULL, '{}', 'x', 'y')`, /next seq only/],
-    ['an insert without seq', `INSERT INTO audit_events (type, at_local, details, prev_hash, hash) VALUES ('sign_in', 0, '{}', 'x', 'y')`, /next seq only/],
+    [
+      'an insert out of order',
+      `INSERT INTO audit_events (seq, type, account, at_local, at_trusted, details, prev_hash, hash) VALUES (2, 'sign_in', NULL, 0, NULL, '{}', 'x', 'y')`,
+      /next seq only/,
+    ],
+    [
+      'an insert with a gap',
+      `INSERT INTO audit_events (seq, type, account, at_local, at_trusted, details, prev_hash, hash) VALUES (9, 'sign_in', NULL, 0, NULL, '{}', 'x', 'y')`,
+      /next seq only/,
+    ],
+    [
+      'an insert without seq',
+      `INSERT INTO audit_events (type, at_local, details, prev_hash, hash) VALUES ('sign_in', 0, '{}', 'x', 'y')`,
+      /next seq only/,
+    ],
     ['moving the anchor back', `UPDATE audit_anchor SET seq = -1`, /./],
     ['deleting the anchor', `DELETE FROM audit_anchor`, /cannot be deleted/],
     ['a second anchor', `INSERT INTO audit_anchor (id, seq, hash) VALUES (2, 0, 'x')`, /exactly one row/],
@@ -108,7 +139,11 @@ describe('retention', () => {
     const result = log.prune({ auditRetentionRows: 4 });
     expect(result).toEqual({ pruned: 6, anchor: { seq: 6, hash: before[5]!.hash } });
     expect([...log.events()].map((e) => e.seq)).toEqual([7, 8, 9, 10]);
-    expect(t.db.prepare(`SELECT seq, hash, pruned_rows FROM audit_anchor`).get()).toEqual({ seq: 6, hash: before[5]!.hash, pruned_rows: 6 });
+    expect(t.db.prepare(`SELECT seq, hash, pruned_rows FROM audit_anchor`).get()).toEqual({
+      seq: 6,
+      hash: before[5]!.hash,
+      pruned_rows: 6,
+    });
     expect(verifyChain(t.db)).toMatchObject({ ok: true, rows: 4, anchor: { seq: 6 } });
 
     expect(log.prune({ auditRetentionRows: 4 }).pruned).toBe(0);
@@ -179,10 +214,13 @@ describe('retention', () => {
     expect(rowCount()).toBe(6);
   });
 
-  it.each([[{ auditRetentionDays: 0 }], [{ auditRetentionDays: -1 }], [{ auditRetentionRows: 0 }], [{ auditRetentionRows: 1.5 }], [{ auditRetentionDays: Number.NaN }]])(
-    'refuses %j',
-    (retention) => {
-      expect(() => log.prune(retention)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
-    },
-  );
+  it.each([
+    [{ auditRetentionDays: 0 }],
+    [{ auditRetentionDays: -1 }],
+    [{ auditRetentionRows: 0 }],
+    [{ auditRetentionRows: 1.5 }],
+    [{ auditRetentionDays: Number.NaN }],
+  ])('refuses %j', (retention) => {
+    expect(() => log.prune(retention)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+  });
 });

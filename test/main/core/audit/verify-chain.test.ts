@@ -47,7 +47,11 @@ afterEach(() => t.cleanup());
 describe('verifyChain on a tampered file', () => {
   it('reports an edited details value', () => {
     tamper(`UPDATE audit_events SET details = '{"failedAttempts":0,"remainingAttempts":5}' WHERE seq = 3`);
-    expect(verifyChain(t.db)).toEqual({ ok: false, rows: 8, problems: [{ seq: 3, problem: 'edited', detail: 'the row no longer matches its hash' }] });
+    expect(verifyChain(t.db)).toEqual({
+      ok: false,
+      rows: 8,
+      problems: [{ seq: 3, problem: 'edited', detail: 'the row no longer matches its hash' }],
+    });
   });
 
   it.each([
@@ -63,7 +67,10 @@ describe('verifyChain on a tampered file', () => {
   it('reports a row rewritten with a recomputed hash (the next row still links to the original)', () => {
     const r = { ...row(4), details: '{"access":"read-only"}' };
     tamper(`UPDATE audit_events SET details = ?, hash = ? WHERE seq = 4`, [r.details, auditHash(4, r)]);
-    expect(verifyChain(t.db)).toMatchObject({ ok: false, problems: [{ seq: 4, problem: 'edited', detail: expect.stringMatching(/recomputed/) }] });
+    expect(verifyChain(t.db)).toMatchObject({
+      ok: false,
+      problems: [{ seq: 4, problem: 'edited', detail: expect.stringMatching(/recomputed/) }],
+    });
   });
 
   it('reports a deleted middle row', () => {
@@ -82,7 +89,9 @@ describe('verifyChain on a tampered file', () => {
   });
 
   it('reports a deleted row whose successors were renumbered to close the gap', () => {
-    tamper(`DELETE FROM audit_events WHERE seq = 3; UPDATE audit_events SET seq = -seq WHERE seq > 3; UPDATE audit_events SET seq = -seq - 1 WHERE seq < 0;`);
+    tamper(
+      `DELETE FROM audit_events WHERE seq = 3; UPDATE audit_events SET seq = -seq WHERE seq > 3; UPDATE audit_events SET seq = -seq - 1 WHERE seq < 0;`,
+    );
     expect(verifyChain(t.db)).toEqual({
       ok: false,
       rows: 7,
@@ -94,12 +103,32 @@ describe('verifyChain on a tampered file', () => {
   });
 
   it('reports a forged row appended at the end', () => {
-    tamper(INSERT, [9, 'unlock_ok', 'https://idp|mallory', Date.parse('2025-03-01T11:00:00Z'), null, '{"access":"full"}', 'f'.repeat(64), 'e'.repeat(64)]);
-    expect(verifyChain(t.db)).toEqual({ ok: false, rows: 9, problems: [{ seq: 9, problem: 'inserted', detail: 'the row does not belong to the chain' }] });
+    tamper(INSERT, [
+      9,
+      'unlock_ok',
+      'https://idp|mallory',
+      Date.parse('2025-03-01T11:00:00Z'),
+      null,
+      '{"access":"full"}',
+      'f'.repeat(64),
+      'e'.repeat(64),
+    ]);
+    expect(verifyChain(t.db)).toEqual({
+      ok: false,
+      rows: 9,
+      problems: [{ seq: 9, problem: 'inserted', detail: 'the row does not belong to the chain' }],
+    });
   });
 
   it('reports a forged row with a valid hash inserted in the middle (later rows shifted), naming the shift once', () => {
-    const forged = { type: 'unlock_ok', account: 'https://idp|mallory', at_local: row(4).at_local, at_trusted: null, details: '{"access":"full"}', prev_hash: row(4).prev_hash };
+    const forged = {
+      type: 'unlock_ok',
+      account: 'https://idp|mallory',
+      at_local: row(4).at_local,
+      at_trusted: null,
+      details: '{"access":"full"}',
+      prev_hash: row(4).prev_hash,
+    };
     tamper(`UPDATE audit_events SET seq = -seq WHERE seq >= 4; UPDATE audit_events SET seq = -seq + 1 WHERE seq < 0;`);
     // The forger copies the predecessor's hash and hashes the row as the code would, but cannot fix the shifted rows.
     tamper(INSERT, [4, forged.type, forged.account, forged.at_local, null, forged.details, forged.prev_hash, auditHash(4, forged)]);
@@ -142,7 +171,10 @@ describe('verifyChain on a tampered file', () => {
 
   it('reports a copy of an intact row appended as a new row', () => {
     tamper(INSERT, values(9, row(2)));
-    expect(verifyChain(t.db)).toMatchObject({ ok: false, problems: [{ seq: 9, problem: 'inserted', detail: 'the row is a copy of row 2' }] });
+    expect(verifyChain(t.db)).toMatchObject({
+      ok: false,
+      problems: [{ seq: 9, problem: 'inserted', detail: 'the row is a copy of row 2' }],
+    });
   });
 
   it('reports a row placed before the retention anchor', () => {
@@ -154,7 +186,10 @@ describe('verifyChain on a tampered file', () => {
     log.prune({ auditRetentionRows: 5 });
     expect(verifyChain(t.db)).toMatchObject({ ok: true, rows: 5 });
     tamper(`UPDATE audit_anchor SET hash = '${'b'.repeat(64)}'`);
-    expect(verifyChain(t.db)).toMatchObject({ ok: false, problems: [{ seq: 3, problem: 'edited', detail: 'the retention anchor does not match the first row' }] });
+    expect(verifyChain(t.db)).toMatchObject({
+      ok: false,
+      problems: [{ seq: 3, problem: 'edited', detail: 'the retention anchor does not match the first row' }],
+    });
     // Without its anchor the verifier starts from the genesis: the pruned rows count as missing too.
     tamper(`DELETE FROM audit_anchor`);
     expect(verifyChain(t.db)).toMatchObject({
@@ -175,7 +210,10 @@ describe('verifyChain on a tampered file', () => {
         tamper(`UPDATE audit_events SET ${column} = ? WHERE seq = ?`, [changed, original.seq]);
         const result = verifyChain(t.db);
         expect(result.ok, `${column} of ${original.seq}`).toBe(false);
-        expect(result.ok === false && result.problems.some((p) => p.seq === original.seq || p.seq === original.seq + 1 || p.seq === original.seq - 1)).toBe(true);
+        expect(
+          result.ok === false &&
+            result.problems.some((p) => p.seq === original.seq || p.seq === original.seq + 1 || p.seq === original.seq - 1),
+        ).toBe(true);
         tamper(`UPDATE audit_events SET ${column} = ? WHERE seq = ?`, [original[column], original.seq]);
       }
     }

@@ -5,7 +5,13 @@
  * a test double (its own tests cover the fetching).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clockReadings, confirmClockOnline, decideAccess, offlineTokenOf, type AccessDecisionDeps } from '../../../../src/main/core/auth/access-decision';
+import {
+  clockReadings,
+  confirmClockOnline,
+  decideAccess,
+  offlineTokenOf,
+  type AccessDecisionDeps,
+} from '../../../../src/main/core/auth/access-decision';
 import { fixedClock } from '../../../../src/main/core/clock';
 import type { CachedKey } from '../../../../src/main/core/offline/cached-keys';
 import type { JwksSyncResult } from '../../../../src/main/core/oauth/jwks-sync';
@@ -52,7 +58,10 @@ describe('decideAccess', () => {
     expect(offlineTokenOf({ accessToken: access, idToken: id }, policy({ offlineToken: 'id' }))).toBe(id);
     expect(offlineTokenOf({}, policy())).toBe('');
     const jwks = jwksDouble([{ kid: 'k1', jwk: key.jwk }]);
-    expect((await decideAccess({ ...deps(jwks, false), policy: policy({ offlineToken: 'id' }) }, ACCOUNT, { accessToken: access, idToken: id })).decision).toMatchObject({
+    expect(
+      (await decideAccess({ ...deps(jwks, false), policy: policy({ offlineToken: 'id' }) }, ACCOUNT, { accessToken: access, idToken: id }))
+        .decision,
+    ).toMatchObject({
       decision: 'full',
       sub: 'from-id-token',
     });
@@ -70,7 +79,13 @@ describe('decideAccess', () => {
 
   it('re-fetches the JWKS once for an unknown kid while online, and decides again', async () => {
     const rotated = await makeKey('ES256', 'k2');
-    const jwks = jwksDouble([{ kid: 'k1', jwk: key.jwk }], [{ kid: 'k1', jwk: key.jwk }, { kid: 'k2', jwk: rotated.jwk }]);
+    const jwks = jwksDouble(
+      [{ kid: 'k1', jwk: key.jwk }],
+      [
+        { kid: 'k1', jwk: key.jwk },
+        { kid: 'k2', jwk: rotated.jwk },
+      ],
+    );
     const decided = await decideAccess(deps(jwks, true), ACCOUNT, { accessToken: await sign(rotated, claims()) });
     expect(decided.decision).toMatchObject({ decision: 'full', kid: 'k2' });
     expect(decided.jwksSync).toMatchObject({ outcome: 'ok' });
@@ -102,9 +117,28 @@ describe('confirmClockOnline', () => {
 
   it.each([
     { name: 'the server agreed with the local clock just now: the mark drops to now', server: NOW, local: NOW, now: NOW, confirmed: true },
-    { name: 'agreement within 5 s even with a smaller skew', server: new Date(NOW.getTime() + 4_000), local: NOW, now: NOW, confirmed: true, policy: policy({ clockSkewSeconds: 0 }) },
-    { name: 'the local clock is 2 h behind the server: the mark stays', server: new Date(NOW.getTime() + 2 * 3_600_000), local: NOW, now: NOW, confirmed: false },
-    { name: 'the record is not from the exchange just made: the mark stays', server: NOW, local: NOW, now: new Date(NOW.getTime() + 120_000), confirmed: false },
+    {
+      name: 'agreement within 5 s even with a smaller skew',
+      server: new Date(NOW.getTime() + 4_000),
+      local: NOW,
+      now: NOW,
+      confirmed: true,
+      policy: policy({ clockSkewSeconds: 0 }),
+    },
+    {
+      name: 'the local clock is 2 h behind the server: the mark stays',
+      server: new Date(NOW.getTime() + 2 * 3_600_000),
+      local: NOW,
+      now: NOW,
+      confirmed: false,
+    },
+    {
+      name: 'the record is not from the exchange just made: the mark stays',
+      server: NOW,
+      local: NOW,
+      now: new Date(NOW.getTime() + 120_000),
+      confirmed: false,
+    },
   ])('$name', ({ server, local, now, confirmed, policy: p }) => {
     times.raiseHighWater(later);
     times.recordServerTime(server, local, 'http-date');

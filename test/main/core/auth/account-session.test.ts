@@ -28,7 +28,12 @@ function harness(answers: (() => Promise<SessionTokens>)[], dueInMs = 60 * 60_00
   };
   const session = new AccountSession({
     account: ACCOUNT,
-    session: { get isLocked() { return locked; }, tokens: () => ({ ...tokens }) },
+    session: {
+      get isLocked() {
+        return locked;
+      },
+      tokens: () => ({ ...tokens }),
+    },
     refresher,
     clock: systemClock,
     decide: async () => ({ decision: { decision: 'full', reason: 'valid', message: '' }, readings: { now: new Date() } }),
@@ -57,8 +62,16 @@ describe('AccountSession.refresh', () => {
   it.each<[string, () => Promise<SessionTokens>, Partial<RefreshOutcome>]>([
     ['a kept refresh token is not a rotation', async () => ({ accessToken: 'at-1', refreshToken: 'rt-0' }), { ok: true, rotated: false }],
     ['offline', offline, { ok: false, offline: true, revoked: false }],
-    ['idp_unavailable is offline too', () => Promise.reject(new FieldKeyError('idp_unavailable', '503')), { ok: false, offline: true, revoked: false }],
-    ['session_revoked', () => Promise.reject(new FieldKeyError('session_revoked', 'revoked')), { ok: false, offline: false, revoked: true }],
+    [
+      'idp_unavailable is offline too',
+      () => Promise.reject(new FieldKeyError('idp_unavailable', '503')),
+      { ok: false, offline: true, revoked: false },
+    ],
+    [
+      'session_revoked',
+      () => Promise.reject(new FieldKeyError('session_revoked', 'revoked')),
+      { ok: false, offline: false, revoked: true },
+    ],
     ['another refusal', () => Promise.reject(new FieldKeyError('identity_changed', 'x')), { ok: false, offline: false, revoked: false }],
   ])('%s', async (_name, answer, expected) => {
     const h = harness([answer]);
@@ -90,7 +103,10 @@ describe('AccountSession.refresh', () => {
 
 describe('AccountSession refresh timer', () => {
   it('refreshes when due while online, not at all while offline or after stop', async () => {
-    const h = harness([async () => ({ accessToken: 'at-1', refreshToken: 'rt-1' }), async () => ({ accessToken: 'at-2', refreshToken: 'rt-2' })], -1);
+    const h = harness(
+      [async () => ({ accessToken: 'at-1', refreshToken: 'rt-1' }), async () => ({ accessToken: 'at-2', refreshToken: 'rt-2' })],
+      -1,
+    );
     h.session.setOnline(false);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(h.refresher.requests).toBe(0);

@@ -42,30 +42,58 @@ function decided(reason: DecisionReason, extra: Partial<OfflineDecision> = {}): 
       readOnlyUntil: new Date('2026-06-08T11:00:00.000Z'),
       ...extra,
     },
-    readings: { now: NOW, highWater: new Date('2026-06-01T14:00:00.000Z'), lastServerTime: new Date('2026-06-01T10:00:00.000Z'), lastCheckIn: new Date('2026-05-20T12:00:00.000Z') },
+    readings: {
+      now: NOW,
+      highWater: new Date('2026-06-01T14:00:00.000Z'),
+      lastServerTime: new Date('2026-06-01T10:00:00.000Z'),
+      lastCheckIn: new Date('2026-05-20T12:00:00.000Z'),
+    },
   };
 }
 
 describe('AuthAudit.decision', () => {
   it.each<{ reason: DecisionReason; decision?: OfflineDecision['decision']; type: string | undefined; details?: Record<string, unknown> }>([
     { reason: 'valid', type: undefined },
-    { reason: 'grace_period', type: 'grace_entered', details: { expiredAt: '2026-06-01T11:00:00.000Z', graceEndsAt: '2026-06-02T11:00:00.000Z' } },
+    {
+      reason: 'grace_period',
+      type: 'grace_entered',
+      details: { expiredAt: '2026-06-01T11:00:00.000Z', graceEndsAt: '2026-06-02T11:00:00.000Z' },
+    },
     {
       reason: 'expired',
       decision: 'read-only',
       type: 'read_only_entered',
-      details: { expiredAt: '2026-06-01T11:00:00.000Z', graceEndedAt: '2026-06-02T11:00:00.000Z', readOnlyUntil: '2026-06-08T11:00:00.000Z' },
+      details: {
+        expiredAt: '2026-06-01T11:00:00.000Z',
+        graceEndedAt: '2026-06-02T11:00:00.000Z',
+        readOnlyUntil: '2026-06-08T11:00:00.000Z',
+      },
     },
     { reason: 'expired', type: 'access_denied', details: { reason: 'expired', expiredAt: '2026-06-01T11:00:00.000Z' } },
     { reason: 'bad_signature', type: 'access_denied', details: { reason: 'bad_signature', expiredAt: '2026-06-01T11:00:00.000Z' } },
-    { reason: 'check_in_overdue', type: 'check_in_overdue', details: { lastCheckInAt: '2026-05-20T12:00:00.000Z', dueAt: '2026-05-27T12:00:00.000Z' } },
+    {
+      reason: 'check_in_overdue',
+      type: 'check_in_overdue',
+      details: { lastCheckInAt: '2026-05-20T12:00:00.000Z', dueAt: '2026-05-27T12:00:00.000Z' },
+    },
     {
       reason: 'clock_rollback',
       type: 'clock_rollback',
-      details: { localTime: NOW.toISOString(), highWater: '2026-06-01T14:00:00.000Z', lastServerTime: '2026-06-01T10:00:00.000Z', behindSeconds: 7200, skewSeconds: 300 },
+      details: {
+        localTime: NOW.toISOString(),
+        highWater: '2026-06-01T14:00:00.000Z',
+        lastServerTime: '2026-06-01T10:00:00.000Z',
+        behindSeconds: 7200,
+        skewSeconds: 300,
+      },
     },
   ])('$decision $reason -> $type', ({ reason, decision, type, details }) => {
-    audit.decision(ACCOUNT, undefined, decided(reason, { checkInDueAt: new Date('2026-05-27T12:00:00.000Z'), ...(decision ? { decision } : {}) }), { clockSkewSeconds: 300 });
+    audit.decision(
+      ACCOUNT,
+      undefined,
+      decided(reason, { checkInDueAt: new Date('2026-05-27T12:00:00.000Z'), ...(decision ? { decision } : {}) }),
+      { clockSkewSeconds: 300 },
+    );
     expect(events()).toEqual(type ? [{ type, account: ACCOUNT, details }] : []);
   });
 
@@ -91,7 +119,11 @@ describe('AuthAudit.decision', () => {
 
 describe('AuthAudit.record and jwks', () => {
   it('leaves out a refused detail (a random-looking path) and keeps the rest', () => {
-    audit.record('policy_invalid', null, { source: '/tmp/fieldkey-auth-Xb9QzK/policy.json', field: 'pin.minLength', reason: 'policy_invalid' });
+    audit.record('policy_invalid', null, {
+      source: '/tmp/fieldkey-auth-Xb9QzK/policy.json',
+      field: 'pin.minLength',
+      reason: 'policy_invalid',
+    });
     expect(events()).toEqual([{ type: 'policy_invalid', account: null, details: { field: 'pin.minLength', reason: 'policy_invalid' } }]);
     expect(logLines).toEqual([expect.stringMatching(/^audit policy_invalid: detail source left out \(audit_details_rejected\)$/)]);
   });
@@ -108,7 +140,11 @@ describe('AuthAudit.record and jwks', () => {
     audit.jwksSync('https://idp.example', 'stale', { outcome: 'not_modified' });
     audit.jwksSync('https://idp.example', 'unknown-kid', { outcome: 'ok', change: { ...CHANGE, added: 1, removed: 1 } });
     expect(events()).toEqual([
-      { type: 'jwks_changed', account: null, details: { issuer: 'https://idp.example', source: 'unknown-kid', added: 1, removed: 1, restored: 0 } },
+      {
+        type: 'jwks_changed',
+        account: null,
+        details: { issuer: 'https://idp.example', source: 'unknown-kid', added: 1, removed: 1, restored: 0 },
+      },
     ]);
   });
 });

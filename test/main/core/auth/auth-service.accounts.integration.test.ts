@@ -29,7 +29,10 @@ afterAll(async () => {
 });
 
 const locked = (s: AppState): s is LockedState => s.status === 'locked';
-const unlockedAs = (id: string) => (s: AppState): s is UnlockedState => s.status === 'unlocked' && s.account.id === id;
+const unlockedAs =
+  (id: string) =>
+  (s: AppState): s is UnlockedState =>
+    s.status === 'unlocked' && s.account.id === id;
 
 describe('auth service: two accounts on one laptop', () => {
   let h: ServiceHarness;
@@ -57,7 +60,12 @@ describe('auth service: two accounts on one laptop', () => {
     expect(h.service.activeAccountId()).toBeUndefined(); // the sign-in locked Tess
     await h.waitFor((s) => s.status === 'pin-setup' && s.account.id === sam, 'PIN set-up for Sam');
     await h.service.setPin(SAM_PIN, SAM_PIN);
-    expect(h.state()).toMatchObject({ status: 'unlocked', account: { id: sam, displayName: 'Sam Supervisor' }, roles: ['technician', 'supervisor'], canAddAccount: false });
+    expect(h.state()).toMatchObject({
+      status: 'unlocked',
+      account: { id: sam, displayName: 'Sam Supervisor' },
+      roles: ['technician', 'supervisor'],
+      canAddAccount: false,
+    });
     expect(await h.service.accessFor(tess)).toBe('locked');
   });
 
@@ -109,7 +117,11 @@ describe('auth service: two accounts on one laptop', () => {
     await expect(h.service.unlock(sam, SAM_PIN)).rejects.toMatchObject({ code: 'wrong_pin' });
     await h.service.unlock(sam, SAM_NEW_PIN);
     expect(h.state()).toMatchObject({ status: 'unlocked', account: { id: sam } });
-    expect(h.auditEvents().some((e) => e.type === 'pin_changed' && e.account === sam && (e.details as Record<string, unknown>).reason === 'forgot-pin')).toBe(true);
+    expect(
+      h
+        .auditEvents()
+        .some((e) => e.type === 'pin_changed' && e.account === sam && (e.details as Record<string, unknown>).reason === 'forgot-pin'),
+    ).toBe(true);
   });
 
   it('signs Sam out offline: his session is gone, the revocation queued, Tess stays, the lock screen offers Sam a new sign-in', async () => {
@@ -138,7 +150,12 @@ describe('auth service: two accounts on one laptop', () => {
     expect(h.auditTypes()).toContain('check_in_overdue');
     // Lock works from here, and the account stays listed with its session.
     h.service.lock('user');
-    expect(await h.waitFor(locked, 'locked')).toMatchObject({ accounts: [{ id: tess, hasSession: true }, { id: sam, hasSession: false }] });
+    expect(await h.waitFor(locked, 'locked')).toMatchObject({
+      accounts: [
+        { id: tess, hasSession: true },
+        { id: sam, hasSession: false },
+      ],
+    });
   });
 
   it('on reconnect: sends the queued revocation, refreshes at once, and checks in', async () => {
@@ -147,7 +164,8 @@ describe('auth service: two accounts on one laptop', () => {
     expect(await h.waitFor((s) => s.status === 'connection-required', 'connection required')).toMatchObject({ reason: 'clock_rollback' });
     await h.startIdp();
     await h.waitFor((s) => unlockedAs(tess)(s) && s.access === 'full' && s.online, 'Tess full and online', 20_000);
-    for (let i = 0; i < 200 && !h.logLines.includes('sent 1 queued revocation(s)'); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    for (let i = 0; i < 200 && !h.logLines.includes('sent 1 queued revocation(s)'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     expect(h.logLines).toContain('sent 1 queued revocation(s)');
   });
 
@@ -179,7 +197,9 @@ describe('auth service: misconfigured policy', () => {
       ]),
       source: h.policyFile,
     });
-    expect(h.auditEvents().find((e) => e.type === 'policy_invalid')).toMatchObject({ details: { reason: 'policy_invalid', field: expect.any(String) } });
+    expect(h.auditEvents().find((e) => e.type === 'policy_invalid')).toMatchObject({
+      details: { reason: 'policy_invalid', field: expect.any(String) },
+    });
     await expect(h.service.beginSignIn({ purpose: 'sign-in' })).rejects.toMatchObject({ code: 'misconfigured' });
     await expect(h.service.unlock('a'.repeat(43), '482915')).rejects.toMatchObject({ code: 'misconfigured' });
     expect(await h.service.accessFor('a'.repeat(43))).toBe('locked');

@@ -56,7 +56,11 @@ describe('auth service: one technician, online and offline', () => {
   it('first sign-in: the browser comes back, the tokens wait in memory for the PIN', async () => {
     await h.signInAs('tech1');
     const state = await h.waitFor((s) => s.status === 'pin-setup', 'PIN set-up');
-    expect(state).toMatchObject({ status: 'pin-setup', account: { id: tessId, displayName: 'Tess Technician', email: 'tech1@fieldkey.invalid' }, rules: { minLength: 6 } });
+    expect(state).toMatchObject({
+      status: 'pin-setup',
+      account: { id: tessId, displayName: 'Tess Technician', email: 'tech1@fieldkey.invalid' },
+      rules: { minLength: 6 },
+    });
     // Nothing sealed yet: a crash here loses only the sign-in.
     expect(h.db.prepare('SELECT count(*) AS n FROM sealed_sessions').get()).toEqual({ n: 0 });
     expect(h.db.prepare('SELECT count(*) AS n FROM accounts').get()).toEqual({ n: 0 });
@@ -101,7 +105,9 @@ describe('auth service: one technician, online and offline', () => {
     expect(state).toEqual({
       status: 'locked',
       notice: null,
-      accounts: [{ id: tessId, displayName: 'Tess Technician', email: 'tech1@fieldkey.invalid', hasSession: true, attemptsLeft: 5, retryAt: null }],
+      accounts: [
+        { id: tessId, displayName: 'Tess Technician', email: 'tech1@fieldkey.invalid', hasSession: true, attemptsLeft: 5, retryAt: null },
+      ],
       selectedAccountId: tessId,
       canAddAccount: true,
     });
@@ -126,7 +132,11 @@ describe('auth service: one technician, online and offline', () => {
   it('restarts locked: "unlocked" is never persisted', async () => {
     await h.service.dispose();
     await h.startService();
-    expect(h.state()).toMatchObject({ status: 'locked', selectedAccountId: tessId, accounts: [{ id: tessId, hasSession: true, attemptsLeft: 5 }] });
+    expect(h.state()).toMatchObject({
+      status: 'locked',
+      selectedAccountId: tessId,
+      accounts: [{ id: tessId, hasSession: true, attemptsLeft: 5 }],
+    });
     await h.service.unlock(tessId, PIN);
     await h.waitFor((s) => unlocked(s) && s.online, 'unlocked online');
   });
@@ -173,7 +183,12 @@ describe('auth service: one technician, online and offline', () => {
     const s = h.state() as UnlockedState;
     h.clock.offsetMs += 24 * HOUR;
     const state = await h.waitFor((x) => unlocked(x) && x.access === 'read-only', 'read-only');
-    expect(state).toMatchObject({ accessReason: 'expired', online: false, fullAccessUntil: s.fullAccessUntil, readOnlyUntil: s.checkInDueAt });
+    expect(state).toMatchObject({
+      accessReason: 'expired',
+      online: false,
+      fullAccessUntil: s.fullAccessUntil,
+      readOnlyUntil: s.checkInDueAt,
+    });
     expect(await h.notes.list(tessId)).toHaveLength(2);
     await expect(h.notes.create(tessId, 'Valve 2', 'Checked.')).rejects.toMatchObject({ code: 'read_only' });
     expect(h.auditTypes()).toContain('read_only_entered');

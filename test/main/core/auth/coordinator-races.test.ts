@@ -57,7 +57,14 @@ class FakeVault {
   private readonly lockedNow = new Set<string>();
   private readonly sessions = new Set<string>([ACCOUNT_ID]);
   tokens: SessionTokens = {};
-  readonly account: Account = { id: ACCOUNT_ID, issuer: ISSUER, displayName: 'Tess', email: 'tess@example.com', createdAt: 0, updatedAt: 0 };
+  readonly account: Account = {
+    id: ACCOUNT_ID,
+    issuer: ISSUER,
+    displayName: 'Tess',
+    email: 'tess@example.com',
+    createdAt: 0,
+    updatedAt: 0,
+  };
 
   listAccounts() {
     return [{ ...this.account, hasSession: this.sessions.has(ACCOUNT_ID), unlocked: !this.lockedNow.has(ACCOUNT_ID) }];
@@ -211,10 +218,30 @@ beforeEach(async () => {
   vault.tokens = { accessToken: await sign(key, claims({ sub: SUB })), refreshToken: 'rt-0', expiresAt: NOW_S + 900 };
   idp = new FakeIdp(t.db, key, vault);
   const policyFile = join(t.dir, 'policy.json');
-  writeFileSync(policyFile, JSON.stringify({ issuer: ISSUER, clientId: AUDIENCE, discoveryUrl: 'https://auth.acme.example/tenant/.well-known/openid-configuration' }));
+  writeFileSync(
+    policyFile,
+    JSON.stringify({
+      issuer: ISSUER,
+      clientId: AUDIENCE,
+      discoveryUrl: 'https://auth.acme.example/tenant/.well-known/openid-configuration',
+    }),
+  );
   service = await createAuthServiceWith(
-    { env: { FIELDKEY_POLICY: policyFile, FIELDKEY_DATA_DIR: t.dir }, platform: 'linux', db: t.db, clock: { now: () => new Date(NOW) }, fetch: async () => new Response(), log: () => undefined, secrets: memorySecrets() },
-    { vault: vault as unknown as AuthVault, idp: idp.build(), wakeCheckIntervalMs: 60_000, network: { offlineMinMs: 60_000, offlineMaxMs: 60_000, onlineIntervalMs: 60_000 } },
+    {
+      env: { FIELDKEY_POLICY: policyFile, FIELDKEY_DATA_DIR: t.dir },
+      platform: 'linux',
+      db: t.db,
+      clock: { now: () => new Date(NOW) },
+      fetch: async () => new Response(),
+      log: () => undefined,
+      secrets: memorySecrets(),
+    },
+    {
+      vault: vault as unknown as AuthVault,
+      idp: idp.build(),
+      wakeCheckIntervalMs: 60_000,
+      network: { offlineMinMs: 60_000, offlineMaxMs: 60_000, onlineIntervalMs: 60_000 },
+    },
   );
   states = [service.getState()];
   service.subscribe((s) => states.push(s));

@@ -12,9 +12,24 @@ describe('nextDecisionDelayMs', () => {
     { name: 'exp far away: the interval', decision: { expiresAt: at(10 * MIN) }, skew: 0, expected: MIN },
     { name: 'exp in 20 s (plus skew 5 s)', decision: { expiresAt: at(20_000) }, skew: 5, expected: 25_000 },
     { name: 'exp passed, grace ends in 30 s', decision: { expiresAt: at(-MIN), fullUntil: at(30_000) }, skew: 0, expected: 30_000 },
-    { name: 'grace over, read-only ends in 40 s (plus skew 5 s)', decision: { expiresAt: at(-3 * MIN), fullUntil: at(-MIN), readOnlyUntil: at(40_000) }, skew: 5, expected: 45_000 },
-    { name: 'check-in due in 10 s: just after it', decision: { expiresAt: at(10 * MIN), checkInDueAt: at(10_000) }, skew: 300, expected: 10_001 },
-    { name: 'every boundary passed: the interval', decision: { expiresAt: at(-3 * MIN), fullUntil: at(-2 * MIN), readOnlyUntil: at(-MIN), checkInDueAt: at(-1) }, skew: 0, expected: MIN },
+    {
+      name: 'grace over, read-only ends in 40 s (plus skew 5 s)',
+      decision: { expiresAt: at(-3 * MIN), fullUntil: at(-MIN), readOnlyUntil: at(40_000) },
+      skew: 5,
+      expected: 45_000,
+    },
+    {
+      name: 'check-in due in 10 s: just after it',
+      decision: { expiresAt: at(10 * MIN), checkInDueAt: at(10_000) },
+      skew: 300,
+      expected: 10_001,
+    },
+    {
+      name: 'every boundary passed: the interval',
+      decision: { expiresAt: at(-3 * MIN), fullUntil: at(-2 * MIN), readOnlyUntil: at(-MIN), checkInDueAt: at(-1) },
+      skew: 0,
+      expected: MIN,
+    },
     { name: 'a boundary 1 ms away: at least 1 ms', decision: { expiresAt: at(1) }, skew: 0, expected: 1 },
   ])('$name', ({ decision, skew, expected }) => {
     expect(nextDecisionDelayMs(NOW, decision, skew, MIN)).toBe(expected);

@@ -80,7 +80,12 @@ describe('NetworkWatch', () => {
   });
 
   it('a probe that throws counts as unreachable; nothing runs after stop', async () => {
-    watch = new NetworkWatch({ probe: async () => Promise.reject(new Error('boom')), onReconnect: () => events.push('reconnect'), onChange: () => events.push('change'), offlineMinMs: 1000 });
+    watch = new NetworkWatch({
+      probe: async () => Promise.reject(new Error('boom')),
+      onReconnect: () => events.push('reconnect'),
+      onChange: () => events.push('change'),
+      offlineMinMs: 1000,
+    });
     expect(await watch.checkNow()).toBe(false);
     watch.stop();
     await vi.advanceTimersByTimeAsync(60_000);

@@ -120,7 +120,14 @@ export class ServiceHarness {
     this.states.push(this.service.getState());
     this.unsubscribe = this.service.subscribe((state) => this.states.push(state));
     await this.noteSync?.close();
-    this.noteSync = startNoteSync({ db: this.db, clock: this.clock, fetch: this.recordingFetch, auth: this.service, log: (line) => this.logLines.push(line), timeoutMs: 5000 });
+    this.noteSync = startNoteSync({
+      db: this.db,
+      clock: this.clock,
+      fetch: this.recordingFetch,
+      auth: this.service,
+      log: (line) => this.logLines.push(line),
+      timeoutMs: 5000,
+    });
     this.notes = this.noteSync.notes;
   }
 
@@ -130,7 +137,10 @@ export class ServiceHarness {
     if (new URL(input).pathname !== '/token') return response;
     if (this.tokenDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.tokenDelayMs));
     if (response.ok) {
-      const body = (await response.clone().json().catch(() => ({}))) as Record<string, unknown>;
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => ({}))) as Record<string, unknown>;
       for (const name of ['access_token', 'id_token', 'refresh_token']) {
         if (typeof body[name] === 'string') this.tokens.add(body[name]);
       }
@@ -160,7 +170,12 @@ export class ServiceHarness {
     if (!this.options.browser) throw new Error('ServiceHarness.signInAs needs a browser');
     const user = this.idp.users.find((u) => u.username === username)!;
     const started = await this.service.beginSignIn(request);
-    await signInThroughBrowser({ browser: this.options.browser, authorizationUrl: started.authorizationUrl, username, password: user.password });
+    await signInThroughBrowser({
+      browser: this.options.browser,
+      authorizationUrl: started.authorizationUrl,
+      username,
+      password: user.password,
+    });
     return started.authorizationUrl;
   }
 

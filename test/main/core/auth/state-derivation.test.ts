@@ -27,7 +27,13 @@ function decision(overrides: Partial<OfflineDecision> = {}): OfflineDecision {
     fullUntil: FULL_UNTIL,
     readOnlyUntil: READ_ONLY_UNTIL,
     checkInDueAt: CHECK_IN_DUE,
-    claims: { sub: 'tech-1', iat: LAST_CHECK_IN.getTime() / 1000, exp: EXP.getTime() / 1000, roles: ['technician', 42, 'supervisor'], raw: SECRET_CLAIM },
+    claims: {
+      sub: 'tech-1',
+      iat: LAST_CHECK_IN.getTime() / 1000,
+      exp: EXP.getTime() / 1000,
+      roles: ['technician', 42, 'supervisor'],
+      raw: SECRET_CLAIM,
+    },
     ...overrides,
   };
 }
@@ -41,18 +47,35 @@ function facts(overrides: Partial<AuthFacts> = {}): AuthFacts {
 }
 
 const DECIDED_AT = new Date('2026-06-01T12:03:41.250Z');
-const active = (d: Partial<OfflineDecision> = {}, online = true) => ({ account: TESS, decision: decision(d), decidedAt: DECIDED_AT, lastCheckIn: LAST_CHECK_IN, online });
+const active = (d: Partial<OfflineDecision> = {}, online = true) => ({
+  account: TESS,
+  decision: decision(d),
+  decidedAt: DECIDED_AT,
+  lastCheckIn: LAST_CHECK_IN,
+  online,
+});
 const notice = { code: 'session_revoked', message: 'Sign in again; your notes are kept.' };
 
 const rows: { name: string; facts: AuthFacts; expected: Record<string, unknown> }[] = [
   {
     name: 'misconfigured wins over everything',
     facts: facts({
-      configuration: { ok: false, summary: 'Contact IT.', problems: [{ field: 'issuer', message: 'is required' }], source: '/etc/fieldkey/policy.json' },
+      configuration: {
+        ok: false,
+        summary: 'Contact IT.',
+        problems: [{ field: 'issuer', message: 'is required' }],
+        source: '/etc/fieldkey/policy.json',
+      },
       accounts: [account(TESS)],
       active: active(),
     }),
-    expected: { status: 'misconfigured', summary: 'Contact IT.', problems: [{ field: 'issuer', message: 'is required' }], source: '/etc/fieldkey/policy.json', notice: null },
+    expected: {
+      status: 'misconfigured',
+      summary: 'Contact IT.',
+      problems: [{ field: 'issuer', message: 'is required' }],
+      source: '/etc/fieldkey/policy.json',
+      notice: null,
+    },
   },
   { name: 'no account at all', facts: facts(), expected: { status: 'signed-out', notice: null } },
   {
@@ -115,21 +138,39 @@ const rows: { name: string; facts: AuthFacts; expected: Record<string, unknown> 
   {
     name: 'full access in the grace period, offline',
     facts: facts({ accounts: [account(TESS)], active: active({ reason: 'grace_period' }, false) }),
-    expected: { status: 'unlocked', access: 'full', accessReason: 'grace_period', accessMessage: expect.stringMatching(/full access through the grace period/), online: false },
+    expected: {
+      status: 'unlocked',
+      access: 'full',
+      accessReason: 'grace_period',
+      accessMessage: expect.stringMatching(/full access through the grace period/),
+      online: false,
+    },
   },
   {
     name: 'read-only after the grace period, offline',
     facts: facts({ accounts: [account(TESS)], active: active({ decision: 'read-only', reason: 'expired' }, false) }),
-    expected: { status: 'unlocked', access: 'read-only', accessReason: 'expired', accessMessage: expect.stringMatching(/can be read but not changed/), online: false },
+    expected: {
+      status: 'unlocked',
+      access: 'read-only',
+      accessReason: 'expired',
+      accessMessage: expect.stringMatching(/can be read but not changed/),
+      online: false,
+    },
   },
   {
     name: 'read-only with no bound but the next check-in',
-    facts: facts({ accounts: [account(TESS)], active: active({ decision: 'read-only', reason: 'expired', readOnlyUntil: undefined, checkInDueAt: undefined }) }),
+    facts: facts({
+      accounts: [account(TESS)],
+      active: active({ decision: 'read-only', reason: 'expired', readOnlyUntil: undefined, checkInDueAt: undefined }),
+    }),
     expected: { status: 'unlocked', readOnlyUntil: null, offlineUntil: null, checkInDueAt: null },
   },
   {
     name: 'full access ends at the check-in when it falls due before the grace period ends',
-    facts: facts({ accounts: [account(TESS)], active: active({ checkInDueAt: new Date('2026-06-02T00:00:00.000Z'), readOnlyUntil: new Date('2026-06-02T00:00:00.000Z') }) }),
+    facts: facts({
+      accounts: [account(TESS)],
+      active: active({ checkInDueAt: new Date('2026-06-02T00:00:00.000Z'), readOnlyUntil: new Date('2026-06-02T00:00:00.000Z') }),
+    }),
     expected: { status: 'unlocked', fullAccessUntil: '2026-06-02T00:00:00.000Z', offlineUntil: '2026-06-02T00:00:00.000Z' },
   },
   {

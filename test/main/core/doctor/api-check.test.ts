@@ -20,7 +20,8 @@ let dir: string;
 let api: FieldApi;
 let failing: Server;
 let failingUrl: string;
-const policy = (baseUrl?: string) => withDefaults({ issuer: 'https://auth.acme.com', clientId: 'c', ...(baseUrl ? { api: { baseUrl } } : {}) });
+const policy = (baseUrl?: string) =>
+  withDefaults({ issuer: 'https://auth.acme.com', clientId: 'c', ...(baseUrl ? { api: { baseUrl } } : {}) });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fieldkey-doctor-api-'));
@@ -64,7 +65,11 @@ describe('doctor: Field API', () => {
   });
 
   it('skips without an API in the policy, and shows the outbox depth per account from the database', async () => {
-    expect(await checkApi({ policy: policy(), fetch, outboxDepths: undefined })).toMatchObject({ status: 'skipped', baseUrl: null, reachable: null });
+    expect(await checkApi({ policy: policy(), fetch, outboxDepths: undefined })).toMatchObject({
+      status: 'skipped',
+      baseUrl: null,
+      reachable: null,
+    });
     const db = openDatabase(join(dir, 'fieldkey.db'));
     const notes = new FieldNotes(db, { now: () => new Date() }, async () => 'full' as const);
     await notes.create('acct-a', 'One', '');
@@ -77,7 +82,11 @@ describe('doctor: Field API', () => {
       { accountId: 'acct-a', depth: 2 },
       { accountId: 'acct-b', depth: 1 },
     ]);
-    expect(section.findings).toEqual([expect.objectContaining({ severity: 'note', code: 'outbox_pending', message: expect.stringContaining('3 note change(s)') })]);
-    expect(apiBlock(section)).toMatch(/^Field API {2}NOTE {5}http:\/\/127\.0\.0\.1:\d+: reachable \(HTTP 4\d\d\)\n {2}outbox acct-a +2 change\(s\) waiting\n {2}outbox acct-b +1 change\(s\) waiting\n {2}NOTE outbox_pending: /);
+    expect(section.findings).toEqual([
+      expect.objectContaining({ severity: 'note', code: 'outbox_pending', message: expect.stringContaining('3 note change(s)') }),
+    ]);
+    expect(apiBlock(section)).toMatch(
+      /^Field API {2}NOTE {5}http:\/\/127\.0\.0\.1:\d+: reachable \(HTTP 4\d\d\)\n {2}outbox acct-a +2 change\(s\) waiting\n {2}outbox acct-b +1 change\(s\) waiting\n {2}NOTE outbox_pending: /,
+    );
   });
 });

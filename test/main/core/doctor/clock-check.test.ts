@@ -41,7 +41,13 @@ describe('checkClock', () => {
   ])('behind %s beyond the skew: clock_rollback', (_name, overrides, because, behind) => {
     const { section, trust } = checkClock(input(overrides));
     expect(trust).toMatchObject({ trusted: false, because });
-    expect(section).toMatchObject({ status: 'problem', trusted: false, rollbackBecause: because, behindSeconds: behind, findings: [{ code: 'clock_rollback', message: expect.stringContaining('it may have been set back') }] });
+    expect(section).toMatchObject({
+      status: 'problem',
+      trusted: false,
+      rollbackBecause: because,
+      behindSeconds: behind,
+      findings: [{ code: 'clock_rollback', message: expect.stringContaining('it may have been set back') }],
+    });
   });
 
   it('within the skew: trusted', () => {
@@ -50,7 +56,13 @@ describe('checkClock', () => {
 
   it('no records yet: a note', () => {
     const { section } = checkClock(input({ lastServerTime: undefined, trustedNow: undefined, highWater: undefined }));
-    expect(section).toMatchObject({ status: 'note', trusted: true, lastServerTime: null, offsetSeconds: null, findings: [{ code: 'no_clock_records' }] });
+    expect(section).toMatchObject({
+      status: 'note',
+      trusted: true,
+      lastServerTime: null,
+      offsetSeconds: null,
+      findings: [{ code: 'no_clock_records' }],
+    });
   });
 
   it('without a policy: the records, not judged', () => {

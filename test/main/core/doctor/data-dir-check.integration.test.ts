@@ -44,7 +44,16 @@ function onTmpfs(prepare: string): Promise<DatabaseSection> {
 /** Runs the probe as a user who does not own the data directory or its files. */
 function asAnotherUser(file: string): Promise<DatabaseSection> {
   if (process.getuid?.() === 0) {
-    return probeSection('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '--import', 'tsx', probe, file]);
+    return probeSection('setpriv', [
+      `--reuid=${NOBODY}`,
+      `--regid=${NOBODY}`,
+      '--clear-groups',
+      process.execPath,
+      '--import',
+      'tsx',
+      probe,
+      file,
+    ]);
   }
   return probeSection(process.execPath, ['--import', 'tsx', probe, file]);
 }
@@ -68,7 +77,9 @@ describe('checkDatabase and the data directory', () => {
     const section = await onTmpfs('dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null || true');
     expect(codes(section)).toContain('disk_full');
     expect(codes(section)).not.toContain('database_corrupt');
-    expect(section.findings.find((f) => f.code === 'disk_full')!.message).toMatch(/has \d+ KiB free.*Free space on this disk elsewhere than the FieldKey data directory/);
+    expect(section.findings.find((f) => f.code === 'disk_full')!.message).toMatch(
+      /has \d+ KiB free.*Free space on this disk elsewhere than the FieldKey data directory/,
+    );
     neverMovesTheFile(section);
   });
 
@@ -78,7 +89,11 @@ describe('checkDatabase and the data directory', () => {
     chmodSync(install.dataDir, 0o777);
     chmodSync(install.dbFile, process.getuid?.() === 0 ? 0o600 : 0o000);
     const section = await asAnotherUser(install.dbFile);
-    expect(section).toMatchObject({ status: 'problem', opened: false, findings: [{ code: 'permission_denied', message: expect.stringContaining(install.dbFile) }] });
+    expect(section).toMatchObject({
+      status: 'problem',
+      opened: false,
+      findings: [{ code: 'permission_denied', message: expect.stringContaining(install.dbFile) }],
+    });
     neverMovesTheFile(section);
     chmodSync(install.dbFile, 0o600);
     expect(readFileSync(install.dbFile).equals(readFileSync(seedFile))).toBe(true);
@@ -91,7 +106,9 @@ describe('checkDatabase and the data directory', () => {
     chmodSync(install.dataDir, process.getuid?.() === 0 ? 0o755 : 0o555);
     const section = await asAnotherUser(install.dbFile);
     expect(codes(section)).toContain('data_dir_read_only');
-    expect(section.findings.find((f) => f.code === 'data_dir_read_only')!.message).toMatch(/not writable by this user.*Give this user write access/);
+    expect(section.findings.find((f) => f.code === 'data_dir_read_only')!.message).toMatch(
+      /not writable by this user.*Give this user write access/,
+    );
     expect(codes(section)).not.toContain('database_corrupt');
     neverMovesTheFile(section);
     chmodSync(install.dataDir, 0o755);

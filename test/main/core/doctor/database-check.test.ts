@@ -13,7 +13,11 @@ beforeEach(() => {
 afterEach(() => install.cleanup());
 
 const check = () => {
-  const result = checkDatabase({ file: install.dbFile, exists: existsSync, openReadOnly: (file) => openDatabase(file, { readonly: true }) });
+  const result = checkDatabase({
+    file: install.dbFile,
+    exists: existsSync,
+    openReadOnly: (file) => openDatabase(file, { readonly: true }),
+  });
   result.db?.close();
   return result.section;
 };
@@ -21,7 +25,15 @@ const check = () => {
 describe('checkDatabase', () => {
   it('a current, intact database', () => {
     openDatabase(install.dbFile).close();
-    expect(check()).toMatchObject({ status: 'ok', exists: true, opened: true, schemaVersion, codeSchemaVersion: schemaVersion, integrity: 'ok', integrityErrors: [] });
+    expect(check()).toMatchObject({
+      status: 'ok',
+      exists: true,
+      opened: true,
+      schemaVersion,
+      codeSchemaVersion: schemaVersion,
+      integrity: 'ok',
+      integrityErrors: [],
+    });
   });
 
   it('no file: no data yet, and nothing created', () => {
@@ -37,20 +49,34 @@ describe('checkDatabase', () => {
     expect(check()).toMatchObject({
       status: 'problem',
       opened: false,
-      findings: [{ code: 'database_too_new', message: expect.stringContaining(`schema version ${schemaVersion + 3}, newer than this FieldKey (${schemaVersion})`) }],
+      findings: [
+        {
+          code: 'database_too_new',
+          message: expect.stringContaining(`schema version ${schemaVersion + 3}, newer than this FieldKey (${schemaVersion})`),
+        },
+      ],
     });
   });
 
   it('not a database at all: database_corrupt with SQLite’s reason', () => {
     mkdirSync(install.dataDir);
     writeFileSync(install.dbFile, 'this is not a database, it is a text file long enough to have a header '.repeat(20));
-    expect(check()).toMatchObject({ status: 'problem', opened: false, findings: [{ code: 'database_corrupt', message: expect.stringContaining('(file is not a database)') }] });
+    expect(check()).toMatchObject({
+      status: 'problem',
+      opened: false,
+      findings: [{ code: 'database_corrupt', message: expect.stringContaining('(file is not a database)') }],
+    });
   });
 
   it('a damaged page: integrity failed, with SQLite’s errors (at most INTEGRITY_ERRORS_SHOWN)', () => {
     corruptIndexPage(install.dbFile);
     const section = check();
-    expect(section).toMatchObject({ status: 'problem', opened: true, integrity: 'failed', findings: [{ code: 'database_corrupt', message: expect.stringContaining('is damaged (integrity check: 20 or more error(s))') }] });
+    expect(section).toMatchObject({
+      status: 'problem',
+      opened: true,
+      integrity: 'failed',
+      findings: [{ code: 'database_corrupt', message: expect.stringContaining('is damaged (integrity check: 20 or more error(s))') }],
+    });
     expect(section.integrityErrors).toHaveLength(INTEGRITY_ERRORS_SHOWN);
     expect(section.integrityErrors[0]).toMatch(/^Tree \d+ page \d+/);
   });

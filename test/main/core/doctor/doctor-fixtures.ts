@@ -144,7 +144,12 @@ export interface TestKeys {
 }
 
 export async function testKeys(): Promise<TestKeys> {
-  const pub = async (alg: 'RS256' | 'ES256', kid: string): Promise<JWK> => ({ ...(await exportJWK((await generateKeyPair(alg, { extractable: true })).publicKey)), kid, alg, use: 'sig' });
+  const pub = async (alg: 'RS256' | 'ES256', kid: string): Promise<JWK> => ({
+    ...(await exportJWK((await generateKeyPair(alg, { extractable: true })).publicKey)),
+    kid,
+    alg,
+    use: 'sig',
+  });
   return { rsa: await pub('RS256', 'rsa-1'), ec: await pub('ES256', 'ec-1'), old: await pub('RS256', 'rsa-old') };
 }
 
@@ -159,7 +164,15 @@ export interface SeedOptions {
   highWaterOffsetMs?: number;
   /** Accounts: the last check-in this long before now; a sealed session unless `sealed` is false; up to 3 failed unlocks. */
   /** `tokens`: what is sealed (default TOKENS, whose tokens have no `exp`). */
-  accounts?: { displayName: string; email?: string; subject: string; checkInAgeMs?: number; sealed?: boolean; failures?: number; tokens?: SessionTokens }[];
+  accounts?: {
+    displayName: string;
+    email?: string;
+    subject: string;
+    checkInAgeMs?: number;
+    sealed?: boolean;
+    failures?: number;
+    tokens?: SessionTokens;
+  }[];
   auditEvents?: number;
   secrets: SecretStore;
 }
@@ -196,7 +209,10 @@ export async function seedInstall(file: string, options: SeedOptions): Promise<S
       secrets: options.secrets,
       clock,
       policy: { pin: { minLength: 6, maxAttempts: 5 }, maxAccounts: 5 },
-      argon2: { current: async () => ({ memoryKiB: 1024, iterations: 1, parallelism: 1 }), peek: () => ({ memoryKiB: 1024, iterations: 1, parallelism: 1 }) },
+      argon2: {
+        current: async () => ({ memoryKiB: 1024, iterations: 1, parallelism: 1 }),
+        peek: () => ({ memoryKiB: 1024, iterations: 1, parallelism: 1 }),
+      },
     });
     for (const spec of options.accounts ?? []) {
       clock.set(new Date(now.getTime() - (spec.checkInAgeMs ?? 0)));
@@ -216,7 +232,12 @@ export async function seedInstall(file: string, options: SeedOptions): Promise<S
     clock.set(new Date(now.getTime() - HOUR_MS));
     const audit = new AuditLog(db, clock);
     for (let i = 0; i < (options.auditEvents ?? 0); i++) {
-      audit.append(i % 2 === 0 ? 'unlock_ok' : 'sign_in', i % 2 === 0 ? { details: { access: 'full', failedAttempts: 0 } } : { details: { issuer: ISSUER, reason: 'first', redirectMode: 'loopback' } });
+      audit.append(
+        i % 2 === 0 ? 'unlock_ok' : 'sign_in',
+        i % 2 === 0
+          ? { details: { access: 'full', failedAttempts: 0 } }
+          : { details: { issuer: ISSUER, reason: 'first', redirectMode: 'loopback' } },
+      );
     }
     return { accountIds };
   } finally {
@@ -231,7 +252,8 @@ export function corruptIndexPage(file: string): void {
   for (let i = 0; i < 200; i++) log.append('unlock_ok', { details: { access: 'full', failedAttempts: 0 } });
   db.close();
   const raw = new BetterSqlite3(file, { readonly: true });
-  const root = (raw.prepare(`SELECT rootpage FROM sqlite_schema WHERE name = 'audit_events_at_local'`).get() as { rootpage: number }).rootpage;
+  const root = (raw.prepare(`SELECT rootpage FROM sqlite_schema WHERE name = 'audit_events_at_local'`).get() as { rootpage: number })
+    .rootpage;
   const pageSize = raw.pragma('page_size', { simple: true }) as number;
   raw.close();
   const fd = openSync(file, 'r+');

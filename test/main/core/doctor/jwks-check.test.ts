@@ -16,7 +16,12 @@ beforeAll(async () => {
 
 function record(jwk: JWK, options: { removedAt?: Date; source?: 'network' | 'bundled' } = {}): StoredKeyRecord {
   const key = { jwk, removedAt: options.removedAt ?? null, ...(jwk.kid && { kid: jwk.kid }), ...(jwk.alg && { alg: jwk.alg }) };
-  return { key, source: options.source ?? 'network', firstSeenAt: new Date(NOW.getTime() - 30 * DAY_MS), lastSeenAt: new Date(NOW.getTime() - DAY_MS) };
+  return {
+    key,
+    source: options.source ?? 'network',
+    firstSeenAt: new Date(NOW.getTime() - 30 * DAY_MS),
+    lastSeenAt: new Date(NOW.getTime() - DAY_MS),
+  };
 }
 
 function input(overrides: Partial<JwksCheckInput> & { allowed?: Algorithm[]; ageMs?: number | null } = {}): JwksCheckInput {
@@ -25,7 +30,16 @@ function input(overrides: Partial<JwksCheckInput> & { allowed?: Algorithm[]; age
     policy: { issuer: ISSUER, allowedAlgorithms: allowed ?? ['RS256', 'ES256'], jwksRefreshDays: 7 },
     records: [record(keys.rsa), record(keys.ec, { source: 'bundled' })],
     lastSuccessfulFetch:
-      ageMs === null ? undefined : { issuer: ISSUER, fetchedAt: new Date(NOW.getTime() - (ageMs ?? DAY_MS)), serverDate: null, etag: null, outcome: 'ok', detail: null },
+      ageMs === null
+        ? undefined
+        : {
+            issuer: ISSUER,
+            fetchedAt: new Date(NOW.getTime() - (ageMs ?? DAY_MS)),
+            serverDate: null,
+            etag: null,
+            outcome: 'ok',
+            detail: null,
+          },
     now: NOW,
     accountCount: 1,
     ...rest,
@@ -34,15 +48,33 @@ function input(overrides: Partial<JwksCheckInput> & { allowed?: Algorithm[]; age
 
 describe('checkJwks', () => {
   it('lists each key by id, algorithm, type, source and state, and never its material', () => {
-    const check = checkJwks(input({ records: [record(keys.old, { removedAt: new Date(NOW.getTime() - DAY_MS) }), record(keys.rsa), record(keys.ec, { source: 'bundled' })] }));
-    expect(check.section).toMatchObject({ status: 'ok', usableCount: 2, removedCount: 1, verifiableAlgorithms: ['RS256', 'ES256'], ageSeconds: 86_400, stale: false });
-    expect(check.section.keys.map(({ kid, alg, type, algorithms, source, state }) => ({ kid, alg, type, algorithms, source, state }))).toEqual([
+    const check = checkJwks(
+      input({
+        records: [
+          record(keys.old, { removedAt: new Date(NOW.getTime() - DAY_MS) }),
+          record(keys.rsa),
+          record(keys.ec, { source: 'bundled' }),
+        ],
+      }),
+    );
+    expect(check.section).toMatchObject({
+      status: 'ok',
+      usableCount: 2,
+      removedCount: 1,
+      verifiableAlgorithms: ['RS256', 'ES256'],
+      ageSeconds: 86_400,
+      stale: false,
+    });
+    expect(
+      check.section.keys.map(({ kid, alg, type, algorithms, source, state }) => ({ kid, alg, type, algorithms, source, state })),
+    ).toEqual([
       { kid: 'rsa-old', alg: 'RS256', type: 'RSA', algorithms: [], source: 'network', state: 'removed' },
       { kid: 'rsa-1', alg: 'RS256', type: 'RSA', algorithms: ['RS256'], source: 'network', state: 'usable' },
       { kid: 'ec-1', alg: 'ES256', type: 'EC P-256', algorithms: ['ES256'], source: 'bundled', state: 'usable' },
     ]);
     const text = JSON.stringify(check);
-    for (const jwk of [keys.rsa, keys.ec, keys.old]) for (const member of ['n', 'x', 'y'] as const) if (jwk[member]) expect(text).not.toContain(jwk[member]);
+    for (const jwk of [keys.rsa, keys.ec, keys.old])
+      for (const member of ['n', 'x', 'y'] as const) if (jwk[member]) expect(text).not.toContain(jwk[member]);
     expect(check.cannotVerify).toBeUndefined();
   });
 
@@ -51,13 +83,47 @@ describe('checkJwks', () => {
   const cases: { name: string; overrides: () => Overrides; problems: string[]; notes: string[]; cannotVerify?: boolean }[] = [
     { name: 'refreshed a day ago', overrides: () => ({}), problems: [], notes: [] },
     { name: 'exactly the refresh interval old is stale', overrides: () => ({ ageMs: 7 * DAY_MS }), problems: ['jwks_stale'], notes: [] },
-    { name: 'stale without accounts is a note', overrides: () => ({ ageMs: 10 * DAY_MS, accountCount: 0 }), problems: [], notes: ['jwks_stale'] },
+    {
+      name: 'stale without accounts is a note',
+      overrides: () => ({ ageMs: 10 * DAY_MS, accountCount: 0 }),
+      problems: [],
+      notes: ['jwks_stale'],
+    },
     { name: 'never fetched (bundled keys only)', overrides: () => ({ ageMs: null }), problems: ['jwks_stale'], notes: [] },
-    { name: 'no key, no account: fetched at first sign-in', overrides: () => ({ records: [], ageMs: null, accountCount: 0 }), problems: [], notes: ['jwks_missing'] },
-    { name: 'no key while an account relies on it', overrides: () => ({ records: [], ageMs: null }), problems: ['jwks_missing'], notes: [], cannotVerify: true },
-    { name: 'only removed keys', overrides: () => ({ records: [record(keys.rsa, { removedAt: NOW })] }), problems: ['jwks_no_usable_keys'], notes: [], cannotVerify: true },
-    { name: 'only a symmetric key', overrides: () => ({ records: [record({ kty: 'oct', kid: 'hs' })], accountCount: 0 }), problems: ['jwks_no_usable_keys'], notes: [], cannotVerify: true },
-    { name: 'usable keys, but none for an allowed algorithm', overrides: () => ({ allowed: ['EdDSA'] }), problems: ['jwks_no_allowed_keys'], notes: [], cannotVerify: true },
+    {
+      name: 'no key, no account: fetched at first sign-in',
+      overrides: () => ({ records: [], ageMs: null, accountCount: 0 }),
+      problems: [],
+      notes: ['jwks_missing'],
+    },
+    {
+      name: 'no key while an account relies on it',
+      overrides: () => ({ records: [], ageMs: null }),
+      problems: ['jwks_missing'],
+      notes: [],
+      cannotVerify: true,
+    },
+    {
+      name: 'only removed keys',
+      overrides: () => ({ records: [record(keys.rsa, { removedAt: NOW })] }),
+      problems: ['jwks_no_usable_keys'],
+      notes: [],
+      cannotVerify: true,
+    },
+    {
+      name: 'only a symmetric key',
+      overrides: () => ({ records: [record({ kty: 'oct', kid: 'hs' })], accountCount: 0 }),
+      problems: ['jwks_no_usable_keys'],
+      notes: [],
+      cannotVerify: true,
+    },
+    {
+      name: 'usable keys, but none for an allowed algorithm',
+      overrides: () => ({ allowed: ['EdDSA'] }),
+      problems: ['jwks_no_allowed_keys'],
+      notes: [],
+      cannotVerify: true,
+    },
   ];
   it.each(cases)('$name', ({ overrides, problems, notes, cannotVerify }) => {
     const check = checkJwks(input(overrides()));
@@ -68,7 +134,10 @@ describe('checkJwks', () => {
 
   it('explains an HMAC-only key set as the decision does', () => {
     const check = checkJwks(input({ records: [record({ kty: 'oct', kid: 'hs' })] }));
-    expect(check.cannotVerify).toEqual({ code: 'no_usable_keys', message: expect.stringContaining('HMAC-signed tokens cannot be verified offline') });
+    expect(check.cannotVerify).toEqual({
+      code: 'no_usable_keys',
+      message: expect.stringContaining('HMAC-signed tokens cannot be verified offline'),
+    });
   });
 
   it('says how old a stale set is', () => {

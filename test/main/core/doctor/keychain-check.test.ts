@@ -21,7 +21,15 @@ function recording(answer: () => Promise<string | null>): SecretStore & { calls:
 describe('checkKeychain', () => {
   it('reachable: a read, a write and a delete of one entry no account uses, nothing listed', async () => {
     const store = recording(async () => null);
-    expect(await checkKeychain(store, 'FieldKey')).toEqual({ status: 'ok', findings: [], skippedBecause: null, service: 'FieldKey', reachable: true, errorCode: null, message: null });
+    expect(await checkKeychain(store, 'FieldKey')).toEqual({
+      status: 'ok',
+      findings: [],
+      skippedBecause: null,
+      service: 'FieldKey',
+      reachable: true,
+      errorCode: null,
+      message: null,
+    });
     expect(store.calls).toEqual([`get ${KEYCHAIN_PROBE_ENTRY}`, `set ${KEYCHAIN_PROBE_ENTRY}`, `delete ${KEYCHAIN_PROBE_ENTRY}`]);
     expect(KEYCHAIN_PROBE_ENTRY).not.toMatch(/^[A-Za-z0-9_-]{43}\//);
   });
@@ -33,7 +41,10 @@ describe('checkKeychain', () => {
   });
 
   it('unreachable: keychain_unavailable with the adapter’s message', async () => {
-    const section = await checkKeychain(unreachableSecretStore('No OS keychain is reachable (no D-Bus). Install a Secret Service.'), 'FieldKey');
+    const section = await checkKeychain(
+      unreachableSecretStore('No OS keychain is reachable (no D-Bus). Install a Secret Service.'),
+      'FieldKey',
+    );
     expect(section).toMatchObject({
       status: 'problem',
       reachable: false,
@@ -46,18 +57,34 @@ describe('checkKeychain', () => {
   it('reads that answer "no such entry" but a write that fails: keychain_locked, not reachable', async () => {
     const store = { ...recording(async () => null), set: () => Promise.reject(new Error('Cannot create an item in a locked collection')) };
     const section = await checkKeychain(store, 'FieldKey');
-    expect(section).toMatchObject({ status: 'problem', reachable: false, errorCode: 'keychain_locked', findings: [{ severity: 'problem', code: 'keychain_locked' }] });
+    expect(section).toMatchObject({
+      status: 'problem',
+      reachable: false,
+      errorCode: 'keychain_locked',
+      findings: [{ severity: 'problem', code: 'keychain_locked' }],
+    });
     expect(section.message).toMatch(/locked: it reads as empty and refuses writes/);
     expect(section.message).not.toContain('locked collection');
   });
 
   it('a keychain that never answers (locked, waiting for a prompt) times out', async () => {
-    const section = await checkKeychain(recording(() => new Promise(() => undefined)), 'FieldKey', 50);
-    expect(section).toMatchObject({ reachable: false, errorCode: 'keychain_unavailable', message: expect.stringMatching(/did not answer within 0.05 s; it may be locked/) });
+    const section = await checkKeychain(
+      recording(() => new Promise(() => undefined)),
+      'FieldKey',
+      50,
+    );
+    expect(section).toMatchObject({
+      reachable: false,
+      errorCode: 'keychain_unavailable',
+      message: expect.stringMatching(/did not answer within 0.05 s; it may be locked/),
+    });
   });
 
   it('an unexpected error does not leak its text', async () => {
-    const section = await checkKeychain(recording(() => Promise.reject(new Error('raw native failure with details'))), 'FieldKey');
+    const section = await checkKeychain(
+      recording(() => Promise.reject(new Error('raw native failure with details'))),
+      'FieldKey',
+    );
     expect(section).toMatchObject({ reachable: false, errorCode: 'internal_error', message: 'An unexpected error occurred.' });
   });
 });

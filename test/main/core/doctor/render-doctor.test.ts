@@ -2,7 +2,19 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatDuration, relativeTo } from '../../../../src/main/core/doctor/durations-text';
 import { printable, renderDoctorText } from '../../../../src/main/core/doctor/render-doctor';
 import { runDoctor } from '../../../../src/main/core/doctor/run-doctor';
-import { DAY_MS, installDoctorDeps, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, tokensExpiringAt, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
+import {
+  DAY_MS,
+  installDoctorDeps,
+  memorySecretStore,
+  policyDocument,
+  seedInstall,
+  tempInstall,
+  testKeys,
+  tokensExpiringAt,
+  type Install,
+  type SeedOptions,
+  type TestKeys,
+} from './doctor-fixtures';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 let install: Install;
@@ -68,7 +80,9 @@ describe('renderDoctorText', () => {
       ].join('\n'),
     );
     expect(text).toContain('\n  last fetch        2026-05-31T12:00:00.000Z (1 d ago; refresh every 7 d)\n');
-    expect(text).toContain('\nAudit log  OK       3 row(s), chain intact (head seq 3)\n  retention         365 days, at most 100000 rows (applied when FieldKey starts)\n');
+    expect(text).toContain(
+      '\nAudit log  OK       3 row(s), chain intact (head seq 3)\n  retention         365 days, at most 100000 rows (applied when FieldKey starts)\n',
+    );
     expect(text.endsWith('\n\nResult: healthy (no problems).\n')).toBe(true);
   });
 
@@ -82,7 +96,9 @@ describe('renderDoctorText', () => {
     const text = await render({ highWaterOffsetMs: DAY_MS, accounts: [{ displayName: 'Bob', subject: 'bob', checkInAgeMs: 8 * DAY_MS }] });
     expect(text).toMatch(/\nClock {6}PROBLEM\n/);
     expect(text).toContain('\n  rolled back       YES: behind the high-water mark by 1 d\n');
-    expect(text).toMatch(/\n {2}PROBLEM clock_rollback: The local clock \(2026-06-01T12:00:00\.000Z\) is earlier than a time this device already saw/);
+    expect(text).toMatch(
+      /\n {2}PROBLEM clock_rollback: The local clock \(2026-06-01T12:00:00\.000Z\) is earlier than a time this device already saw/,
+    );
     expect(text).toContain('\n    offline now     DENIED (clock_rollback)\n');
     expect(text).toContain('\n    holds until     an online check-in or sign-in\n');
     expect(text).toContain('\nResult: 2 problem(s) found: clock_rollback.\n');
@@ -91,7 +107,9 @@ describe('renderDoctorText', () => {
   it('an invalid policy: one line per field problem, indented under the finding', async () => {
     install.writePolicy(policyDocument({ gracePeriodHours: -1, clockSkewSeconds: 'lots' }));
     const text = await render(undefined);
-    expect(text).toMatch(/\nPolicy {5}PROBLEM {2}invalid\n {2}PROBLEM policy_invalid: Policy .* is invalid \(2 problems\):\n {4}gracePeriodHours: .*\n {4}clockSkewSeconds: .*\n/);
+    expect(text).toMatch(
+      /\nPolicy {5}PROBLEM {2}invalid\n {2}PROBLEM policy_invalid: Policy .* is invalid \(2 problems\):\n {4}gracePeriodHours: .*\n {4}clockSkewSeconds: .*\n/,
+    );
   });
 
   it('control characters from outside (a display name from the IdP) cannot drive the terminal', async () => {
@@ -134,7 +152,8 @@ describe('durations', () => {
         { displayName: 'Expired', subject: 'expired', checkInAgeMs: 2 * DAY_MS, tokens: tokensExpiringAt(at(-2 * DAY_MS)) },
       ],
     });
-    const based = 'Based on the last verified token (its expiry, stored when it was sealed); its signature and claims are checked again at unlock.';
+    const based =
+      'Based on the last verified token (its expiry, stored when it was sealed); its signature and claims are checked again at unlock.';
     expect(text).toContain(
       [
         '    offline now     FULL',

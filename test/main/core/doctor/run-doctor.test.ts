@@ -14,7 +14,23 @@ import { migrate, openDatabase } from '../../../../src/main/adapters/sqlite/data
 import { schemaVersion } from '../../../../src/main/core/records/schema';
 import { TimeRecords } from '../../../../src/main/core/records/time-records';
 import { migrations } from '../../../../src/main/core/records/migrations';
-import { DAY_MS, HOUR_MS, ISSUER, TOKENS, installDoctorDeps, memorySecretStore, policyDocument, seedInstall, tempInstall, testKeys, tokensExpiringAt, unreachableSecretStore, type Install, type SeedOptions, type TestKeys } from './doctor-fixtures';
+import {
+  DAY_MS,
+  HOUR_MS,
+  ISSUER,
+  TOKENS,
+  installDoctorDeps,
+  memorySecretStore,
+  policyDocument,
+  seedInstall,
+  tempInstall,
+  testKeys,
+  tokensExpiringAt,
+  unreachableSecretStore,
+  type Install,
+  type SeedOptions,
+  type TestKeys,
+} from './doctor-fixtures';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 let install: Install;
@@ -60,17 +76,41 @@ describe('runDoctor', () => {
     const [id] = await seed();
     const report = await runDoctor(deps());
     expect(report).toMatchObject({ version: 1, generatedAt: NOW.toISOString(), healthy: true, problemCount: 0, problems: [], notes: [] });
-    for (const section of ['policy', 'database', 'keychain', 'jwks', 'clock', 'accounts', 'audit'] as const) expect(report[section].status, section).toBe('ok');
-    expect(report.policy).toMatchObject({ valid: true, source: { kind: 'env', location: install.policyFile, machineFile: null }, settings: { issuer: ISSUER, checkInIntervalDays: 7 } });
-    expect(report.database).toMatchObject({ exists: true, opened: true, schemaVersion, codeSchemaVersion: schemaVersion, integrity: 'ok', integrityErrors: [] });
+    for (const section of ['policy', 'database', 'keychain', 'jwks', 'clock', 'accounts', 'audit'] as const)
+      expect(report[section].status, section).toBe('ok');
+    expect(report.policy).toMatchObject({
+      valid: true,
+      source: { kind: 'env', location: install.policyFile, machineFile: null },
+      settings: { issuer: ISSUER, checkInIntervalDays: 7 },
+    });
+    expect(report.database).toMatchObject({
+      exists: true,
+      opened: true,
+      schemaVersion,
+      codeSchemaVersion: schemaVersion,
+      integrity: 'ok',
+      integrityErrors: [],
+    });
     expect(report.keychain).toMatchObject({ service: 'doctor-unit', reachable: true, errorCode: null });
-    expect(report.jwks).toMatchObject({ issuer: ISSUER, usableCount: 2, removedCount: 1, verifiableAlgorithms: ['RS256', 'ES256'], ageSeconds: 86_400, stale: false });
+    expect(report.jwks).toMatchObject({
+      issuer: ISSUER,
+      usableCount: 2,
+      removedCount: 1,
+      verifiableAlgorithms: ['RS256', 'ES256'],
+      ageSeconds: 86_400,
+      stale: false,
+    });
     expect(report.jwks.keys.map((k) => [k.kid, k.state, k.source])).toEqual([
       ['rsa-old', 'removed', 'network'],
       ['rsa-1', 'usable', 'network'],
       ['ec-1', 'usable', 'network'],
     ]);
-    expect(report.clock).toMatchObject({ trusted: true, lastServerTime: new Date(NOW.getTime() - 2 * DAY_MS - 2000).toISOString(), offsetSeconds: 2, skewSeconds: 300 });
+    expect(report.clock).toMatchObject({
+      trusted: true,
+      lastServerTime: new Date(NOW.getTime() - 2 * DAY_MS - 2000).toISOString(),
+      offsetSeconds: 2,
+      skewSeconds: 300,
+    });
     expect(report.accounts.accounts).toEqual([
       expect.objectContaining({
         id,
@@ -81,10 +121,21 @@ describe('runDoctor', () => {
         lastCheckIn: new Date(NOW.getTime() - 2 * DAY_MS).toISOString(),
         checkInDueAt: new Date(NOW.getTime() + 5 * DAY_MS).toISOString(),
         unlockAttempts: { failures: 0, attemptsLeft: 5, retryAt: null, lockedOut: false, keychainMirrorRead: true },
-        offline: expect.objectContaining({ decision: 'depends_on_token', holdsUntil: new Date(NOW.getTime() + 5 * DAY_MS).toISOString(), endsWith: 'check_in_due' }),
+        offline: expect.objectContaining({
+          decision: 'depends_on_token',
+          holdsUntil: new Date(NOW.getTime() + 5 * DAY_MS).toISOString(),
+          endsWith: 'check_in_due',
+        }),
       }),
     ]);
-    expect(report.audit).toMatchObject({ present: true, intact: true, rows: 4, headSeq: 4, anchorSeq: 0, retention: { days: 365, rows: 100000 } });
+    expect(report.audit).toMatchObject({
+      present: true,
+      intact: true,
+      rows: 4,
+      headSeq: 4,
+      anchorSeq: 0,
+      retention: { days: 365, rows: 100000 },
+    });
   });
 
   it('reports a missing database as no data yet and does not create it (or its directory)', async () => {
@@ -92,7 +143,8 @@ describe('runDoctor', () => {
     expect(report.healthy).toBe(true);
     expect(codes(report, 'notes')).toEqual(['no_data']);
     expect(report.database).toMatchObject({ exists: false, opened: false, schemaVersion: null, integrity: null });
-    for (const section of ['jwks', 'clock', 'accounts', 'audit'] as const) expect(report[section]).toMatchObject({ status: 'skipped', skippedBecause: 'no data yet' });
+    for (const section of ['jwks', 'clock', 'accounts', 'audit'] as const)
+      expect(report[section]).toMatchObject({ status: 'skipped', skippedBecause: 'no data yet' });
     expect(existsSync(install.dataDir)).toBe(false);
   });
 
@@ -149,7 +201,12 @@ describe('runDoctor', () => {
       expect.objectContaining({ section: 'clock', code: 'clock_rollback', accountId: null }),
       expect.objectContaining({ section: 'accounts', code: 'clock_rollback', accountId: id }),
     ]);
-    expect(report.accounts.accounts[0]!.offline).toMatchObject({ decision: 'denied', reason: 'clock_rollback', holdsUntil: null, endsWith: 'online_check_in' });
+    expect(report.accounts.accounts[0]!.offline).toMatchObject({
+      decision: 'denied',
+      reason: 'clock_rollback',
+      holdsUntil: null,
+      endsWith: 'online_check_in',
+    });
   });
 
   it('clock records edited outside FieldKey: clock_records_tampered, and every account denied as the app would', async () => {
@@ -214,14 +271,22 @@ describe('runDoctor', () => {
     expect(codes(report, 'notes')).toEqual(['no_session', 'failed_unlocks']);
     const [out, fumbler] = report.accounts.accounts;
     expect(out).toMatchObject({ status: 'note', sealedSession: false, offline: { decision: 'denied', reason: 'no_session' } });
-    expect(fumbler).toMatchObject({ status: 'note', unlockAttempts: { failures: 2, attemptsLeft: 3, keychainMirrorRead: true }, offline: { decision: 'depends_on_token' } });
+    expect(fumbler).toMatchObject({
+      status: 'note',
+      unlockAttempts: { failures: 2, attemptsLeft: 3, keychainMirrorRead: true },
+      offline: { decision: 'depends_on_token' },
+    });
   });
 
   it('an unreachable keychain: keychain_unavailable with its message; failed PINs come from the database alone', async () => {
     await seed({ accounts: [{ displayName: 'Fumbler', subject: 'fumbler', checkInAgeMs: HOUR_MS, failures: 1 }] });
     const report = await runDoctor(deps({ secrets: unreachableSecretStore() }));
     expect(codes(report)).toEqual(['keychain_unavailable']);
-    expect(report.keychain).toMatchObject({ reachable: false, errorCode: 'keychain_unavailable', message: 'No OS keychain is reachable (test: no Secret Service).' });
+    expect(report.keychain).toMatchObject({
+      reachable: false,
+      errorCode: 'keychain_unavailable',
+      message: 'No OS keychain is reachable (test: no Secret Service).',
+    });
     expect(report.accounts.accounts[0]!.unlockAttempts).toMatchObject({ failures: 1, keychainMirrorRead: false });
   });
 
@@ -276,7 +341,9 @@ describe('runDoctor', () => {
   it('a tampered audit chain: audit_tampered with the rows concerned', async () => {
     await seed({ auditEvents: 5 });
     const raw = new BetterSqlite3(install.dbFile);
-    raw.exec(`DROP TRIGGER audit_events_append_only_update; UPDATE audit_events SET details = '{"access":"read-only","failedAttempts":0}' WHERE seq = 3;`);
+    raw.exec(
+      `DROP TRIGGER audit_events_append_only_update; UPDATE audit_events SET details = '{"access":"read-only","failedAttempts":0}' WHERE seq = 3;`,
+    );
     raw.close();
     const report = await runDoctor(deps());
     expect(codes(report)).toEqual(['audit_tampered']);
@@ -301,11 +368,39 @@ describe('runDoctor: the offline decision from the stored expiry of the last ver
     const report = await runDoctor(deps());
     const offline = Object.fromEntries(report.accounts.accounts.map((a) => [a.displayName, a.offline]));
     const due = at(5 * DAY_MS).toISOString();
-    expect(offline.Full).toMatchObject({ decision: 'full', reason: 'valid', holdsUntil: at(3 * HOUR_MS + GRACE_MS + SKEW_MS).toISOString(), endsWith: 'grace_end', tokenExpiresAt: at(3 * HOUR_MS).toISOString(), fullUntil: at(3 * HOUR_MS + GRACE_MS).toISOString(), basis: 'last_verified_token' });
-    expect(offline.Grace).toMatchObject({ decision: 'full', reason: 'grace_period', holdsUntil: at(-2 * HOUR_MS + GRACE_MS + SKEW_MS).toISOString(), endsWith: 'grace_end', fullUntil: at(-2 * HOUR_MS + GRACE_MS).toISOString(), readOnlyUntil: due });
-    expect(offline.Expired).toMatchObject({ decision: 'read-only', reason: 'expired', holdsUntil: due, endsWith: 'check_in_due', tokenExpiresAt: at(-2 * DAY_MS).toISOString(), readOnlyUntil: due });
+    expect(offline.Full).toMatchObject({
+      decision: 'full',
+      reason: 'valid',
+      holdsUntil: at(3 * HOUR_MS + GRACE_MS + SKEW_MS).toISOString(),
+      endsWith: 'grace_end',
+      tokenExpiresAt: at(3 * HOUR_MS).toISOString(),
+      fullUntil: at(3 * HOUR_MS + GRACE_MS).toISOString(),
+      basis: 'last_verified_token',
+    });
+    expect(offline.Grace).toMatchObject({
+      decision: 'full',
+      reason: 'grace_period',
+      holdsUntil: at(-2 * HOUR_MS + GRACE_MS + SKEW_MS).toISOString(),
+      endsWith: 'grace_end',
+      fullUntil: at(-2 * HOUR_MS + GRACE_MS).toISOString(),
+      readOnlyUntil: due,
+    });
+    expect(offline.Expired).toMatchObject({
+      decision: 'read-only',
+      reason: 'expired',
+      holdsUntil: due,
+      endsWith: 'check_in_due',
+      tokenExpiresAt: at(-2 * DAY_MS).toISOString(),
+      readOnlyUntil: due,
+    });
     expect(offline['Due first']).toMatchObject({ decision: 'full', holdsUntil: at(DAY_MS).toISOString(), endsWith: 'check_in_due' });
-    expect(offline['No exp']).toMatchObject({ decision: 'depends_on_token', tokenExpiresAt: null, fullUntil: null, readOnlyUntil: null, basis: null });
+    expect(offline['No exp']).toMatchObject({
+      decision: 'depends_on_token',
+      tokenExpiresAt: null,
+      fullUntil: null,
+      readOnlyUntil: null,
+      basis: null,
+    });
     expect(codes(report)).toEqual([]);
     expect(codes(report, 'notes').sort()).toEqual(['grace_period', 'read_only']);
   });
@@ -318,7 +413,13 @@ describe('runDoctor: the offline decision from the stored expiry of the last ver
     raw.close();
     const report = await runDoctor(deps());
     expect(report.database.schemaVersion).toBe(4);
-    expect(report.accounts.accounts).toEqual([expect.objectContaining({ displayName: 'Full', sealedSession: true, offline: expect.objectContaining({ decision: 'depends_on_token', tokenExpiresAt: null, basis: null }) })]);
+    expect(report.accounts.accounts).toEqual([
+      expect.objectContaining({
+        displayName: 'Full',
+        sealedSession: true,
+        offline: expect.objectContaining({ decision: 'depends_on_token', tokenExpiresAt: null, basis: null }),
+      }),
+    ]);
     const after = new BetterSqlite3(install.dbFile, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(4);
     after.close();

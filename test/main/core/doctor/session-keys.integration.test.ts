@@ -148,10 +148,13 @@ describe('doctor: can each sealed session be opened?', () => {
 describe('doctor: an empty database beside the keychain’s entries', () => {
   it.each([
     ['a zero-byte file', () => writeFileSync(install.dbFile, '')],
-    ['a database without accounts', () => {
-      rmSync(install.dbFile);
-      openDatabase(install.dbFile).close();
-    }],
+    [
+      'a database without accounts',
+      () => {
+        rmSync(install.dbFile);
+        openDatabase(install.dbFile).close();
+      },
+    ],
     ['no file at all', () => rmSync(install.dbFile)],
   ])('%s: orphaned_keychain_entries, naming how many accounts there were', async (_what, empty) => {
     await seedTwo();
@@ -174,8 +177,14 @@ describe('doctor: a locked keyring', () => {
   it('is keychain_locked, not "Keychain OK", and no account is blamed for the keys it cannot read', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.DBUS_SESSION_BUS_ADDRESS;
-    const { stdout } = await run('dbus-run-session', ['--', 'bash', lockedScript, install.dir, lockedProbe, service, install.dir], { env, timeout: 90_000 });
-    const [sealed, checked] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const { stdout } = await run('dbus-run-session', ['--', 'bash', lockedScript, install.dir, lockedProbe, service, install.dir], {
+      env,
+      timeout: 90_000,
+    });
+    const [sealed, checked] = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(sealed).toMatchObject({ phase: 'seal', accountIds: [expect.any(String)] });
     expect(sealed.entries).toBeGreaterThan(0);
     expect(checked).toMatchObject({ phase: 'unlock', keychain: { status: 'problem', reachable: false, errorCode: 'keychain_locked' } });

@@ -140,12 +140,16 @@ describe('FieldNotes (real SQLite file)', () => {
   it('the table itself refuses rows that break the caps', () => {
     expect(() =>
       db
-        .prepare("INSERT INTO field_notes (account_id, uuid, title, text, created_at, updated_at, sync_state) VALUES (?, ?, '', '', 'x', 'x', 'pending')")
+        .prepare(
+          "INSERT INTO field_notes (account_id, uuid, title, text, created_at, updated_at, sync_state) VALUES (?, ?, '', '', 'x', 'x', 'pending')",
+        )
         .run(ALICE, randomUUID()),
     ).toThrow(/CHECK/);
     expect(() =>
       db
-        .prepare("INSERT INTO field_notes (account_id, uuid, title, text, created_at, updated_at, sync_state) VALUES (?, ?, 't', '', 'x', 'x', 'lost')")
+        .prepare(
+          "INSERT INTO field_notes (account_id, uuid, title, text, created_at, updated_at, sync_state) VALUES (?, ?, 't', '', 'x', 'x', 'lost')",
+        )
         .run(ALICE, randomUUID()),
     ).toThrow(/CHECK/);
   });
@@ -153,10 +157,14 @@ describe('FieldNotes (real SQLite file)', () => {
   it('writes each create and edit with its outbox change, in full access only, online or not', async () => {
     const note = await notes.create(ALICE, 'Pump 4', 'Seal replaced.');
     expect(note).toMatchObject({ syncState: 'pending', rejection: null });
-    expect(outbox()).toEqual([{ account_id: ALICE, operation: 'create', base_version: null, title: 'Pump 4', text: 'Seal replaced.', attempts: 0 }]);
+    expect(outbox()).toEqual([
+      { account_id: ALICE, operation: 'create', base_version: null, title: 'Pump 4', text: 'Seal replaced.', attempts: 0 },
+    ]);
     // An edit before the create was ever sent joins it: the key was never used.
     await notes.update(ALICE, note.id, 'Pump 4', 'Seal replaced, tested.');
-    expect(outbox()).toEqual([{ account_id: ALICE, operation: 'create', base_version: null, title: 'Pump 4', text: 'Seal replaced, tested.', attempts: 0 }]);
+    expect(outbox()).toEqual([
+      { account_id: ALICE, operation: 'create', base_version: null, title: 'Pump 4', text: 'Seal replaced, tested.', attempts: 0 },
+    ]);
     // Once sent, the next edit is a change of its own, behind it.
     db.prepare('UPDATE outbox SET attempts = 1').run();
     await notes.update(ALICE, note.id, 'Pump 4', 'Third text.');
@@ -164,7 +172,10 @@ describe('FieldNotes (real SQLite file)', () => {
       ['create', 'Seal replaced, tested.', 1],
       ['update', 'Third text.', 0],
     ]);
-    const keys = db.prepare<[], { idempotency_key: string }>('SELECT idempotency_key FROM outbox').all().map((r) => r.idempotency_key);
+    const keys = db
+      .prepare<[], { idempotency_key: string }>('SELECT idempotency_key FROM outbox')
+      .all()
+      .map((r) => r.idempotency_key);
     expect(new Set(keys).size).toBe(2);
     for (const key of keys) expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
@@ -181,7 +192,12 @@ describe('FieldNotes (real SQLite file)', () => {
 
   it('tells onChange after each committed write, and not after a refused one', async () => {
     const changed: string[] = [];
-    const told = new FieldNotes(db, clock, async (id) => access.get(id) ?? 'locked', (id) => changed.push(id));
+    const told = new FieldNotes(
+      db,
+      clock,
+      async (id) => access.get(id) ?? 'locked',
+      (id) => changed.push(id),
+    );
     const note = await told.create(BOB, 'One', '');
     await told.update(BOB, note.id, 'Two', '');
     await expect(told.update(BOB, 9999, 'Three', '')).rejects.toThrow(FieldKeyError);
@@ -189,6 +205,9 @@ describe('FieldNotes (real SQLite file)', () => {
   });
 
   function outbox(): Record<string, unknown>[] {
-    return db.prepare('SELECT account_id, operation, base_version, title, text, attempts FROM outbox ORDER BY id').all() as Record<string, unknown>[];
+    return db.prepare('SELECT account_id, operation, base_version, title, text, attempts FROM outbox ORDER BY id').all() as Record<
+      string,
+      unknown
+    >[];
   }
 });

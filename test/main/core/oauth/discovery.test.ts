@@ -73,20 +73,26 @@ describe('discovery', () => {
   ])('refuses a document with %s and caches nothing', async (_name, overrides, code) => {
     const f = fakeFetch({ [WELL_KNOWN]: () => json(document(overrides)) });
     const cache = memoryCache();
-    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).rejects.toSatisfy((e) => isFieldKeyError(e, code as ErrorCode));
+    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).rejects.toSatisfy((e) =>
+      isFieldKeyError(e, code as ErrorCode),
+    );
     expect(cache.saved.size).toBe(0);
   });
 
   it('accepts a document without code_challenge_methods_supported (the field is optional)', async () => {
     const f = fakeFetch({ [WELL_KNOWN]: () => json(document({ code_challenge_methods_supported: undefined })) });
-    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache: memoryCache() })).resolves.toMatchObject({ source: 'network' });
+    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache: memoryCache() })).resolves.toMatchObject({
+      source: 'network',
+    });
   });
 
   it('does not let a mismatching fresh document fall back to the cache', async () => {
     const cache = memoryCache();
     cache.save(ISSUER, document());
     const f = fakeFetch({ [WELL_KNOWN]: () => json(document({ issuer: 'https://evil.example.test' })) });
-    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).rejects.toSatisfy((e) => isFieldKeyError(e, 'issuer_mismatch'));
+    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).rejects.toSatisfy((e) =>
+      isFieldKeyError(e, 'issuer_mismatch'),
+    );
   });
 
   it.each([
@@ -95,16 +101,23 @@ describe('discovery', () => {
   ])('uses the cached document when %s, and fails with the cause when there is none', async (_name, handler, code) => {
     const f = fakeFetch({ [WELL_KNOWN]: handler });
     const cache = memoryCache();
-    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).rejects.toSatisfy((e) => isFieldKeyError(e, code as ErrorCode));
+    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).rejects.toSatisfy((e) =>
+      isFieldKeyError(e, code as ErrorCode),
+    );
     cache.save(ISSUER, document());
-    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).resolves.toMatchObject({ source: 'cache', tokenEndpoint: `${ISSUER}/token` });
+    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache })).resolves.toMatchObject({
+      source: 'cache',
+      tokenEndpoint: `${ISSUER}/token`,
+    });
   });
 
   it('does not use the cache when asked not to (sign-in needs the IdP)', async () => {
     const f = fakeFetch({ [WELL_KNOWN]: networkDown });
     const cache = memoryCache();
     cache.save(ISSUER, document());
-    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache }, { allowCache: false })).rejects.toSatisfy((e) => isFieldKeyError(e, 'offline'));
+    await expect(discover({ policy: policy(), http: { fetch: f.fetch }, cache }, { allowCache: false })).rejects.toSatisfy((e) =>
+      isFieldKeyError(e, 'offline'),
+    );
   });
 
   it('refuses an HTML page or a 404 as discovery_invalid', async () => {
@@ -141,13 +154,21 @@ describe('discovery', () => {
   it('lets explicit endpoints win over discovered ones', async () => {
     const endpoints = { authorization: `${ISSUER}/auth`, token: 'https://token.example.test/t', jwks: `${ISSUER}/jwks` };
     const f = fakeFetch({ [WELL_KNOWN]: () => json(document()) });
-    const metadata = await discover({ policy: policy({ discoveryUrl: WELL_KNOWN, endpoints }), http: { fetch: f.fetch }, cache: memoryCache() });
-    expect(metadata).toMatchObject({ tokenEndpoint: 'https://token.example.test/t', revocationEndpoint: `${ISSUER}/token/revocation`, source: 'network' });
+    const metadata = await discover({
+      policy: policy({ discoveryUrl: WELL_KNOWN, endpoints }),
+      http: { fetch: f.fetch },
+      cache: memoryCache(),
+    });
+    expect(metadata).toMatchObject({
+      tokenEndpoint: 'https://token.example.test/t',
+      revocationEndpoint: `${ISSUER}/token/revocation`,
+      source: 'network',
+    });
   });
 
   it('needs discoveryUrl or endpoints for an issuer that is not a URL', async () => {
-    await expect(discover({ policy: policy({ issuer: 'acme.com' }), http: { fetch: fakeFetch().fetch }, cache: memoryCache() })).rejects.toSatisfy((e) =>
-      isFieldKeyError(e, 'discovery_unavailable'),
-    );
+    await expect(
+      discover({ policy: policy({ issuer: 'acme.com' }), http: { fetch: fakeFetch().fetch }, cache: memoryCache() }),
+    ).rejects.toSatisfy((e) => isFieldKeyError(e, 'discovery_unavailable'));
   });
 });

@@ -35,7 +35,10 @@ const wipes: string[] = [];
 /** The discovery cache in memory: enough for sign-out to know the endpoints while the IdP is down. */
 function memoryCache(): DiscoveryCache {
   const documents = new Map<string, Record<string, unknown>>();
-  return { save: (issuer, document) => void documents.set(issuer, document), load: (issuer) => (documents.has(issuer) ? { document: documents.get(issuer)! } : undefined) };
+  return {
+    save: (issuer, document) => void documents.set(issuer, document),
+    load: (issuer) => (documents.has(issuer) ? { document: documents.get(issuer)! } : undefined),
+  };
 }
 
 async function startIdp(): Promise<void> {
@@ -63,15 +66,25 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const refreshRefused = (refreshToken: string) => tokens.refresh(refreshToken).then(() => 'accepted', (error: Error) => error.message);
+const refreshRefused = (refreshToken: string) =>
+  tokens.refresh(refreshToken).then(
+    () => 'accepted',
+    (error: Error) => error.message,
+  );
 
 describe('FusionAuth sign-out against the demo IdP', () => {
-  it('discovery has no revocation endpoint, and the Logout API answers FusionAuth\'s way', async () => {
+  it("discovery has no revocation endpoint, and the Logout API answers FusionAuth's way", async () => {
     expect((await deps.metadata()).revocationEndpoint).toBeUndefined();
     const blank = await fetch(`${idp.issuer}/api/logout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(blank.status).toBe(400);
-    expect(await blank.json()).toEqual({ fieldErrors: { refreshToken: [{ code: '[blank]refreshToken', message: 'You must specify the refreshToken.' }] } });
-    const unknown = await fetch(`${idp.issuer}/api/logout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: 'not-a-token' }) });
+    expect(await blank.json()).toEqual({
+      fieldErrors: { refreshToken: [{ code: '[blank]refreshToken', message: 'You must specify the refreshToken.' }] },
+    });
+    const unknown = await fetch(`${idp.issuer}/api/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: 'not-a-token' }),
+    });
     expect(unknown.status).toBe(200);
   });
 

@@ -36,12 +36,23 @@ function keysOf(initial: TestKey[], afterSync: TestKey[] = initial): SigningKeys
   };
 }
 
-const claims = (extra: JWTPayload = {}): JWTPayload => ({ iss: ISSUER, aud: CLIENT, sub: 'user-1', iat: now, exp: now + 600, nonce: 'n-1', ...extra });
+const claims = (extra: JWTPayload = {}): JWTPayload => ({
+  iss: ISSUER,
+  aud: CLIENT,
+  sub: 'user-1',
+  iat: now,
+  exp: now + 600,
+  nonce: 'n-1',
+  ...extra,
+});
 
 describe('ID token validation', () => {
   it('accepts a valid token and returns its claims', async () => {
     const token = await sign(key, claims());
-    await expect(validateIdToken(token, { policy, now: NOW, nonce: 'n-1' }, keysOf([key]))).resolves.toMatchObject({ sub: 'user-1', iss: ISSUER });
+    await expect(validateIdToken(token, { policy, now: NOW, nonce: 'n-1' }, keysOf([key]))).resolves.toMatchObject({
+      sub: 'user-1',
+      iss: ISSUER,
+    });
   });
 
   it.each([
@@ -71,13 +82,17 @@ describe('ID token validation', () => {
 
   it('refuses a signature by another key under the same kid', async () => {
     const token = await sign(other, claims());
-    await expect(validateIdToken(token, { policy, now: NOW, nonce: 'n-1' }, keysOf([key]))).rejects.toMatchObject({ problem: 'bad_signature' });
+    await expect(validateIdToken(token, { policy, now: NOW, nonce: 'n-1' }, keysOf([key]))).rejects.toMatchObject({
+      problem: 'bad_signature',
+    });
   });
 
   it('refuses an algorithm outside the policy before looking at keys', async () => {
     const strict = withDefaults({ issuer: ISSUER, clientId: CLIENT, allowedAlgorithms: ['RS256'] });
     const keys = keysOf([key]);
-    await expect(validateIdToken(await sign(key, claims()), { policy: strict, now: NOW, nonce: 'n-1' }, keys)).rejects.toMatchObject({ problem: 'alg_not_allowed' });
+    await expect(validateIdToken(await sign(key, claims()), { policy: strict, now: NOW, nonce: 'n-1' }, keys)).rejects.toMatchObject({
+      problem: 'alg_not_allowed',
+    });
     expect(keys.syncs).toBe(0);
   });
 
@@ -90,13 +105,17 @@ describe('ID token validation', () => {
 
   it('reports unknown_kid when the fetch brings no such key', async () => {
     const keys = keysOf([key]);
-    await expect(validateIdToken(await sign(rotated, claims()), { policy, now: NOW, nonce: 'n-1' }, keys)).rejects.toMatchObject({ problem: 'unknown_kid' });
+    await expect(validateIdToken(await sign(rotated, claims()), { policy, now: NOW, nonce: 'n-1' }, keys)).rejects.toMatchObject({
+      problem: 'unknown_kid',
+    });
     expect(keys.syncs).toBe(1);
   });
 
   it('refuses a key marked removed', async () => {
     const removed: SigningKeys = { keys: () => [{ ...cached(key)[0]!, removedAt: NOW }], syncForUnknownKid: async () => undefined };
-    await expect(validateIdToken(await sign(key, claims()), { policy, now: NOW, nonce: 'n-1' }, removed)).rejects.toMatchObject({ problem: 'no_usable_keys' });
+    await expect(validateIdToken(await sign(key, claims()), { policy, now: NOW, nonce: 'n-1' }, removed)).rejects.toMatchObject({
+      problem: 'no_usable_keys',
+    });
   });
 
   it('refuses a malformed token', async () => {
@@ -107,7 +126,9 @@ describe('ID token validation', () => {
     it('accepts the same iss and sub and the original nonce', async () => {
       const previous = await sign(key, claims());
       const next = await sign(key, claims({ iat: now + 5 }));
-      await expect(validateIdToken(next, { policy, now: NOW, previousIdToken: previous }, keysOf([key]))).resolves.toMatchObject({ sub: 'user-1' });
+      await expect(validateIdToken(next, { policy, now: NOW, previousIdToken: previous }, keysOf([key]))).resolves.toMatchObject({
+        sub: 'user-1',
+      });
     });
 
     it('refuses another sub as identity_changed', async () => {
@@ -121,7 +142,9 @@ describe('ID token validation', () => {
     it('refuses another nonce', async () => {
       const previous = await sign(key, claims());
       const next = await sign(key, claims({ nonce: 'other' }));
-      await expect(validateIdToken(next, { policy, now: NOW, previousIdToken: previous }, keysOf([key]))).rejects.toMatchObject({ problem: 'nonce_mismatch' });
+      await expect(validateIdToken(next, { policy, now: NOW, previousIdToken: previous }, keysOf([key]))).rejects.toMatchObject({
+        problem: 'nonce_mismatch',
+      });
     });
   });
 });

@@ -26,7 +26,13 @@ beforeEach(() => {
   clock = manualClock(new Date('2026-06-02T10:00:00Z'));
   store = new JwksStore(db, clock);
   f = fakeFetch();
-  sync = new JwksSync({ policy: { issuer: ISSUER, jwksRefreshDays: 7 }, http: { fetch: f.fetch }, clock, store, jwksUri: async () => JWKS_URI });
+  sync = new JwksSync({
+    policy: { issuer: ISSUER, jwksRefreshDays: 7 },
+    http: { fetch: f.fetch },
+    clock,
+    store,
+    jwksUri: async () => JWKS_URI,
+  });
 });
 beforeAll(async () => {
   [a, b] = await Promise.all([testKey('key-a', 'ES256'), testKey('key-b', 'RS256')]);

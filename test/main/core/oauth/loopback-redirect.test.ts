@@ -1,7 +1,12 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isFieldKeyError } from '../../../../src/shared/errors';
-import { IdpError, startLoopbackRedirect, type LoopbackRedirect, type LoopbackRedirectOptions } from '../../../../src/main/core/oauth/loopback-redirect';
+import {
+  IdpError,
+  startLoopbackRedirect,
+  type LoopbackRedirect,
+  type LoopbackRedirectOptions,
+} from '../../../../src/main/core/oauth/loopback-redirect';
 
 const STATE = 'state-abcdefghijklmnopqrstuvwxyz0123456789';
 const ISSUER = 'https://idp.example.test';

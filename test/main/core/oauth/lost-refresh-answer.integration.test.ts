@@ -84,7 +84,10 @@ async function setUp(name: string, graceSeconds: number, retryWindowSeconds: num
     http: { fetch: (input, init) => fetch(input, init), timeoutMs: 5000 },
     clock: systemClock,
     metadata: async () => metadata,
-    signingKeys: { keys: () => idp.publicJwks().keys.map((jwk) => ({ kid: jwk.kid, alg: jwk.alg, jwk })), syncForUnknownKid: async () => undefined },
+    signingKeys: {
+      keys: () => idp.publicJwks().keys.map((jwk) => ({ kid: jwk.kid, alg: jwk.alg, jwk })),
+      syncForUnknownKid: async () => undefined,
+    },
     recorder: { recordServerTime: () => undefined, recordCheckIn: () => undefined },
     session,
     wipe: async () => {
@@ -115,7 +118,11 @@ describe('a refresh answer lost after the IdP rotated the refresh token', () => 
 
     // The grace is for the token just rotated, once: the signed-in token, presented again now, is a
     // reuse, which revokes the whole grant (the session's current token too).
-    const reused = await postForm(`${idp.issuer}/token`, { grant_type: 'refresh_token', client_id: idp.clientId, refresh_token: signedInRefreshToken });
+    const reused = await postForm(`${idp.issuer}/token`, {
+      grant_type: 'refresh_token',
+      client_id: idp.clientId,
+      refresh_token: signedInRefreshToken,
+    });
     expect([reused.status, reused.body.error]).toEqual([400, 'invalid_grant']);
     await expect(refresher.refresh()).rejects.toSatisfy(revoked);
     expect(wipes()).toBe(1);

@@ -176,7 +176,12 @@ describe('online session against the demo IdP', () => {
     expect(page.status).toBe(200);
     accountId = result.accountId;
     expect(accountId).toBe(accountIdFor(idp.issuer, USER.sub));
-    expect(result.identity).toMatchObject({ issuer: idp.issuer, subject: USER.sub, displayName: 'Tess Technician', email: 'tech1@fieldkey.invalid' });
+    expect(result.identity).toMatchObject({
+      issuer: idp.issuer,
+      subject: USER.sub,
+      displayName: 'Tess Technician',
+      email: 'tech1@fieldkey.invalid',
+    });
     expect(result.tokens.refreshToken).toBeTruthy();
     expect(decodeJwt(result.tokens.accessToken!)).toMatchObject({ iss: idp.issuer, aud: idp.clientId, sub: USER.sub });
 

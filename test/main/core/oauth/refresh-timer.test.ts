@@ -48,7 +48,11 @@ describe('refresh timer', () => {
     const refresher = scripted([offline, offline, offline, offline, offline, offline, () => ({ accessToken: 'back' })]);
     const offlineSeen: unknown[] = [];
     const refreshed: string[] = [];
-    const timer = startRefreshTimer(refresher, { clock, onOffline: (e) => offlineSeen.push(e), onRefreshed: (t) => refreshed.push(t.accessToken!) });
+    const timer = startRefreshTimer(refresher, {
+      clock,
+      onOffline: (e) => offlineSeen.push(e),
+      onRefreshed: (t) => refreshed.push(t.accessToken!),
+    });
     await vi.advanceTimersByTimeAsync(840_000 + 30_000 + 60_000 + 120_000 + 240_000 + RETRY_MAX_MS + RETRY_MAX_MS);
     const gaps = refresher.calls.slice(1).map((t, i) => t - refresher.calls[i]!);
     expect(gaps).toEqual([RETRY_MIN_MS, 60_000, 120_000, 240_000, RETRY_MAX_MS, RETRY_MAX_MS]);

@@ -40,8 +40,23 @@ let refresher: Refresher;
 let deps: RefresherDeps;
 
 const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
-const idClaims = (extra: JWTPayload = {}): JWTPayload => ({ iss: ISSUER, aud: CLIENT, sub: 'user-1', iat: nowSeconds(), exp: nowSeconds() + 900, nonce: 'n-1', ...extra });
-const accessClaims = (extra: JWTPayload = {}): JWTPayload => ({ iss: ISSUER, aud: CLIENT, sub: 'user-1', iat: nowSeconds(), exp: nowSeconds() + 900, ...extra });
+const idClaims = (extra: JWTPayload = {}): JWTPayload => ({
+  iss: ISSUER,
+  aud: CLIENT,
+  sub: 'user-1',
+  iat: nowSeconds(),
+  exp: nowSeconds() + 900,
+  nonce: 'n-1',
+  ...extra,
+});
+const accessClaims = (extra: JWTPayload = {}): JWTPayload => ({
+  iss: ISSUER,
+  aud: CLIENT,
+  sub: 'user-1',
+  iat: nowSeconds(),
+  exp: nowSeconds() + 900,
+  ...extra,
+});
 
 async function tokenBody(n: number, extra: { id?: JWTPayload; access?: JWTPayload; refreshToken?: string | null } = {}) {
   const body: Record<string, unknown> = {
@@ -102,8 +117,17 @@ describe('refresh', () => {
     const tokens = await refresher.refresh();
     const call = f.callsTo(TOKEN_ENDPOINT)[0]!;
     expect(call.method).toBe('POST');
-    expect(Object.fromEntries(new URLSearchParams(call.body))).toEqual({ grant_type: 'refresh_token', refresh_token: 'rt-0', client_id: CLIENT });
-    expect(tokens).toMatchObject({ accessToken: body.access_token, refreshToken: 'rt-1', idToken: body.id_token, expiresAt: nowSeconds() + 900 });
+    expect(Object.fromEntries(new URLSearchParams(call.body))).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'rt-0',
+      client_id: CLIENT,
+    });
+    expect(tokens).toMatchObject({
+      accessToken: body.access_token,
+      refreshToken: 'rt-1',
+      idToken: body.id_token,
+      expiresAt: nowSeconds() + 900,
+    });
     expect(session.tokens()).toEqual(tokens);
   });
 

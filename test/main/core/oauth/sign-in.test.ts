@@ -70,7 +70,13 @@ function deps(policyExtra: Partial<PolicyDocument> = {}): SignInDeps {
     http: { fetch: f.fetch },
     clock,
     discoveryCache: new DiscoveryCache(db, clock),
-    jwks: new JwksSync({ policy, http: { fetch: f.fetch }, clock, store: new JwksStore(db, clock), jwksUri: async () => DISCOVERY.jwks_uri }),
+    jwks: new JwksSync({
+      policy,
+      http: { fetch: f.fetch },
+      clock,
+      store: new JwksStore(db, clock),
+      jwksUri: async () => DISCOVERY.jwks_uri,
+    }),
     recorder,
     openExternal: async (url) => {
       const parsed = new URL(url);
@@ -85,8 +91,14 @@ function tokenEndpoint(extra: { id?: JWTPayload; body?: Record<string, unknown> 
   f.route(DISCOVERY.token_endpoint, async (call) => {
     const form = new URLSearchParams(call.body);
     const auth = opened.at(-1)!.searchParams;
-    const challenge = createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url');
-    if (form.get('code') !== 'the-code' || challenge !== auth.get('code_challenge') || form.get('redirect_uri') !== auth.get('redirect_uri')) {
+    const challenge = createHash('sha256')
+      .update(form.get('code_verifier') ?? '')
+      .digest('base64url');
+    if (
+      form.get('code') !== 'the-code' ||
+      challenge !== auth.get('code_challenge') ||
+      form.get('redirect_uri') !== auth.get('redirect_uri')
+    ) {
       return json({ error: 'invalid_grant' }, { status: 400 });
     }
     return json(
@@ -167,7 +179,8 @@ describe('sign-in', () => {
   });
 
   it("ends with the IdP's error", async () => {
-    browser = async (url) => void (await callback(url, { error: 'access_denied', error_description: 'no', state: url.searchParams.get('state')!, iss: ISSUER }));
+    browser = async (url) =>
+      void (await callback(url, { error: 'access_denied', error_description: 'no', state: url.searchParams.get('state')!, iss: ISSUER }));
     await expect(startSignIn(deps()).result).rejects.toMatchObject({ code: 'idp_error', error: 'access_denied' });
     expect(recorded.checkIns).toHaveLength(0);
   });

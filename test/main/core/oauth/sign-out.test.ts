@@ -50,7 +50,12 @@ beforeEach(() => {
   secrets = memorySecrets();
   clock = manualClock(new Date('2026-06-02T10:00:00Z'));
   wipes = 0;
-  deps = { policy: { issuer: ISSUER, clientId: CLIENT }, http: { fetch: f.fetch }, metadata: async () => metadata, queue: new RevocationQueue(secrets, clock) };
+  deps = {
+    policy: { issuer: ISSUER, clientId: CLIENT },
+    http: { fetch: f.fetch },
+    metadata: async () => metadata,
+    queue: new RevocationQueue(secrets, clock),
+  };
 });
 
 describe('sign-out', () => {
@@ -60,7 +65,11 @@ describe('sign-out', () => {
     const call = f.callsTo(REVOCATION)[0]!;
     expect(call.method).toBe('POST');
     expect(call.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
-    expect(Object.fromEntries(new URLSearchParams(call.body))).toEqual({ token: 'rt-1', token_type_hint: 'refresh_token', client_id: CLIENT });
+    expect(Object.fromEntries(new URLSearchParams(call.body))).toEqual({
+      token: 'rt-1',
+      token_type_hint: 'refresh_token',
+      client_id: CLIENT,
+    });
     expect(wipes).toBe(1);
     expect(queued()).toEqual([]);
   });
@@ -135,7 +144,9 @@ describe('sign-out', () => {
       let calls = 0;
       f.route(REVOCATION, (call) => {
         calls++;
-        return new URLSearchParams(call.body).get('token') === 'second' ? new Response('down', { status: 502 }) : new Response(null, { status: 200 });
+        return new URLSearchParams(call.body).get('token') === 'second'
+          ? new Response('down', { status: 502 })
+          : new Response(null, { status: 200 });
       });
       expect(await flushRevocations(deps)).toEqual({ sent: 1, dropped: 1, kept: 3 });
       expect(calls).toBe(2); // first (sent), second (failed); third waits for the next connection
@@ -201,15 +212,20 @@ describe('FusionAuth (no RFC 7009 endpoint, policy idp "fusionauth")', () => {
     expect(queued()).toEqual([]);
   });
 
-  it('a 400 is refused for good, with FusionAuth\'s error code (sanitized) and never the token', async () => {
-    f.route(LOGOUT, () => json({ fieldErrors: { refreshToken: [{ code: '[invalid]refreshToken\u0007', message: 'rt-fa is bad' }] } }, { status: 400 }));
+  it("a 400 is refused for good, with FusionAuth's error code (sanitized) and never the token", async () => {
+    f.route(LOGOUT, () =>
+      json({ fieldErrors: { refreshToken: [{ code: '[invalid]refreshToken\u0007', message: 'rt-fa is bad' }] } }, { status: 400 }),
+    );
     expect(await signOut(deps, { refreshToken: 'rt-fa', wipe })).toBe('refused');
     expect(queued()).toEqual([]);
     const error = await logOutAtFusionAuth({ fetch: f.fetch }, { logoutEndpoint: LOGOUT, refreshToken: 'rt-fa' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'revocation_refused', message: 'The identity provider refused to revoke the token: [invalid]refreshToken.' });
+    expect(error).toMatchObject({
+      code: 'revocation_refused',
+      message: 'The identity provider refused to revoke the token: [invalid]refreshToken.',
+    });
   });
 
-  it('the Logout API URL sits beside FusionAuth\'s token endpoint, also under a path prefix', () => {
+  it("the Logout API URL sits beside FusionAuth's token endpoint, also under a path prefix", () => {
     expect(fusionAuthLogoutUrl('https://auth.acme.test/oauth2/token')).toBe('https://auth.acme.test/api/logout');
     expect(fusionAuthLogoutUrl('https://acme.test/fusionauth/oauth2/token?x=1')).toBe('https://acme.test/fusionauth/api/logout');
     expect(fusionAuthLogoutUrl('http://127.0.0.1:9011/token')).toBe('http://127.0.0.1:9011/api/logout');

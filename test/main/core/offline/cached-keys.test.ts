@@ -16,7 +16,11 @@ describe('keysFromJwks', () => {
   it('keeps kid, alg and public members, frozen', () => {
     const keys = keysFromJwks({ keys: [{ ...rsa.jwk, alg: 'RS256', use: 'sig' }, ec.jwk, ed.jwk] });
     expect(keys).toHaveLength(3);
-    expect(keys[0]).toEqual({ kid: 'rsa', alg: 'RS256', jwk: { kty: 'RSA', kid: 'rsa', alg: 'RS256', use: 'sig', n: rsa.jwk.n, e: rsa.jwk.e } });
+    expect(keys[0]).toEqual({
+      kid: 'rsa',
+      alg: 'RS256',
+      jwk: { kty: 'RSA', kid: 'rsa', alg: 'RS256', use: 'sig', n: rsa.jwk.n, e: rsa.jwk.e },
+    });
     expect(keys[1]).toEqual({ kid: 'ec', jwk: { kty: 'EC', kid: 'ec', crv: 'P-384', x: ec.jwk.x, y: ec.jwk.y } });
     expect(keys[2]!.jwk).toEqual({ kty: 'OKP', kid: 'ed', crv: 'Ed25519', x: ed.jwk.x });
     for (const key of keys) {

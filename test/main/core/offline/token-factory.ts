@@ -21,7 +21,10 @@ export interface TestKey {
 }
 
 export async function makeKey(alg: string, kid: string, options: { declareAlg?: boolean; crv?: string } = {}): Promise<TestKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, options.crv ? { crv: options.crv, extractable: true } : { extractable: true });
+  const { privateKey, publicKey } = await generateKeyPair(
+    alg,
+    options.crv ? { crv: options.crv, extractable: true } : { extractable: true },
+  );
   const jwk = { ...(await exportJWK(publicKey)), kid, ...(options.declareAlg ? { alg } : {}) };
   return { alg, kid, privateKey, publicKey, jwk };
 }

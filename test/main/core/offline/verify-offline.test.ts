@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, UnsecuredJWT, exportSPKI, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysFromJwks, type CachedKey } from '../../../../src/main/core/offline/cached-keys';
-import { DECISION_REASONS, type ClockReadings, type DecisionReason, type OfflineDecision } from '../../../../src/main/core/offline/decision';
+import {
+  DECISION_REASONS,
+  type ClockReadings,
+  type DecisionReason,
+  type OfflineDecision,
+} from '../../../../src/main/core/offline/decision';
 import { MAX_TOKEN_LENGTH, verifyOffline } from '../../../../src/main/core/offline/verify-offline';
 import type { Policy } from '../../../../src/main/core/policy/policy-types';
 import { AUDIENCE, ISSUER, NOW, NOW_S, claims, makeKey, policy, rawToken, sign, signBytes, withAlg, type TestKey } from './token-factory';
@@ -30,7 +35,9 @@ let jkuRequests = 0;
 let jkuUrl: string;
 
 beforeAll(async () => {
-  const byAlg = Object.fromEntries(await Promise.all(ALGORITHMS.map(async (alg) => [alg, await makeKey(alg, `key-${alg}`)]))) as Keys['byAlg'];
+  const byAlg = Object.fromEntries(
+    await Promise.all(ALGORITHMS.map(async (alg) => [alg, await makeKey(alg, `key-${alg}`)])),
+  ) as Keys['byAlg'];
   const rsaNoAlg = await makeKey('RS256', 'rsa-any');
   const rsaDeclaredRs256 = await makeKey('RS256', 'rsa-rs256-only', { declareAlg: true });
   const es512 = await makeKey('ES512', 'key-ES512');
@@ -91,7 +98,8 @@ function expectDecision(c: Case, token: string, result: OfflineDecision): void {
   if (payload.length > 8) expect(result.message).not.toContain(payload);
   if (signature.length > 8) expect(result.message).not.toContain(signature);
   expect(result.message).not.toContain('tech@example.com');
-  if (result.decision === 'denied' && !['expired', 'not_yet_valid', 'check_in_overdue'].includes(result.reason)) expect(result.claims).toBeUndefined();
+  if (result.decision === 'denied' && !['expired', 'not_yet_valid', 'check_in_overdue'].includes(result.reason))
+    expect(result.claims).toBeUndefined();
 }
 
 function runCases(cases: Case[]): void {
@@ -125,7 +133,13 @@ describe('every allowed algorithm: valid, grace period, read-only, denied', () =
       token: () => sign(k.byAlg[alg], claims({ iat: NOW_S - 7200, exp: NOW_S - 3600 })),
       decision: 'full',
       reason: 'grace_period',
-      expect: { sub: 'tech-42', expiresAt: at(-HOUR_MS), fullUntil: at(23 * HOUR_MS), readOnlyUntil: undefined, claims: expect.objectContaining({ sub: 'tech-42' }) },
+      expect: {
+        sub: 'tech-42',
+        expiresAt: at(-HOUR_MS),
+        fullUntil: at(23 * HOUR_MS),
+        readOnlyUntil: undefined,
+        claims: expect.objectContaining({ sub: 'tech-42' }),
+      },
       says: /full access continues/,
     },
     {
@@ -134,7 +148,13 @@ describe('every allowed algorithm: valid, grace period, read-only, denied', () =
       clock: { lastCheckIn: at(-30 * HOUR_MS) },
       decision: 'read-only',
       reason: 'expired',
-      expect: { sub: 'tech-42', expiresAt: at(-25 * HOUR_MS), fullUntil: at(-HOUR_MS), readOnlyUntil: at(7 * DAY_MS - 30 * HOUR_MS), claims: expect.objectContaining({ sub: 'tech-42' }) },
+      expect: {
+        sub: 'tech-42',
+        expiresAt: at(-25 * HOUR_MS),
+        fullUntil: at(-HOUR_MS),
+        readOnlyUntil: at(7 * DAY_MS - 30 * HOUR_MS),
+        claims: expect.objectContaining({ sub: 'tech-42' }),
+      },
       says: /read-only access until/,
     },
     {
@@ -156,18 +176,95 @@ describe('exp, grace, read-only and skew boundaries', () => {
   runCases([
     { name: 'just before exp + skew: full (valid)', token: expAtNow, clock: now(SKEW_MS - 1), decision: 'full', reason: 'valid' },
     { name: 'at exp + skew: full (grace period)', token: expAtNow, clock: now(SKEW_MS), decision: 'full', reason: 'grace_period' },
-    { name: 'just before exp + grace + skew: full (grace period)', token: expAtNow, clock: now(GRACE_END - 1000), decision: 'full', reason: 'grace_period' },
-    { name: 'at exp + grace + skew: read-only', token: expAtNow, clock: now(GRACE_END), decision: 'read-only', reason: 'expired', expect: { readOnlyUntil: undefined } },
-    { name: 'read-only without readOnlyHours: still read-only 6 days later', token: expAtNow, clock: now(GRACE_END + 6 * DAY_MS), decision: 'read-only', reason: 'expired' },
-    { name: 'readOnlyHours 24: 1 s before its end + skew: read-only', token: expAtNow, policy: { readOnlyHours: 24 }, clock: now(GRACE_END + DAY_MS - 1000), decision: 'read-only', reason: 'expired', expect: { readOnlyUntil: at(48 * HOUR_MS) } },
-    { name: 'readOnlyHours 24: at its end + skew: denied', token: expAtNow, policy: { readOnlyHours: 24 }, clock: now(GRACE_END + DAY_MS), reason: 'expired' },
-    { name: 'readOnlyHours 0: denied right after the grace period', token: expAtNow, policy: { readOnlyHours: 0 }, clock: now(GRACE_END), reason: 'expired' },
-    { name: 'grace period 0: read-only right after exp + skew', token: expAtNow, policy: { gracePeriodHours: 0 }, clock: now(SKEW_MS), decision: 'read-only', reason: 'expired' },
-    { name: 'strict profile (grace 0, read-only 24 h): denied at exp + 24 h + skew', token: expAtNow, policy: { gracePeriodHours: 0, readOnlyHours: 24 }, clock: now(DAY_MS + SKEW_MS), reason: 'expired' },
-    { name: 'grace period from policy (2 h)', token: expAtNow, policy: { gracePeriodHours: 2 }, clock: now(HOUR_MS), decision: 'full', reason: 'grace_period', expect: { fullUntil: at(2 * HOUR_MS) } },
-    { name: 'skew 0: grace period at exp', token: expAtNow, policy: { clockSkewSeconds: 0 }, clock: now(0), decision: 'full', reason: 'grace_period' },
-    { name: 'check-in overdue during the grace period', token: expAtNow, clock: { now: at(2 * HOUR_MS), lastCheckIn: at(HOUR_MS - 7 * DAY_MS) }, reason: 'check_in_overdue' },
-    { name: 'check-in overdue during read-only', token: expAtNow, clock: { now: at(GRACE_END + HOUR_MS), lastCheckIn: at(GRACE_END - 7 * DAY_MS) }, reason: 'check_in_overdue' },
+    {
+      name: 'just before exp + grace + skew: full (grace period)',
+      token: expAtNow,
+      clock: now(GRACE_END - 1000),
+      decision: 'full',
+      reason: 'grace_period',
+    },
+    {
+      name: 'at exp + grace + skew: read-only',
+      token: expAtNow,
+      clock: now(GRACE_END),
+      decision: 'read-only',
+      reason: 'expired',
+      expect: { readOnlyUntil: undefined },
+    },
+    {
+      name: 'read-only without readOnlyHours: still read-only 6 days later',
+      token: expAtNow,
+      clock: now(GRACE_END + 6 * DAY_MS),
+      decision: 'read-only',
+      reason: 'expired',
+    },
+    {
+      name: 'readOnlyHours 24: 1 s before its end + skew: read-only',
+      token: expAtNow,
+      policy: { readOnlyHours: 24 },
+      clock: now(GRACE_END + DAY_MS - 1000),
+      decision: 'read-only',
+      reason: 'expired',
+      expect: { readOnlyUntil: at(48 * HOUR_MS) },
+    },
+    {
+      name: 'readOnlyHours 24: at its end + skew: denied',
+      token: expAtNow,
+      policy: { readOnlyHours: 24 },
+      clock: now(GRACE_END + DAY_MS),
+      reason: 'expired',
+    },
+    {
+      name: 'readOnlyHours 0: denied right after the grace period',
+      token: expAtNow,
+      policy: { readOnlyHours: 0 },
+      clock: now(GRACE_END),
+      reason: 'expired',
+    },
+    {
+      name: 'grace period 0: read-only right after exp + skew',
+      token: expAtNow,
+      policy: { gracePeriodHours: 0 },
+      clock: now(SKEW_MS),
+      decision: 'read-only',
+      reason: 'expired',
+    },
+    {
+      name: 'strict profile (grace 0, read-only 24 h): denied at exp + 24 h + skew',
+      token: expAtNow,
+      policy: { gracePeriodHours: 0, readOnlyHours: 24 },
+      clock: now(DAY_MS + SKEW_MS),
+      reason: 'expired',
+    },
+    {
+      name: 'grace period from policy (2 h)',
+      token: expAtNow,
+      policy: { gracePeriodHours: 2 },
+      clock: now(HOUR_MS),
+      decision: 'full',
+      reason: 'grace_period',
+      expect: { fullUntil: at(2 * HOUR_MS) },
+    },
+    {
+      name: 'skew 0: grace period at exp',
+      token: expAtNow,
+      policy: { clockSkewSeconds: 0 },
+      clock: now(0),
+      decision: 'full',
+      reason: 'grace_period',
+    },
+    {
+      name: 'check-in overdue during the grace period',
+      token: expAtNow,
+      clock: { now: at(2 * HOUR_MS), lastCheckIn: at(HOUR_MS - 7 * DAY_MS) },
+      reason: 'check_in_overdue',
+    },
+    {
+      name: 'check-in overdue during read-only',
+      token: expAtNow,
+      clock: { now: at(GRACE_END + HOUR_MS), lastCheckIn: at(GRACE_END - 7 * DAY_MS) },
+      reason: 'check_in_overdue',
+    },
   ]);
 });
 
@@ -179,11 +276,23 @@ describe('malformed tokens', () => {
     { name: 'whitespace inside', token: async () => ' ' + (await sign(rs256(), claims())), reason: 'malformed' },
     { name: 'header not JSON', token: () => rawToken('not json', claims()), reason: 'malformed' },
     { name: 'header a JSON array', token: () => rawToken([1], claims()), reason: 'malformed' },
-    { name: 'header without alg', token: () => rawToken({ kid: 'key-RS256' }, claims()), reason: 'malformed', expect: { kid: 'key-RS256' } },
+    {
+      name: 'header without alg',
+      token: () => rawToken({ kid: 'key-RS256' }, claims()),
+      reason: 'malformed',
+      expect: { kid: 'key-RS256' },
+    },
     { name: 'alg not a string', token: () => rawToken({ alg: 256 }, claims()), reason: 'malformed' },
     { name: 'kid not a string', token: () => rawToken({ alg: 'RS256', kid: 7 }, claims()), reason: 'malformed', expect: { alg: 'RS256' } },
     { name: 'b64 header member', token: () => sign(rs256(), claims(), { b64: true }), reason: 'malformed' },
-    { name: 'unknown critical header', token: () => new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: 'key-RS256', crit: ['x-fieldkey'], 'x-fieldkey': 1 }).sign(rs256().privateKey, { crit: { 'x-fieldkey': true } }), reason: 'malformed' },
+    {
+      name: 'unknown critical header',
+      token: () =>
+        new SignJWT(claims())
+          .setProtectedHeader({ alg: 'RS256', kid: 'key-RS256', crit: ['x-fieldkey'], 'x-fieldkey': 1 })
+          .sign(rs256().privateKey, { crit: { 'x-fieldkey': true } }),
+      reason: 'malformed',
+    },
     { name: 'signed payload not JSON', token: () => signBytes(rs256(), 'hello'), reason: 'malformed' },
     { name: 'signed payload a JSON array', token: () => signBytes(rs256(), '["sub"]'), reason: 'malformed' },
     { name: 'signed payload JSON null', token: () => signBytes(rs256(), 'null'), reason: 'malformed' },
@@ -234,12 +343,48 @@ describe('size cap', () => {
 describe('clock rollback', () => {
   const valid = () => sign(rs256(), claims());
   runCases([
-    { name: 'high-water exactly skew ahead of now: trusted', token: valid, clock: { highWater: at(SKEW_MS) }, decision: 'full', reason: 'valid' },
-    { name: 'high-water more than skew ahead of now', token: valid, clock: { highWater: at(SKEW_MS + 1) }, reason: 'clock_rollback', says: /earlier/ },
-    { name: 'last server time exactly skew ahead of now: trusted', token: valid, clock: { lastServerTime: at(SKEW_MS) }, decision: 'full', reason: 'valid' },
-    { name: 'last server time more than skew ahead of now', token: valid, clock: { lastServerTime: at(SKEW_MS + 1) }, reason: 'clock_rollback', says: /server time/ },
-    { name: 'skew from policy (0 s)', token: valid, policy: { clockSkewSeconds: 0 }, clock: { highWater: at(1) }, reason: 'clock_rollback' },
-    { name: 'both records in the past: trusted', token: valid, clock: { highWater: at(-DAY_MS), lastServerTime: at(-DAY_MS) }, decision: 'full', reason: 'valid' },
+    {
+      name: 'high-water exactly skew ahead of now: trusted',
+      token: valid,
+      clock: { highWater: at(SKEW_MS) },
+      decision: 'full',
+      reason: 'valid',
+    },
+    {
+      name: 'high-water more than skew ahead of now',
+      token: valid,
+      clock: { highWater: at(SKEW_MS + 1) },
+      reason: 'clock_rollback',
+      says: /earlier/,
+    },
+    {
+      name: 'last server time exactly skew ahead of now: trusted',
+      token: valid,
+      clock: { lastServerTime: at(SKEW_MS) },
+      decision: 'full',
+      reason: 'valid',
+    },
+    {
+      name: 'last server time more than skew ahead of now',
+      token: valid,
+      clock: { lastServerTime: at(SKEW_MS + 1) },
+      reason: 'clock_rollback',
+      says: /server time/,
+    },
+    {
+      name: 'skew from policy (0 s)',
+      token: valid,
+      policy: { clockSkewSeconds: 0 },
+      clock: { highWater: at(1) },
+      reason: 'clock_rollback',
+    },
+    {
+      name: 'both records in the past: trusted',
+      token: valid,
+      clock: { highWater: at(-DAY_MS), lastServerTime: at(-DAY_MS) },
+      decision: 'full',
+      reason: 'valid',
+    },
     { name: 'a reading that is not a valid time', token: valid, clock: { highWater: new Date(Number.NaN) }, reason: 'clock_rollback' },
     { name: 'now not a valid time', token: valid, clock: { now: new Date('garbage') }, reason: 'clock_rollback' },
   ]);
@@ -247,7 +392,13 @@ describe('clock rollback', () => {
 
 describe('algorithms', () => {
   runCases([
-    { name: 'alg none (unsecured JWT)', token: () => new UnsecuredJWT(claims()).encode(), reason: 'alg_not_allowed', expect: { alg: 'none' }, says: /unsigned/ },
+    {
+      name: 'alg none (unsecured JWT)',
+      token: () => new UnsecuredJWT(claims()).encode(),
+      reason: 'alg_not_allowed',
+      expect: { alg: 'none' },
+      says: /unsigned/,
+    },
     {
       name: 'alg none with a kid and a forged signature segment',
       token: () => rawToken({ alg: 'none', kid: 'key-RS256' }, claims(), ''),
@@ -265,14 +416,30 @@ describe('algorithms', () => {
     },
     {
       name: 'HS256 listed in a (bypassed) policy is still refused',
-      token: () => new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('a shared secret of enough length!')),
+      token: () =>
+        new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('a shared secret of enough length!')),
       policy: { allowedAlgorithms: ['RS256', 'HS256' as never] },
       reason: 'alg_not_allowed',
     },
-    { name: 'RS512 is supported but not in the default policy', token: async () => sign(await withAlg(k.rsaNoAlg, 'RS512'), claims()), reason: 'alg_not_allowed' },
+    {
+      name: 'RS512 is supported but not in the default policy',
+      token: async () => sign(await withAlg(k.rsaNoAlg, 'RS512'), claims()),
+      reason: 'alg_not_allowed',
+    },
     { name: 'ES512 is not in the default policy', token: () => sign(k.es512, claims()), reason: 'alg_not_allowed' },
-    { name: 'ES512 when the policy allows it', token: () => sign(k.es512, claims()), policy: { allowedAlgorithms: ['ES512'] }, decision: 'full', reason: 'valid' },
-    { name: 'policy narrowed to ES256 refuses RS256', token: () => sign(rs256(), claims()), policy: { allowedAlgorithms: ['ES256'] }, reason: 'alg_not_allowed' },
+    {
+      name: 'ES512 when the policy allows it',
+      token: () => sign(k.es512, claims()),
+      policy: { allowedAlgorithms: ['ES512'] },
+      decision: 'full',
+      reason: 'valid',
+    },
+    {
+      name: 'policy narrowed to ES256 refuses RS256',
+      token: () => sign(rs256(), claims()),
+      policy: { allowedAlgorithms: ['ES256'] },
+      reason: 'alg_not_allowed',
+    },
     { name: 'unknown alg', token: () => rawToken({ alg: 'XY999', kid: 'key-RS256' }, claims()), reason: 'alg_not_allowed' },
     {
       name: 'EC key named by a token claiming RS256',
@@ -286,7 +453,12 @@ describe('algorithms', () => {
       reason: 'alg_not_allowed',
     },
     { name: 'key declaring RS256 verifies RS256', token: () => sign(k.rsaDeclaredRs256, claims()), decision: 'full', reason: 'valid' },
-    { name: 'RSA key without alg verifies PS256', token: async () => sign(await withAlg(k.rsaNoAlg, 'PS256'), claims()), decision: 'full', reason: 'valid' },
+    {
+      name: 'RSA key without alg verifies PS256',
+      token: async () => sign(await withAlg(k.rsaNoAlg, 'PS256'), claims()),
+      decision: 'full',
+      reason: 'valid',
+    },
     { name: 'RSA key without alg verifies RS256', token: () => sign(k.rsaNoAlg, claims()), decision: 'full', reason: 'valid' },
     {
       name: 'no kid, token claims RS256, only an EC key cached',
@@ -312,7 +484,13 @@ describe('algorithms', () => {
 describe('key selection', () => {
   const hs256 = (): JWK => ({ kty: 'oct', kid: 'hmac', alg: 'HS256' });
   runCases([
-    { name: 'empty key set', token: () => sign(rs256(), claims()), keys: () => [], reason: 'no_usable_keys', says: /empty.*HMAC.*RSA, EC or Ed25519/s },
+    {
+      name: 'empty key set',
+      token: () => sign(rs256(), claims()),
+      keys: () => [],
+      reason: 'no_usable_keys',
+      says: /empty.*HMAC.*RSA, EC or Ed25519/s,
+    },
     {
       name: 'only symmetric keys',
       token: () => sign(rs256(), claims()),
@@ -347,7 +525,13 @@ describe('key selection', () => {
       reason: 'no_usable_keys',
       says: /HMAC/,
     },
-    { name: 'use sig and key_ops verify are fine', token: () => sign(rs256(), claims()), keys: () => [{ jwk: { ...rs256().jwk, use: 'sig', key_ops: ['verify'] } }], decision: 'full', reason: 'valid' },
+    {
+      name: 'use sig and key_ops verify are fine',
+      token: () => sign(rs256(), claims()),
+      keys: () => [{ jwk: { ...rs256().jwk, use: 'sig', key_ops: ['verify'] } }],
+      decision: 'full',
+      reason: 'valid',
+    },
     {
       name: 'removed key named by kid among usable keys',
       token: () => sign(rs256(), claims()),
@@ -355,15 +539,34 @@ describe('key selection', () => {
       reason: 'unknown_kid',
       says: /removed/,
     },
-    { name: 'removedAt null is not removed', token: () => sign(rs256(), claims()), keys: () => [{ kid: 'key-RS256', jwk: rs256().jwk, removedAt: null }], decision: 'full', reason: 'valid' },
-    { name: 'unknown kid', token: () => sign(rs256(), claims(), { kid: 'rotated-away' }), reason: 'unknown_kid', expect: { kid: 'rotated-away' }, says: /rotated/ },
+    {
+      name: 'removedAt null is not removed',
+      token: () => sign(rs256(), claims()),
+      keys: () => [{ kid: 'key-RS256', jwk: rs256().jwk, removedAt: null }],
+      decision: 'full',
+      reason: 'valid',
+    },
+    {
+      name: 'unknown kid',
+      token: () => sign(rs256(), claims(), { kid: 'rotated-away' }),
+      reason: 'unknown_kid',
+      expect: { kid: 'rotated-away' },
+      says: /rotated/,
+    },
     {
       name: 'kid shaped like a path or SQL is only compared',
       token: () => sign(rs256(), claims(), { kid: "../../etc/passwd' OR 1=1; --" }),
       reason: 'unknown_kid',
       expect: { kid: "../../etc/passwd' OR 1=1; --" },
     },
-    { name: 'no kid, exactly one usable key', token: () => sign(rs256(), claims(), { kid: undefined }), keys: () => keysFromJwks({ keys: [rs256().jwk, { kty: 'oct', k: 'eA' }] }), decision: 'full', reason: 'valid', expect: { kid: undefined } },
+    {
+      name: 'no kid, exactly one usable key',
+      token: () => sign(rs256(), claims(), { kid: undefined }),
+      keys: () => keysFromJwks({ keys: [rs256().jwk, { kty: 'oct', k: 'eA' }] }),
+      decision: 'full',
+      reason: 'valid',
+      expect: { kid: undefined },
+    },
     {
       name: 'no kid, one usable key for the alg among others',
       token: () => sign(k.byAlg.EdDSA, claims(), { kid: undefined }),
@@ -380,7 +583,10 @@ describe('key selection', () => {
     {
       name: 'one kid shared by two usable keys',
       token: () => sign(rs256(), claims()),
-      keys: () => [{ kid: 'key-RS256', jwk: rs256().jwk }, { kid: 'key-RS256', jwk: k.rsaNoAlg.jwk }],
+      keys: () => [
+        { kid: 'key-RS256', jwk: rs256().jwk },
+        { kid: 'key-RS256', jwk: k.rsaNoAlg.jwk },
+      ],
       reason: 'ambiguous_key',
     },
     {
@@ -430,8 +636,16 @@ describe('keys smuggled in token headers are ignored', () => {
       keys: () => keysFromJwks({ keys: [rs256().jwk] }),
       reason: 'bad_signature',
     },
-    { name: 'jwk header with the attacker kid: unknown kid', token: () => sign(k.attacker, claims(), { jwk: k.attacker.jwk }), reason: 'unknown_kid' },
-    { name: 'x5c header: bad signature', token: () => sign(k.attackerSameKid, claims(), { x5c: ['MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA'] }), reason: 'bad_signature' },
+    {
+      name: 'jwk header with the attacker kid: unknown kid',
+      token: () => sign(k.attacker, claims(), { jwk: k.attacker.jwk }),
+      reason: 'unknown_kid',
+    },
+    {
+      name: 'x5c header: bad signature',
+      token: () => sign(k.attackerSameKid, claims(), { x5c: ['MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA'] }),
+      reason: 'bad_signature',
+    },
   ]);
 
   it('never fetches jku or x5u', async () => {
@@ -459,7 +673,11 @@ describe('signatures', () => {
     },
     { name: 'signed by another key under the same kid', token: () => sign(k.attackerSameKid, claims()), reason: 'bad_signature' },
     { name: 'signature segment truncated', token: async () => (await sign(k.byAlg.ES256, claims())).slice(0, -4), reason: 'bad_signature' },
-    { name: 'empty signature segment', token: async () => (await sign(k.byAlg.EdDSA, claims())).replace(/\.[^.]+$/, '.'), reason: 'bad_signature' },
+    {
+      name: 'empty signature segment',
+      token: async () => (await sign(k.byAlg.EdDSA, claims())).replace(/\.[^.]+$/, '.'),
+      reason: 'bad_signature',
+    },
   ]);
 });
 
@@ -472,9 +690,19 @@ describe('issuer, audience and required claims', () => {
     { name: 'iss in other case', token: withClaims({ iss: 'ACME.com' }), reason: 'issuer_mismatch' },
     { name: 'iss missing', token: withClaims({ iss: undefined }), reason: 'issuer_mismatch' },
     { name: 'iss an array', token: withClaims({ iss: ['acme.com'] }), reason: 'issuer_mismatch' },
-    { name: 'URL issuer compared exactly', token: withClaims({ iss: 'https://id.example.com/' }), policy: { issuer: 'https://id.example.com' }, reason: 'issuer_mismatch' },
+    {
+      name: 'URL issuer compared exactly',
+      token: withClaims({ iss: 'https://id.example.com/' }),
+      policy: { issuer: 'https://id.example.com' },
+      reason: 'issuer_mismatch',
+    },
     { name: 'aud array containing the audience', token: withClaims({ aud: ['other-api', AUDIENCE] }), decision: 'full', reason: 'valid' },
-    { name: 'aud array without the audience', token: withClaims({ aud: ['other-api', 'fieldkey'] }), reason: 'audience_mismatch', says: /fieldkey-desktop/ },
+    {
+      name: 'aud array without the audience',
+      token: withClaims({ aud: ['other-api', 'fieldkey'] }),
+      reason: 'audience_mismatch',
+      says: /fieldkey-desktop/,
+    },
     { name: 'aud another string', token: withClaims({ aud: 'other-api' }), reason: 'audience_mismatch' },
     { name: 'aud missing', token: withClaims({ aud: undefined }), reason: 'audience_mismatch' },
     { name: 'aud an object', token: withClaims({ aud: { [AUDIENCE]: true } }), reason: 'audience_mismatch' },
@@ -482,8 +710,21 @@ describe('issuer, audience and required claims', () => {
     { name: 'iat missing', token: withClaims({ iat: undefined }), reason: 'missing_claim', expect: { missingClaim: 'iat' }, says: /"iat"/ },
     { name: 'sub missing', token: withClaims({ sub: undefined }), reason: 'missing_claim', expect: { missingClaim: 'sub' }, says: /"sub"/ },
     { name: 'sub null', token: withClaims({ sub: null }), reason: 'missing_claim', expect: { missingClaim: 'sub' } },
-    { name: 'policy-required roles missing', token: withClaims({}), policy: { requiredClaims: ['roles'] }, reason: 'missing_claim', expect: { missingClaim: 'roles' }, says: /"roles"/ },
-    { name: 'policy-required roles present', token: withClaims({ roles: ['tech'] }), policy: { requiredClaims: ['roles'] }, decision: 'full', reason: 'valid' },
+    {
+      name: 'policy-required roles missing',
+      token: withClaims({}),
+      policy: { requiredClaims: ['roles'] },
+      reason: 'missing_claim',
+      expect: { missingClaim: 'roles' },
+      says: /"roles"/,
+    },
+    {
+      name: 'policy-required roles present',
+      token: withClaims({ roles: ['tech'] }),
+      policy: { requiredClaims: ['roles'] },
+      decision: 'full',
+      reason: 'valid',
+    },
     {
       name: 'a required claim named like an Object.prototype member is not inherited',
       token: withClaims({}),
@@ -503,44 +744,141 @@ describe('nbf and iat: the grace period does not loosen them', () => {
     { name: 'nbf an hour ahead, grace 24 h', token: token({ nbf: NOW_S + 3600, exp: NOW_S + 7200 }), reason: 'not_yet_valid' },
     { name: 'iat within the skew', token: token({ iat: NOW_S + 299 }), decision: 'full', reason: 'valid' },
     { name: 'iat beyond the skew', token: token({ iat: NOW_S + 301 }), reason: 'not_yet_valid', says: /iat/ },
-    { name: 'future iat on a token past exp but inside grace', token: token({ iat: NOW_S + 3600, exp: NOW_S - 3600 }), reason: 'not_yet_valid' },
-    { name: 'future nbf on a token past exp but inside grace', token: token({ nbf: NOW_S + 3600, exp: NOW_S - 3600 }), reason: 'not_yet_valid' },
+    {
+      name: 'future iat on a token past exp but inside grace',
+      token: token({ iat: NOW_S + 3600, exp: NOW_S - 3600 }),
+      reason: 'not_yet_valid',
+    },
+    {
+      name: 'future nbf on a token past exp but inside grace',
+      token: token({ nbf: NOW_S + 3600, exp: NOW_S - 3600 }),
+      reason: 'not_yet_valid',
+    },
   ]);
 });
 
 describe('check-in', () => {
   const valid = () => sign(rs256(), claims());
   runCases([
-    { name: 'last check-in exactly 7 days ago', token: valid, clock: { lastCheckIn: at(-7 * DAY_MS) }, decision: 'full', reason: 'valid', expect: { checkInDueAt: NOW } },
-    { name: 'last check-in 7 days + 1 ms ago', token: valid, clock: { lastCheckIn: at(-7 * DAY_MS - 1) }, reason: 'check_in_overdue', expect: { checkInDueAt: at(-1), sub: 'tech-42' } },
-    { name: 'interval from policy (1 day)', token: valid, policy: { checkInIntervalDays: 1 }, clock: { lastCheckIn: at(-2 * DAY_MS) }, reason: 'check_in_overdue' },
-    { name: 'no check-in record: check skipped', token: valid, clock: {}, decision: 'full', reason: 'valid', expect: { checkInDueAt: undefined } },
-    { name: 'checkInDueAt reported on early denials too', token: () => 'garbage', clock: { lastCheckIn: at(-DAY_MS) }, reason: 'malformed', expect: { checkInDueAt: at(6 * DAY_MS) } },
+    {
+      name: 'last check-in exactly 7 days ago',
+      token: valid,
+      clock: { lastCheckIn: at(-7 * DAY_MS) },
+      decision: 'full',
+      reason: 'valid',
+      expect: { checkInDueAt: NOW },
+    },
+    {
+      name: 'last check-in 7 days + 1 ms ago',
+      token: valid,
+      clock: { lastCheckIn: at(-7 * DAY_MS - 1) },
+      reason: 'check_in_overdue',
+      expect: { checkInDueAt: at(-1), sub: 'tech-42' },
+    },
+    {
+      name: 'interval from policy (1 day)',
+      token: valid,
+      policy: { checkInIntervalDays: 1 },
+      clock: { lastCheckIn: at(-2 * DAY_MS) },
+      reason: 'check_in_overdue',
+    },
+    {
+      name: 'no check-in record: check skipped',
+      token: valid,
+      clock: {},
+      decision: 'full',
+      reason: 'valid',
+      expect: { checkInDueAt: undefined },
+    },
+    {
+      name: 'checkInDueAt reported on early denials too',
+      token: () => 'garbage',
+      clock: { lastCheckIn: at(-DAY_MS) },
+      reason: 'malformed',
+      expect: { checkInDueAt: at(6 * DAY_MS) },
+    },
   ]);
 });
 
 describe('precedence', () => {
   runCases([
     { name: 'malformed before clock rollback', token: () => 'x.y', clock: { highWater: at(DAY_MS) }, reason: 'malformed' },
-    { name: 'clock rollback before alg none', token: () => new UnsecuredJWT(claims()).encode(), clock: { highWater: at(DAY_MS) }, reason: 'clock_rollback' },
-    { name: 'alg not allowed before key selection', token: () => new UnsecuredJWT(claims()).encode(), keys: () => [], reason: 'alg_not_allowed' },
+    {
+      name: 'clock rollback before alg none',
+      token: () => new UnsecuredJWT(claims()).encode(),
+      clock: { highWater: at(DAY_MS) },
+      reason: 'clock_rollback',
+    },
+    {
+      name: 'alg not allowed before key selection',
+      token: () => new UnsecuredJWT(claims()).encode(),
+      keys: () => [],
+      reason: 'alg_not_allowed',
+    },
     { name: 'key selection before signature', token: () => sign(k.attacker, claims()), keys: () => [], reason: 'no_usable_keys' },
-    { name: 'signature before claims', token: () => sign(k.attackerSameKid, claims({ iss: 'evil', exp: NOW_S - 99 * 3600 })), reason: 'bad_signature' },
+    {
+      name: 'signature before claims',
+      token: () => sign(k.attackerSameKid, claims({ iss: 'evil', exp: NOW_S - 99 * 3600 })),
+      reason: 'bad_signature',
+    },
     { name: 'issuer before audience', token: () => sign(rs256(), claims({ iss: 'evil', aud: 'evil' })), reason: 'issuer_mismatch' },
-    { name: 'audience before missing claim', token: () => sign(rs256(), claims({ aud: 'evil', sub: undefined })), reason: 'audience_mismatch' },
-    { name: 'missing claim before not yet valid', token: () => sign(rs256(), claims({ sub: undefined, nbf: NOW_S + 3600 })), reason: 'missing_claim' },
-    { name: 'not yet valid before check-in overdue', token: () => sign(rs256(), claims({ nbf: NOW_S + 3600 })), clock: { lastCheckIn: at(-30 * DAY_MS) }, reason: 'not_yet_valid' },
-    { name: 'check-in overdue before expired', token: () => sign(rs256(), claims({ exp: NOW_S - 99 * 3600 })), clock: { lastCheckIn: at(-30 * DAY_MS) }, reason: 'check_in_overdue' },
-    { name: 'check-in overdue denies a token within exp', token: () => sign(rs256(), claims()), clock: { lastCheckIn: at(-30 * DAY_MS) }, reason: 'check_in_overdue' },
+    {
+      name: 'audience before missing claim',
+      token: () => sign(rs256(), claims({ aud: 'evil', sub: undefined })),
+      reason: 'audience_mismatch',
+    },
+    {
+      name: 'missing claim before not yet valid',
+      token: () => sign(rs256(), claims({ sub: undefined, nbf: NOW_S + 3600 })),
+      reason: 'missing_claim',
+    },
+    {
+      name: 'not yet valid before check-in overdue',
+      token: () => sign(rs256(), claims({ nbf: NOW_S + 3600 })),
+      clock: { lastCheckIn: at(-30 * DAY_MS) },
+      reason: 'not_yet_valid',
+    },
+    {
+      name: 'check-in overdue before expired',
+      token: () => sign(rs256(), claims({ exp: NOW_S - 99 * 3600 })),
+      clock: { lastCheckIn: at(-30 * DAY_MS) },
+      reason: 'check_in_overdue',
+    },
+    {
+      name: 'check-in overdue denies a token within exp',
+      token: () => sign(rs256(), claims()),
+      clock: { lastCheckIn: at(-30 * DAY_MS) },
+      reason: 'check_in_overdue',
+    },
   ]);
 });
 
 describe('token type', () => {
-  const idToken = (overrides: Record<string, unknown> = {}) => () => sign(k.byAlg.ES256, claims({ azp: AUDIENCE, auth_time: NOW_S - 60, ...overrides }));
+  const idToken =
+    (overrides: Record<string, unknown> = {}) =>
+    () =>
+      sign(k.byAlg.ES256, claims({ azp: AUDIENCE, auth_time: NOW_S - 60, ...overrides }));
   runCases([
-    { name: 'ID token without nonce is valid offline', token: idToken(), policy: { offlineToken: 'id' }, decision: 'full', reason: 'valid' },
-    { name: 'ID token audience checked the same way (array)', token: idToken({ aud: [AUDIENCE, 'x'] }), policy: { offlineToken: 'id' }, decision: 'full', reason: 'valid' },
-    { name: 'ID token for another client', token: idToken({ aud: 'other-client' }), policy: { offlineToken: 'id' }, reason: 'audience_mismatch' },
+    {
+      name: 'ID token without nonce is valid offline',
+      token: idToken(),
+      policy: { offlineToken: 'id' },
+      decision: 'full',
+      reason: 'valid',
+    },
+    {
+      name: 'ID token audience checked the same way (array)',
+      token: idToken({ aud: [AUDIENCE, 'x'] }),
+      policy: { offlineToken: 'id' },
+      decision: 'full',
+      reason: 'valid',
+    },
+    {
+      name: 'ID token for another client',
+      token: idToken({ aud: 'other-client' }),
+      policy: { offlineToken: 'id' },
+      reason: 'audience_mismatch',
+    },
     { name: 'ID token still needs iat', token: idToken({ iat: undefined }), policy: { offlineToken: 'id' }, reason: 'missing_claim' },
   ]);
 });

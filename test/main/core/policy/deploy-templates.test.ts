@@ -8,7 +8,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, parse } from 'plist';
 import { describe, expect, it } from 'vitest';
-import { REGISTRY_VALUES, registryToDocument, type RegistryValue, type RegistryValueKind } from '../../../../src/main/core/policy/windows-registry-policy';
+import {
+  REGISTRY_VALUES,
+  registryToDocument,
+  type RegistryValue,
+  type RegistryValueKind,
+} from '../../../../src/main/core/policy/windows-registry-policy';
 import { MANAGED_PREFERENCES_DOMAIN, parseManagedPlist } from '../../../../src/main/core/policy/macos-managed-policy';
 import { validatePolicyDocument } from '../../../../src/main/core/policy/parse-policy';
 import { POLICY_SCHEMA } from '../../../../src/main/core/policy/policy-schema';
@@ -19,7 +24,8 @@ const admx = readFileSync(join(root, 'deploy/windows/FieldKey.admx'), 'utf8');
 const adml = readFileSync(join(root, 'deploy/windows/en-US/FieldKey.adml'), 'utf8');
 const mobileconfig = readFileSync(join(root, 'deploy/macos/com.fieldkey.app.mobileconfig'), 'utf8');
 
-const attributes = (text: string): Record<string, string> => Object.fromEntries([...text.matchAll(/([\w:]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+const attributes = (text: string): Record<string, string> =>
+  Object.fromEntries([...text.matchAll(/([\w:]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
 const ROOT_KEY = 'Software\\Policies\\FieldKey';
 
 interface AdmxValue {
@@ -45,12 +51,29 @@ function admxValues(): AdmxValue[] {
     for (const element of body.matchAll(/<(text|decimal|multiText|enum)\s([^>]*?)\/?>([\s\S]*?<\/enum>)?/g)) {
       const e = attributes(element[2]!);
       const kind: RegistryValueKind = element[1] === 'decimal' ? 'number' : element[1] === 'multiText' ? 'list' : 'string';
-      const enumValues = element[1] === 'enum' ? [...(element[3] ?? '').matchAll(/<string>([^<]*)<\/string>/g)].map((m) => m[1]!) : undefined;
-      values.push({ policy: attrs.name!, key: relativeKey(e.key ?? attrs.key!), name: e.valueName!, kind, element: e, ...(enumValues ? { enumValues } : {}) });
+      const enumValues =
+        element[1] === 'enum' ? [...(element[3] ?? '').matchAll(/<string>([^<]*)<\/string>/g)].map((m) => m[1]!) : undefined;
+      values.push({
+        policy: attrs.name!,
+        key: relativeKey(e.key ?? attrs.key!),
+        name: e.valueName!,
+        kind,
+        element: e,
+        ...(enumValues ? { enumValues } : {}),
+      });
     }
-    for (const item of (/<enabledList>([\s\S]*?)<\/enabledList>/.exec(body)?.[1] ?? '').matchAll(/<item\s([^>]*)>\s*<value>\s*<string>([^<]*)<\/string>/g)) {
+    for (const item of (/<enabledList>([\s\S]*?)<\/enabledList>/.exec(body)?.[1] ?? '').matchAll(
+      /<item\s([^>]*)>\s*<value>\s*<string>([^<]*)<\/string>/g,
+    )) {
       const i = attributes(item[1]!);
-      values.push({ policy: attrs.name!, key: relativeKey(i.key ?? attrs.key!), name: i.valueName!, kind: 'string', element: i, fixedValue: item[2]! });
+      values.push({
+        policy: attrs.name!,
+        key: relativeKey(i.key ?? attrs.key!),
+        name: i.valueName!,
+        kind: 'string',
+        element: i,
+        fixedValue: item[2]!,
+      });
     }
   }
   return values;
@@ -61,7 +84,9 @@ function fieldSchema(field: readonly string[]): Record<string, unknown> {
   let node = POLICY_SCHEMA as Record<string, unknown>;
   for (const name of field) {
     const candidates = [node, node.then, node.else] as (Record<string, unknown> | undefined)[];
-    const found = candidates.map((c) => (c?.properties as Record<string, Record<string, unknown>> | undefined)?.[name]).find((s) => s && !('not' in s));
+    const found = candidates
+      .map((c) => (c?.properties as Record<string, Record<string, unknown>> | undefined)?.[name])
+      .find((s) => s && !('not' in s));
     expect(found, `schema has ${field.join('.')}`).toBeDefined();
     node = found!;
   }
@@ -99,7 +124,8 @@ describe('deploy/windows/FieldKey.admx', () => {
 
   it('writes each registry value from one policy only, so two policies can never leave it half set', () => {
     const writers = new Map<string, Set<string>>();
-    for (const value of values) writers.set(id(value.key, value.name), (writers.get(id(value.key, value.name)) ?? new Set()).add(value.policy));
+    for (const value of values)
+      writers.set(id(value.key, value.name), (writers.get(id(value.key, value.name)) ?? new Set()).add(value.policy));
     expect([...writers].filter(([, policies]) => policies.size > 1)).toEqual([]);
   });
 
@@ -147,7 +173,11 @@ describe('deploy/windows/en-US/FieldKey.adml', () => {
   });
 
   it('offers a default within the range of each number box', () => {
-    const elements = new Map(admxValues().filter((v) => v.kind === 'number').map((v) => [v.element.id!, v.element]));
+    const elements = new Map(
+      admxValues()
+        .filter((v) => v.kind === 'number')
+        .map((v) => [v.element.id!, v.element]),
+    );
     for (const m of adml.matchAll(/<decimalTextBox refId="([^"]+)" defaultValue="(\d+)"/g)) {
       const element = elements.get(m[1]!)!;
       expect([m[1], Number(m[2]) >= Number(element.minValue) && Number(m[2]) <= Number(element.maxValue)]).toEqual([m[1], true]);
@@ -155,13 +185,31 @@ describe('deploy/windows/en-US/FieldKey.adml', () => {
   });
 
   it('states the same defaults in its presentations as the schema', () => {
-    const defaults = Object.fromEntries([...adml.matchAll(/<decimalTextBox refId="([^"]+)" defaultValue="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])]));
-    expect(defaults).toMatchObject({ GracePeriodHours: 24, CheckInIntervalDays: 7, JwksRefreshDays: 7, ClockSkewSeconds: 300, MinLength: 6, MaxAttempts: 5, MemoryKiB: 65536, Iterations: 3, Parallelism: 1, IdleLockMinutes: 15, MaxAccounts: 5, AuditRetentionDays: 365, AuditRetentionRows: 100000 });
+    const defaults = Object.fromEntries(
+      [...adml.matchAll(/<decimalTextBox refId="([^"]+)" defaultValue="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])]),
+    );
+    expect(defaults).toMatchObject({
+      GracePeriodHours: 24,
+      CheckInIntervalDays: 7,
+      JwksRefreshDays: 7,
+      ClockSkewSeconds: 300,
+      MinLength: 6,
+      MaxAttempts: 5,
+      MemoryKiB: 65536,
+      Iterations: 3,
+      Parallelism: 1,
+      IdleLockMinutes: 15,
+      MaxAccounts: 5,
+      AuditRetentionDays: 365,
+      AuditRetentionRows: 100000,
+    });
   });
 });
 
 describe('the Redirect policy, as Group Policy writes it', () => {
-  const presentationDefaults = Object.fromEntries([...adml.matchAll(/<decimalTextBox refId="([^"]+)" defaultValue="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])]));
+  const presentationDefaults = Object.fromEntries(
+    [...adml.matchAll(/<decimalTextBox refId="([^"]+)" defaultValue="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])]),
+  );
   const signIn: RegistryValue[] = [
     { key: '', name: 'Issuer', type: 'REG_SZ', data: 'https://auth.acme.com' },
     { key: '', name: 'ClientId', type: 'REG_SZ', data: 'fieldkey' },
@@ -194,7 +242,9 @@ describe('the Redirect policy, as Group Policy writes it', () => {
 
   it('custom-scheme with the URI box left empty is refused by name, not silently changed', () => {
     const { document } = registryToDocument([...signIn, ...enabled('Redirect', 'custom-scheme', {})]);
-    expect(() => validatePolicyDocument(document, 'Redirect policy')).toThrow('redirect.uri: is required when redirect.mode is "custom-scheme"');
+    expect(() => validatePolicyDocument(document, 'Redirect policy')).toThrow(
+      'redirect.uri: is required when redirect.mode is "custom-scheme"',
+    );
   });
 });
 
@@ -211,10 +261,14 @@ describe('deploy/macos/com.fieldkey.app.mobileconfig', () => {
   });
 
   /** The payload's settings, as FieldKey reads them once macOS has written them to Managed Preferences. */
-  const settings = (payload: Record<string, unknown>): Record<string, unknown> => parseManagedPlist(build(payload as Parameters<typeof build>[0]))!;
+  const settings = (payload: Record<string, unknown>): Record<string, unknown> =>
+    parseManagedPlist(build(payload as Parameters<typeof build>[0]))!;
   /** Each XML comment in the payload that holds settings, parsed as a dictionary. */
   const alternatives = (): Record<string, unknown>[] => {
-    const payloadText = mobileconfig.slice(mobileconfig.indexOf('<key>PayloadContent</key>'), mobileconfig.lastIndexOf('<key>PayloadType</key>'));
+    const payloadText = mobileconfig.slice(
+      mobileconfig.indexOf('<key>PayloadContent</key>'),
+      mobileconfig.lastIndexOf('<key>PayloadType</key>'),
+    );
     return [...payloadText.matchAll(/<!--([\s\S]*?)-->/g)]
       .map((m) => m[1]!.slice(m[1]!.indexOf('<key>')))
       .filter((fragment) => fragment.startsWith('<key>'))
@@ -223,7 +277,13 @@ describe('deploy/macos/com.fieldkey.app.mobileconfig', () => {
 
   it('carries a payload that validates against the policy schema', () => {
     const policy = validatePolicyDocument(settings(payloads[0]!), 'mobileconfig payload');
-    expect(policy).toMatchObject({ issuer: 'acme.com', clientId: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', redirect: { mode: 'loopback' }, readOnlyHours: null, pin: { minLength: 6, maxAttempts: 5 } });
+    expect(policy).toMatchObject({
+      issuer: 'acme.com',
+      clientId: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e',
+      redirect: { mode: 'loopback' },
+      readOnlyHours: null,
+      pin: { minLength: 6, maxAttempts: 5 },
+    });
   });
 
   it('holds every policy field, in the payload or in a commented alternative', () => {
@@ -236,7 +296,10 @@ describe('deploy/macos/com.fieldkey.app.mobileconfig', () => {
     const found = alternatives();
     expect(found.map((a) => Object.keys(a).join())).toEqual(['endpoints', 'redirect', 'redirect', 'readOnlyHours', 'argon2']);
     for (const alternative of found) {
-      const policy = validatePolicyDocument({ ...settings(payloads[0]!), ...alternative }, 'mobileconfig alternative') as unknown as Record<string, unknown>;
+      const policy = validatePolicyDocument({ ...settings(payloads[0]!), ...alternative }, 'mobileconfig alternative') as unknown as Record<
+        string,
+        unknown
+      >;
       for (const [key, value] of Object.entries(alternative)) expect(policy[key]).toEqual(value);
     }
   });

@@ -4,7 +4,10 @@ import { formatJsonPath, JsonTextError, parseJsonStrict } from '../../../../src/
 describe('parseJsonStrict', () => {
   it.each([
     ['{}', {}],
-    ['  {"a": [1, -2.5e3, 0, 0.5, true, false, null, "x\\u00e9\\n\\"\\\\\\/"]}\r\n', { a: [1, -2500, 0, 0.5, true, false, null, 'xé\n"\\/'] }],
+    [
+      '  {"a": [1, -2.5e3, 0, 0.5, true, false, null, "x\\u00e9\\n\\"\\\\\\/"]}\r\n',
+      { a: [1, -2500, 0, 0.5, true, false, null, 'xé\n"\\/'] },
+    ],
     ['{"nested": {"deep": [[], {}, [{"k": "v"}]]}}', { nested: { deep: [[], {}, [{ k: 'v' }]] } }],
     ['"just a string"', 'just a string'],
     ['[1E+2, 1e-2]', [100, 0.01]],

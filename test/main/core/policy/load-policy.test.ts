@@ -19,7 +19,13 @@ const fixtures = join(import.meta.dirname, '../../../fixtures/policy');
 const ETC = '/etc/fieldkey/policy.json';
 const DEV = '/home/dev/policy.json';
 const json = (document: object): string => JSON.stringify(document);
-const FILE_POLICY = { issuer: 'https://file.example', clientId: 'from-file', gracePeriodHours: 6, pin: { minLength: 8, maxAttempts: 3 }, argon2: { memoryKiB: 131072, iterations: 4 } };
+const FILE_POLICY = {
+  issuer: 'https://file.example',
+  clientId: 'from-file',
+  gracePeriodHours: 6,
+  pin: { minLength: 8, maxAttempts: 3 },
+  argon2: { memoryKiB: 131072, iterations: 4 },
+};
 const ENV_POLICY = { issuer: 'https://env.example', clientId: 'from-env' };
 
 function fleet(document: UnvalidatedPolicyDocument | null | Error, kind: MachinePolicySource['kind'] = 'registry'): MachinePolicySource {
@@ -115,7 +121,10 @@ describe('loadPolicy: search order', () => {
 describe('loadPolicy: fail closed', () => {
   it('does not fall through when FIELDKEY_POLICY names a missing file', async () => {
     const fs = fakePolicyFs({});
-    await expect(loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'linux', fs })).rejects.toMatchObject({ code: 'policy_unreadable', message: `Policy ${DEV} could not be read: no such file` });
+    await expect(loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'linux', fs })).rejects.toMatchObject({
+      code: 'policy_unreadable',
+      message: `Policy ${DEV} could not be read: no such file`,
+    });
   });
 
   it('does not fall through when the machine-wide file is invalid', async () => {
@@ -131,12 +140,22 @@ describe('loadPolicy: fail closed', () => {
     [0o100646, '0646'],
   ])('refuses a machine-wide file others can write (mode %o) on POSIX', async (mode, shown) => {
     const fs = fakePolicyFs({ [ETC]: { content: json(FILE_POLICY), mode } });
-    await expect(loadPolicy({ env: {}, platform: 'linux', fs })).rejects.toMatchObject({ code: 'policy_insecure', message: expect.stringContaining(`(mode ${shown})`) });
+    await expect(loadPolicy({ env: {}, platform: 'linux', fs })).rejects.toMatchObject({
+      code: 'policy_insecure',
+      message: expect.stringContaining(`(mode ${shown})`),
+    });
   });
 
   it('refuses a machine-wide file that root does not own on POSIX', async () => {
     const fs = fakePolicyFs({ [ETC]: { content: json(FILE_POLICY), uid: 1000 } });
-    await expect(loadPolicy({ env: {}, platform: 'darwin', fs: fakePolicyFs({ '/Library/Application Support/FieldKey/policy.json': { content: json(FILE_POLICY), uid: 501 } }), machineSources: [] })).rejects.toMatchObject({
+    await expect(
+      loadPolicy({
+        env: {},
+        platform: 'darwin',
+        fs: fakePolicyFs({ '/Library/Application Support/FieldKey/policy.json': { content: json(FILE_POLICY), uid: 501 } }),
+        machineSources: [],
+      }),
+    ).rejects.toMatchObject({
       code: 'policy_insecure',
       message: expect.stringContaining('owned by user id 501, not root'),
     });
@@ -146,7 +165,9 @@ describe('loadPolicy: fail closed', () => {
   it('checks ownership of the machine-wide file it combines with a fleet policy', async () => {
     const file = '/Library/Application Support/FieldKey/policy.json';
     const fs = fakePolicyFs({ [file]: { content: json(FILE_POLICY), mode: 0o100666 } });
-    await expect(loadPolicy({ env: {}, platform: 'darwin', fs, machineSources: [fleet({ maxAccounts: 1 }, 'managed-plist')] })).rejects.toMatchObject({ code: 'policy_insecure' });
+    await expect(
+      loadPolicy({ env: {}, platform: 'darwin', fs, machineSources: [fleet({ maxAccounts: 1 }, 'managed-plist')] }),
+    ).rejects.toMatchObject({ code: 'policy_insecure' });
   });
 
   it('accepts a 0644 or 0600 machine-wide file', async () => {
@@ -159,13 +180,17 @@ describe('loadPolicy: fail closed', () => {
   it('does not check POSIX modes on Windows', async () => {
     const file = 'C:\\ProgramData\\FieldKey\\policy.json';
     const fs = fakePolicyFs({ [file]: { content: json(FILE_POLICY), mode: 0o100666 } });
-    await expect(loadPolicy({ env: {}, platform: 'win32', fs, machineSources: [] })).resolves.toMatchObject({ source: { kind: 'machine-file' } });
+    await expect(loadPolicy({ env: {}, platform: 'win32', fs, machineSources: [] })).resolves.toMatchObject({
+      source: { kind: 'machine-file' },
+    });
   });
 
   it('fails closed when a fleet source cannot be read, even with FIELDKEY_POLICY set', async () => {
     const fs = fakePolicyFs({ [DEV]: json(ENV_POLICY) });
     const source = fleet(policyUnreadable('HKLM\\SOFTWARE\\Policies\\FieldKey', 'reg.exe could not run'));
-    await expect(loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'win32', fs, machineSources: [source] })).rejects.toMatchObject({ code: 'policy_unreadable' });
+    await expect(loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'win32', fs, machineSources: [source] })).rejects.toMatchObject({
+      code: 'policy_unreadable',
+    });
     expect(fs.reads).toEqual([]);
   });
 });
@@ -175,14 +200,23 @@ describe('loadPolicy: fleet machine policy locks settings', () => {
 
   it('wins over FIELDKEY_POLICY, which is not even read', async () => {
     const fs = fakePolicyFs({ [DEV]: json(ENV_POLICY) });
-    const loaded = await loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'win32', fs, machineSources: [fleet({ issuer: 'https://fleet.example', clientId: 'from-fleet' })] });
+    const loaded = await loadPolicy({
+      env: { FIELDKEY_POLICY: DEV },
+      platform: 'win32',
+      fs,
+      machineSources: [fleet({ issuer: 'https://fleet.example', clientId: 'from-fleet' })],
+    });
     expect(loaded.source).toEqual({ kind: 'registry', location: 'HKLM\\SOFTWARE\\Policies\\FieldKey' });
     expect(loaded.policy.clientId).toBe('from-fleet');
     expect(fs.reads).toEqual([]);
   });
 
   it('combines with the machine-wide file: fleet values win per field, pin per member, argon2 whole', async () => {
-    const fs = fakePolicyFs({ [WIN_FILE]: json(FILE_POLICY), 'C:\\ProgramData\\FieldKey\\jwks.json': '{"keys":[]}', [DEV]: json(ENV_POLICY) });
+    const fs = fakePolicyFs({
+      [WIN_FILE]: json(FILE_POLICY),
+      'C:\\ProgramData\\FieldKey\\jwks.json': '{"keys":[]}',
+      [DEV]: json(ENV_POLICY),
+    });
     const source = fleet({ gracePeriodHours: 2, pin: { maxAttempts: 10 }, argon2: { targetUnlockMs: 800 } });
     const loaded = await loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'win32', fs, machineSources: [source] });
     expect(loaded.source).toEqual({ kind: 'registry', location: 'HKLM\\SOFTWARE\\Policies\\FieldKey', machineFile: WIN_FILE });
@@ -199,13 +233,20 @@ describe('loadPolicy: fleet machine policy locks settings', () => {
 
   it('finds the bundled JWKS in the machine-wide folder when only the fleet policy exists', async () => {
     const fs = fakePolicyFs({ 'C:\\ProgramData\\FieldKey\\jwks.json': '{"keys":[]}' });
-    const loaded = await loadPolicy({ env: {}, platform: 'win32', fs, machineSources: [fleet({ issuer: 'https://fleet.example', clientId: 'c' })] });
+    const loaded = await loadPolicy({
+      env: {},
+      platform: 'win32',
+      fs,
+      machineSources: [fleet({ issuer: 'https://fleet.example', clientId: 'c' })],
+    });
     expect(loaded.bundledJwksPath).toBe('C:\\ProgramData\\FieldKey\\jwks.json');
   });
 
   it('names both places when the combination is invalid', async () => {
     const fs = fakePolicyFs({ [WIN_FILE]: json({ ...FILE_POLICY, gracePeriodHours: 100 }) });
-    const error = (await loadPolicy({ env: {}, platform: 'win32', fs, machineSources: [fleet({ checkInIntervalDays: 1 })] }).catch((e: unknown) => e)) as PolicyInvalidError;
+    const error = (await loadPolicy({ env: {}, platform: 'win32', fs, machineSources: [fleet({ checkInIntervalDays: 1 })] }).catch(
+      (e: unknown) => e,
+    )) as PolicyInvalidError;
     expect(error.code).toBe('policy_invalid');
     expect(error.source).toBe(`HKLM\\SOFTWARE\\Policies\\FieldKey combined with ${WIN_FILE}`);
     expect(error.problems.map((p) => p.field)).toEqual(['gracePeriodHours']);
@@ -213,24 +254,36 @@ describe('loadPolicy: fleet machine policy locks settings', () => {
 
   it('names the machine-wide file when its JSON is broken', async () => {
     const fs = fakePolicyFs({ [WIN_FILE]: '{"issuer": }' });
-    const error = (await loadPolicy({ env: {}, platform: 'win32', fs, machineSources: [fleet({ clientId: 'c' })] }).catch((e: unknown) => e)) as PolicyInvalidError;
+    const error = (await loadPolicy({ env: {}, platform: 'win32', fs, machineSources: [fleet({ clientId: 'c' })] }).catch(
+      (e: unknown) => e,
+    )) as PolicyInvalidError;
     expect(error.source).toBe(WIN_FILE);
     expect(error.problems[0]?.reason).toMatch(/line 1, column 12/);
   });
 
   it('reports duplicate keys in the machine-wide file it combines with', async () => {
     const fs = fakePolicyFs({ [WIN_FILE]: '{"issuer": "https://a.example", "clientId": "c", "clientId": "d"}' });
-    const error = (await loadPolicy({ env: {}, platform: 'win32', fs, machineSources: [fleet({ maxAccounts: 1 })] }).catch((e: unknown) => e)) as PolicyInvalidError;
+    const error = (await loadPolicy({ env: {}, platform: 'win32', fs, machineSources: [fleet({ maxAccounts: 1 })] }).catch(
+      (e: unknown) => e,
+    )) as PolicyInvalidError;
     expect(error.problems).toEqual([{ field: 'clientId', reason: expect.stringMatching(/more than once/) }]);
   });
 
   it('refuses a machine-wide file that is not an object', async () => {
     const fs = fakePolicyFs({ [WIN_FILE]: '[]' });
-    await expect(loadPolicy({ env: {}, platform: 'win32', fs, machineSources: [fleet({ maxAccounts: 1 })] })).rejects.toMatchObject({ code: 'policy_invalid', source: WIN_FILE });
+    await expect(loadPolicy({ env: {}, platform: 'win32', fs, machineSources: [fleet({ maxAccounts: 1 })] })).rejects.toMatchObject({
+      code: 'policy_invalid',
+      source: WIN_FILE,
+    });
   });
 
   it('requires issuer and clientId from one of the two', async () => {
-    const error = (await loadPolicy({ env: {}, platform: 'win32', fs: fakePolicyFs({}), machineSources: [fleet({ maxAccounts: 1 })] }).catch((e: unknown) => e)) as PolicyInvalidError;
+    const error = (await loadPolicy({
+      env: {},
+      platform: 'win32',
+      fs: fakePolicyFs({}),
+      machineSources: [fleet({ maxAccounts: 1 })],
+    }).catch((e: unknown) => e)) as PolicyInvalidError;
     expect(error.problems.map((p) => p.field)).toEqual(['issuer', 'clientId']);
   });
 
@@ -245,7 +298,12 @@ describe('loadPolicy: fleet machine policy locks settings', () => {
     const runCommand: RunCommand = async () => ({ exitCode: 0, stdout, stderr: '' });
     const loaded = await loadPolicy({ env: { FIELDKEY_POLICY: DEV }, platform: 'win32', fs: fakePolicyFs({}), runCommand });
     expect(loaded.source).toEqual({ kind: 'registry', location: 'HKLM\\SOFTWARE\\Policies\\FieldKey' });
-    expect(loaded.policy).toMatchObject({ issuer: 'acme.com', gracePeriodHours: 12, checkInIntervalDays: 3, redirect: { mode: 'fixed-port', port: 9000 } });
+    expect(loaded.policy).toMatchObject({
+      issuer: 'acme.com',
+      gracePeriodHours: 12,
+      checkInIntervalDays: 3,
+      redirect: { mode: 'fixed-port', port: 9000 },
+    });
   });
 
   it('reads the real managed-plist source on macOS', async () => {
@@ -261,7 +319,12 @@ describe('combineMachinePolicy', () => {
     ['fleet value wins', { gracePeriodHours: 1, maxAccounts: 2 }, { gracePeriodHours: 5 }, { gracePeriodHours: 5, maxAccounts: 2 }],
     ['pin per member', { pin: { minLength: 8, maxAttempts: 3 } }, { pin: { maxAttempts: 5 } }, { pin: { minLength: 8, maxAttempts: 5 } }],
     ['argon2 whole', { argon2: { memoryKiB: 131072, iterations: 4 } }, { argon2: { iterations: 5 } }, { argon2: { iterations: 5 } }],
-    ['redirect whole', { redirect: { mode: 'fixed-port', port: 9000 } }, { redirect: { mode: 'loopback' } }, { redirect: { mode: 'loopback' } }],
+    [
+      'redirect whole',
+      { redirect: { mode: 'fixed-port', port: 9000 } },
+      { redirect: { mode: 'loopback' } },
+      { redirect: { mode: 'loopback' } },
+    ],
     ['endpoints whole', { endpoints: { token: 'a', jwks: 'b' } }, { endpoints: { token: 'c' } }, { endpoints: { token: 'c' } }],
     ['lists whole', { extraScopes: ['a', 'b'] }, { extraScopes: ['c'] }, { extraScopes: ['c'] }],
   ])('%s', (_name, file, fleetDocument, expected) => {

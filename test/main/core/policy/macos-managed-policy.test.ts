@@ -25,9 +25,20 @@ describe('parseManagedPlist', () => {
   });
 
   it('reads a binary plist (what macOS writes to Managed Preferences)', () => {
-    const bytes = buildBinary({ issuer: 'https://auth.acme.com', clientId: 'fieldkey', pin: { maxAttempts: 3 }, extraScopes: ['email'], PayloadUUID: 'x' });
+    const bytes = buildBinary({
+      issuer: 'https://auth.acme.com',
+      clientId: 'fieldkey',
+      pin: { maxAttempts: 3 },
+      extraScopes: ['email'],
+      PayloadUUID: 'x',
+    });
     expect(Buffer.from(bytes.subarray(0, 8)).toString()).toBe('bplist00');
-    expect(parseManagedPlist(bytes)).toEqual({ issuer: 'https://auth.acme.com', clientId: 'fieldkey', pin: { maxAttempts: 3 }, extraScopes: ['email'] });
+    expect(parseManagedPlist(bytes)).toEqual({
+      issuer: 'https://auth.acme.com',
+      clientId: 'fieldkey',
+      pin: { maxAttempts: 3 },
+      extraScopes: ['email'],
+    });
   });
 
   it('returns null when only profile bookkeeping is present', () => {
@@ -76,7 +87,10 @@ describe('macosManagedPolicySource', () => {
 
   it('fails closed when the plist cannot be read', async () => {
     const fs = fakePolicyFs({ [MANAGED_PLIST_PATH]: { content: '', error: 'EACCES' } });
-    await expect(macosManagedPolicySource({ fs }).read()).rejects.toMatchObject({ code: 'policy_unreadable', message: expect.stringContaining('permission denied') });
+    await expect(macosManagedPolicySource({ fs }).read()).rejects.toMatchObject({
+      code: 'policy_unreadable',
+      message: expect.stringContaining('permission denied'),
+    });
   });
 });
 
@@ -85,7 +99,11 @@ describe('readOnlyHours from a managed plist', () => {
     `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>issuer</key><string>https://auth.acme.com</string><key>clientId</key><string>fieldkey</string>${extra}</dict></plist>`;
 
   it.each([
-    ['the strict profile', '<key>gracePeriodHours</key><integer>0</integer><key>readOnlyHours</key><integer>24</integer>', { gracePeriodHours: 0, readOnlyHours: 24 }],
+    [
+      'the strict profile',
+      '<key>gracePeriodHours</key><integer>0</integer><key>readOnlyHours</key><integer>24</integer>',
+      { gracePeriodHours: 0, readOnlyHours: 24 },
+    ],
     ['no read-only tier', '<key>readOnlyHours</key><integer>0</integer>', { gracePeriodHours: 24, readOnlyHours: 0 }],
     ['the key left out (until the check-in)', '', { gracePeriodHours: 24, readOnlyHours: null }],
   ])('reads %s', (_name, extra, expected) => {
@@ -94,7 +112,10 @@ describe('readOnlyHours from a managed plist', () => {
 
   it('refuses a string where the hours belong', () => {
     expect(policyProblems(parseManagedPlist(plist('<key>readOnlyHours</key><string>24</string>')))).toEqual([
-      { field: 'readOnlyHours', reason: 'must be a whole number of hours from 0 to 2160, or null (read-only until the check-in falls due) (got "24")' },
+      {
+        field: 'readOnlyHours',
+        reason: 'must be a whole number of hours from 0 to 2160, or null (read-only until the check-in falls due) (got "24")',
+      },
     ]);
   });
 });

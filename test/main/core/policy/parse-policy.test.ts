@@ -26,11 +26,21 @@ describe('policy validation: one problem per bad field, with the reason', () => 
     ['empty clientId', { clientId: '' }, 'clientId', /non-empty/],
     ['empty audience', { audience: '' }, 'audience', /non-empty/],
     // unknown keys
-    ['unknown top-level key, with a suggestion', { gracePeriodHour: 24 }, 'gracePeriodHour', /unknown key.*did you mean "gracePeriodHours"/],
+    [
+      'unknown top-level key, with a suggestion',
+      { gracePeriodHour: 24 },
+      'gracePeriodHour',
+      /unknown key.*did you mean "gracePeriodHours"/,
+    ],
     ['unknown key, case slip', { ClientID: 'x' }, 'ClientID', /unknown key.*did you mean "clientId"/],
     ['unknown key without a near name', { telemetry: true }, 'telemetry', /^unknown key: FieldKey has no setting of that name$/],
     ['unknown key in pin', { pin: { minLenght: 6 } }, 'pin.minLenght', /unknown key: pin has no setting.*did you mean "minLength"/],
-    ['unknown key in endpoints', { endpoints: { authorization: 'https://a/a', token: 'https://a/t', jwks: 'https://a/j', userinfo: 'https://a/u' } }, 'endpoints.userinfo', /unknown key/],
+    [
+      'unknown key in endpoints',
+      { endpoints: { authorization: 'https://a/a', token: 'https://a/t', jwks: 'https://a/j', userinfo: 'https://a/u' } },
+      'endpoints.userinfo',
+      /unknown key/,
+    ],
     // wrong types
     ['string for a number', { gracePeriodHours: '24' }, 'gracePeriodHours', /must be a whole number \(got "24"\)/],
     ['fraction for a whole number', { checkInIntervalDays: 1.5 }, 'checkInIntervalDays', /whole number \(got 1.5\)/],
@@ -66,7 +76,12 @@ describe('policy validation: one problem per bad field, with the reason', () => 
     ['string for audit retention rows', { auditRetentionRows: '5000' }, 'auditRetentionRows', /must be a whole number \(got "5000"\)/],
     ['too few audit rows kept', { auditRetentionRows: 999 }, 'auditRetentionRows', /at least 1000 \(got 999\)/],
     ['too many audit rows kept', { auditRetentionRows: 10_000_001 }, 'auditRetentionRows', /at most 10000000/],
-    ['api over plain http to another host', { api: { baseUrl: 'http://api.acme.com' } }, 'api.baseUrl', /plain http:\/\/ on "api.acme.com"/],
+    [
+      'api over plain http to another host',
+      { api: { baseUrl: 'http://api.acme.com' } },
+      'api.baseUrl',
+      /plain http:\/\/ on "api.acme.com"/,
+    ],
     ['api of another scheme', { api: { baseUrl: 'ftp://api.acme.com' } }, 'api.baseUrl', /https:\/\//],
     ['api without its base URL', { api: {} }, 'api.baseUrl', /required/],
     ['api as a string', { api: 'https://api.acme.com' }, 'api', /must be an object/],
@@ -77,28 +92,73 @@ describe('policy validation: one problem per bad field, with the reason', () => 
     ['argon2 no parallelism', { argon2: { parallelism: 0 } }, 'argon2.parallelism', /from 1 to 16 \(got 0\)/],
     ['argon2 memory above 1 GiB', { argon2: { memoryKiB: 2_000_000 } }, 'argon2.memoryKiB', /1048576/],
     ['argon2 target too fast', { argon2: { targetUnlockMs: 10 } }, 'argon2.targetUnlockMs', /at least 250/],
-    ['argon2 target mixed with parameters', { argon2: { targetUnlockMs: 500, iterations: 3 } }, 'argon2.iterations', /cannot be combined with targetUnlockMs/],
+    [
+      'argon2 target mixed with parameters',
+      { argon2: { targetUnlockMs: 500, iterations: 3 } },
+      'argon2.iterations',
+      /cannot be combined with targetUnlockMs/,
+    ],
     ['argon2 unknown member', { argon2: { memory: 65536 } }, 'argon2.memory', /unknown key.*did you mean "memoryKiB"/],
     // grace vs check-in
-    ['grace longer than the check-in interval', { gracePeriodHours: 200, checkInIntervalDays: 7 }, 'gracePeriodHours', /200 h is longer than the check-in interval \(7 days = 168 h\)/],
+    [
+      'grace longer than the check-in interval',
+      { gracePeriodHours: 200, checkInIntervalDays: 7 },
+      'gracePeriodHours',
+      /200 h is longer than the check-in interval \(7 days = 168 h\)/,
+    ],
     ['grace longer than the default check-in', { gracePeriodHours: 169 }, 'gracePeriodHours', /168 h, the default/],
     // URLs
     ['http issuer off loopback', { issuer: 'http://auth.acme.com' }, 'issuer', /plain http:\/\/ on "auth.acme.com".*unencrypted/],
     ['http issuer on a look-alike host', { issuer: 'http://localhost.acme.com' }, 'issuer', /plain http:\/\//],
-    ['http issuer with loopback credentials trick', { issuer: 'http://127.0.0.1@evil.example' }, 'issuer', /plain http:\/\/ on "evil.example"/],
+    [
+      'http issuer with loopback credentials trick',
+      { issuer: 'http://127.0.0.1@evil.example' },
+      'issuer',
+      /plain http:\/\/ on "evil.example"/,
+    ],
     ['issuer with a query', { issuer: 'https://auth.acme.com/?tenant=1' }, 'issuer', /\?query/],
     ['issuer with a fragment', { issuer: 'https://auth.acme.com/#x' }, 'issuer', /#fragment/],
     ['ftp issuer', { issuer: 'ftp://auth.acme.com' }, 'issuer', /https:\/\/ URL/],
-    ['http discovery off loopback', { discoveryUrl: 'http://auth.acme.com/.well-known/openid-configuration' }, 'discoveryUrl', /plain http:\/\/ on "auth.acme.com"/],
+    [
+      'http discovery off loopback',
+      { discoveryUrl: 'http://auth.acme.com/.well-known/openid-configuration' },
+      'discoveryUrl',
+      /plain http:\/\/ on "auth.acme.com"/,
+    ],
     ['discovery URL with credentials', { discoveryUrl: 'https://user:pw@auth.acme.com/d' }, 'discoveryUrl', /user name or password/],
     ['discovery URL the URL parser refuses', { discoveryUrl: 'https://[bad/x' }, 'discoveryUrl', /not a valid URL/],
-    ['discovery URL on loopback with a credentials trick', { discoveryUrl: 'http://127.0.0.1@evil.example/d' }, 'discoveryUrl', /plain http:\/\/ on "evil.example"/],
+    [
+      'discovery URL on loopback with a credentials trick',
+      { discoveryUrl: 'http://127.0.0.1@evil.example/d' },
+      'discoveryUrl',
+      /plain http:\/\/ on "evil.example"/,
+    ],
     ['discovery URL with a fragment', { discoveryUrl: 'https://auth.acme.com/d#x' }, 'discoveryUrl', /#fragment/],
     ['discovery URL not a URL', { discoveryUrl: 'auth.acme.com/.well-known' }, 'discoveryUrl', /not a valid URL/],
-    ['http token endpoint', { endpoints: { authorization: 'https://a/a', token: 'http://auth.acme.com/token', jwks: 'https://a/j' } }, 'endpoints.token', /plain http:\/\//],
-    ['http revocation endpoint', { endpoints: { authorization: 'https://a/a', token: 'https://a/t', jwks: 'https://a/j', revocation: 'http://10.0.0.1/r' } }, 'endpoints.revocation', /plain http:\/\/ on "10.0.0.1"/],
-    ['endpoints without jwks', { endpoints: { authorization: 'https://a/a', token: 'https://a/t' } }, 'endpoints.jwks', /required when endpoints is given/],
-    ['non-URL issuer without discovery', { issuer: 'acme.com' }, 'discoveryUrl', /required when the issuer is not a URL \("acme.com"\).*<tenantId>\/\.well-known\/openid-configuration/],
+    [
+      'http token endpoint',
+      { endpoints: { authorization: 'https://a/a', token: 'http://auth.acme.com/token', jwks: 'https://a/j' } },
+      'endpoints.token',
+      /plain http:\/\//,
+    ],
+    [
+      'http revocation endpoint',
+      { endpoints: { authorization: 'https://a/a', token: 'https://a/t', jwks: 'https://a/j', revocation: 'http://10.0.0.1/r' } },
+      'endpoints.revocation',
+      /plain http:\/\/ on "10.0.0.1"/,
+    ],
+    [
+      'endpoints without jwks',
+      { endpoints: { authorization: 'https://a/a', token: 'https://a/t' } },
+      'endpoints.jwks',
+      /required when endpoints is given/,
+    ],
+    [
+      'non-URL issuer without discovery',
+      { issuer: 'acme.com' },
+      'discoveryUrl',
+      /required when the issuer is not a URL \("acme.com"\).*<tenantId>\/\.well-known\/openid-configuration/,
+    ],
     // algorithms
     ['HS256', { allowedAlgorithms: ['RS256', 'HS256'] }, 'allowedAlgorithms[1]', /HS256 is HMAC.*cannot be verified offline/],
     ['hs512 in lower case', { allowedAlgorithms: ['hs512'] }, 'allowedAlgorithms[0]', /HMAC.*cannot be verified offline/],
@@ -114,16 +174,46 @@ describe('policy validation: one problem per bad field, with the reason', () => 
     ['repeated scope', { extraScopes: ['email', 'email'] }, 'extraScopes', /more than once/],
     // redirect
     ['redirect without mode', { redirect: {} }, 'redirect.mode', /is required: "loopback", "fixed-port" or "custom-scheme"/],
-    ['unknown redirect mode', { redirect: { mode: 'embedded' } }, 'redirect.mode', /must be one of "loopback", "fixed-port", "custom-scheme"/],
+    [
+      'unknown redirect mode',
+      { redirect: { mode: 'embedded' } },
+      'redirect.mode',
+      /must be one of "loopback", "fixed-port", "custom-scheme"/,
+    ],
     ['fixed-port without a port', { redirect: { mode: 'fixed-port' } }, 'redirect.port', /required when redirect.mode is "fixed-port"/],
     ['fixed-port with a privileged port', { redirect: { mode: 'fixed-port', port: 80 } }, 'redirect.port', /1024 to 65535.*\(got 80\)/],
     ['fixed-port beyond 65535', { redirect: { mode: 'fixed-port', port: 70000 } }, 'redirect.port', /1024 to 65535/],
     ['fixed-port with a string port', { redirect: { mode: 'fixed-port', port: '8080' } }, 'redirect.port', /\(got "8080"\)/],
-    ['port with loopback mode', { redirect: { mode: 'loopback', port: 8080 } }, 'redirect.port', /only allowed when redirect.mode is "fixed-port"/],
-    ['custom-scheme without a uri', { redirect: { mode: 'custom-scheme' } }, 'redirect.uri', /required when redirect.mode is "custom-scheme"/],
-    ['custom-scheme uri without a scheme', { redirect: { mode: 'custom-scheme', uri: '/callback' } }, 'redirect.uri', /custom scheme, such as com.acme.fieldkey:\/callback/],
-    ['custom-scheme uri that is https', { redirect: { mode: 'custom-scheme', uri: 'https://acme.com/cb' } }, 'redirect.uri', /"https" scheme, which is not a custom scheme/],
-    ['uri with fixed-port mode', { redirect: { mode: 'fixed-port', port: 8080, uri: 'x:/y' } }, 'redirect.uri', /only allowed when redirect.mode is "custom-scheme"/],
+    [
+      'port with loopback mode',
+      { redirect: { mode: 'loopback', port: 8080 } },
+      'redirect.port',
+      /only allowed when redirect.mode is "fixed-port"/,
+    ],
+    [
+      'custom-scheme without a uri',
+      { redirect: { mode: 'custom-scheme' } },
+      'redirect.uri',
+      /required when redirect.mode is "custom-scheme"/,
+    ],
+    [
+      'custom-scheme uri without a scheme',
+      { redirect: { mode: 'custom-scheme', uri: '/callback' } },
+      'redirect.uri',
+      /custom scheme, such as com.acme.fieldkey:\/callback/,
+    ],
+    [
+      'custom-scheme uri that is https',
+      { redirect: { mode: 'custom-scheme', uri: 'https://acme.com/cb' } },
+      'redirect.uri',
+      /"https" scheme, which is not a custom scheme/,
+    ],
+    [
+      'uri with fixed-port mode',
+      { redirect: { mode: 'fixed-port', port: 8080, uri: 'x:/y' } },
+      'redirect.uri',
+      /only allowed when redirect.mode is "custom-scheme"/,
+    ],
   ];
 
   it.each(cases)('%s', (_name, patch, field, reason) => {
@@ -150,8 +240,14 @@ describe('policy validation: one problem per bad field, with the reason', () => 
     ['loopback http issuer (127.0.0.1)', { ...BASE, issuer: 'http://127.0.0.1:9011' }],
     ['loopback http issuer ([::1])', { ...BASE, issuer: 'http://[::1]:9011/realm' }],
     ['loopback http issuer (localhost)', { ...BASE, issuer: 'http://localhost:9011' }],
-    ['bare FusionAuth issuer with discovery', { ...BASE, issuer: 'acme.com', discoveryUrl: 'https://auth.acme.com/30663132/.well-known/openid-configuration' }],
-    ['bare issuer with explicit endpoints', { ...BASE, issuer: 'acme.com', endpoints: { authorization: 'https://a/a', token: 'https://a/t', jwks: 'https://a/j' } }],
+    [
+      'bare FusionAuth issuer with discovery',
+      { ...BASE, issuer: 'acme.com', discoveryUrl: 'https://auth.acme.com/30663132/.well-known/openid-configuration' },
+    ],
+    [
+      'bare issuer with explicit endpoints',
+      { ...BASE, issuer: 'acme.com', endpoints: { authorization: 'https://a/a', token: 'https://a/t', jwks: 'https://a/j' } },
+    ],
     ['grace exactly the check-in interval', { ...BASE, gracePeriodHours: 24, checkInIntervalDays: 1 }],
     ['grace zero', { ...BASE, gracePeriodHours: 0 }],
     ['argon2 at the floor', { ...BASE, argon2: { memoryKiB: 19456, iterations: 2, parallelism: 1 } }],
@@ -163,7 +259,10 @@ describe('policy validation: one problem per bad field, with the reason', () => 
     ['a loopback http API', { ...BASE, api: { baseUrl: 'http://127.0.0.1:9021' } }],
     ['custom scheme', { ...BASE, redirect: { mode: 'custom-scheme', uri: 'com.acme.fieldkey:/callback' } }],
     ['fixed port', { ...BASE, redirect: { mode: 'fixed-port', port: 49152 } }],
-    ['every algorithm FieldKey supports', { ...BASE, allowedAlgorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] }],
+    [
+      'every algorithm FieldKey supports',
+      { ...BASE, allowedAlgorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
+    ],
     ['annotations', { ...BASE, $schema: './policy.schema.json', $comment: 'set by IT' }],
   ])('accepts %s', (_name, document) => {
     expect(policyProblems(document)).toEqual([]);
@@ -183,7 +282,10 @@ describe('policy validation: one problem per bad field, with the reason', () => 
   it('reports every problem at once, one line each, in the message', () => {
     let error: PolicyInvalidError | undefined;
     try {
-      validatePolicyDocument({ issuer: 'http://auth.acme.com', clientId: 'c', gracePeriodHour: 24, pin: { minLength: 2 }, allowedAlgorithms: ['HS256'] }, '/etc/fieldkey/policy.json');
+      validatePolicyDocument(
+        { issuer: 'http://auth.acme.com', clientId: 'c', gracePeriodHour: 24, pin: { minLength: 2 }, allowedAlgorithms: ['HS256'] },
+        '/etc/fieldkey/policy.json',
+      );
     } catch (e) {
       error = e as PolicyInvalidError;
     }
@@ -191,13 +293,21 @@ describe('policy validation: one problem per bad field, with the reason', () => 
     expect(error?.source).toBe('/etc/fieldkey/policy.json');
     const lines = error!.message.split('\n');
     expect(lines[0]).toBe('Policy /etc/fieldkey/policy.json is invalid (4 problems):');
-    expect(lines.slice(1).map((l) => l.trim().split(':')[0]).sort()).toEqual(['allowedAlgorithms[0]', 'gracePeriodHour', 'issuer', 'pin.minLength']);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.trim().split(':')[0])
+        .sort(),
+    ).toEqual(['allowedAlgorithms[0]', 'gracePeriodHour', 'issuer', 'pin.minLength']);
   });
 });
 
 describe('parsePolicy', () => {
   it('parses, validates and applies defaults', () => {
-    const policy = parsePolicy('\uFEFF{"issuer": "acme.com", "clientId": "app", "discoveryUrl": "https://auth.acme.com/.well-known/openid-configuration/t1", "gracePeriodHours": 12}', 'p.json');
+    const policy = parsePolicy(
+      '\uFEFF{"issuer": "acme.com", "clientId": "app", "discoveryUrl": "https://auth.acme.com/.well-known/openid-configuration/t1", "gracePeriodHours": 12}',
+      'p.json',
+    );
     expect(policy).toMatchObject({ issuer: 'acme.com', audience: 'app', gracePeriodHours: 12, checkInIntervalDays: 7 });
   });
 
@@ -209,14 +319,19 @@ describe('parsePolicy', () => {
     } catch (e) {
       error = e as PolicyInvalidError;
     }
-    expect(error?.problems).toEqual([{ field: '(document)', reason: "invalid JSON at line 1, column 1: unexpected character 'e': expected a value" }]);
+    expect(error?.problems).toEqual([
+      { field: '(document)', reason: "invalid JSON at line 1, column 1: unexpected character 'e': expected a value" },
+    ]);
     expect(error?.message).not.toContain('eyJ');
   });
 
   it('reports duplicate keys together with schema problems', () => {
     let error: PolicyInvalidError | undefined;
     try {
-      parsePolicy('{"issuer": "https://a", "clientId": "c", "gracePeriodHours": 1, "gracePeriodHours": 2, "pin": {"minLength": 1}}', 'p.json');
+      parsePolicy(
+        '{"issuer": "https://a", "clientId": "c", "gracePeriodHours": 1, "gracePeriodHours": 2, "pin": {"minLength": 1}}',
+        'p.json',
+      );
     } catch (e) {
       error = e as PolicyInvalidError;
     }

@@ -31,11 +31,22 @@ describe('withDefaults', () => {
   });
 
   it('keeps what the document gives, fills partial pin and argon2 objects member by member', () => {
-    const policy = withDefaults({ issuer: 'acme.com', clientId: 'c', audience: 'a', pin: { maxAttempts: 3 }, argon2: { memoryKiB: 131072 }, discoveryUrl: 'https://x/d' });
+    const policy = withDefaults({
+      issuer: 'acme.com',
+      clientId: 'c',
+      audience: 'a',
+      pin: { maxAttempts: 3 },
+      argon2: { memoryKiB: 131072 },
+      discoveryUrl: 'https://x/d',
+    });
     expect(policy.audience).toBe('a');
     expect(policy.pin).toEqual({ minLength: 6, maxAttempts: 3 });
     expect(policy.argon2).toEqual({ memoryKiB: 131072, iterations: 3 });
-    expect(withDefaults({ issuer: 'i', clientId: 'c', argon2: { parallelism: 1 } }).argon2).toEqual({ memoryKiB: 65536, iterations: 3, parallelism: 1 });
+    expect(withDefaults({ issuer: 'i', clientId: 'c', argon2: { parallelism: 1 } }).argon2).toEqual({
+      memoryKiB: 65536,
+      iterations: 3,
+      parallelism: 1,
+    });
     expect(policy.discoveryUrl).toBe('https://x/d');
     expect('endpoints' in policy).toBe(false);
   });
@@ -68,7 +79,12 @@ describe('withDefaults', () => {
 describe('demoPolicy', () => {
   it('points at the local demo IdP with the demo client', () => {
     const policy = demoPolicy();
-    expect(policy).toMatchObject({ issuer: 'http://127.0.0.1:9011', clientId: 'fieldkey-desktop', audience: 'fieldkey-desktop', offlineToken: 'access' });
+    expect(policy).toMatchObject({
+      issuer: 'http://127.0.0.1:9011',
+      clientId: 'fieldkey-desktop',
+      audience: 'fieldkey-desktop',
+      offlineToken: 'access',
+    });
     expect(policy.allowedAlgorithms).toEqual(expect.arrayContaining(['RS256', 'ES256', 'EdDSA']));
   });
 

@@ -21,7 +21,12 @@ function tableRows(firstHeader: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split(' | ').map((cell) => cell.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(' | ')
+        .map((cell) => cell.trim()),
+    );
   }
   return rows;
 }
@@ -39,19 +44,37 @@ describe('docs/policy.md', () => {
 
   it('states the real defaults', () => {
     const byField = new Map(fields.map((row) => [unquote(row[0]!), row[2]!]));
-    for (const key of ['gracePeriodHours', 'checkInIntervalDays', 'jwksRefreshDays', 'refreshRetryWindowSeconds', 'clockSkewSeconds', 'idleLockMinutes', 'maxAccounts', 'auditRetentionDays', 'auditRetentionRows'] as const) {
+    for (const key of [
+      'gracePeriodHours',
+      'checkInIntervalDays',
+      'jwksRefreshDays',
+      'refreshRetryWindowSeconds',
+      'clockSkewSeconds',
+      'idleLockMinutes',
+      'maxAccounts',
+      'auditRetentionDays',
+      'auditRetentionRows',
+    ] as const) {
       expect([key, byField.get(key)]).toEqual([key, String(DEFAULT_POLICY_FIELDS[key])]);
     }
     expect(byField.get('pin.minLength')).toBe(String(DEFAULT_POLICY_FIELDS.pin.minLength));
     expect(byField.get('pin.maxAttempts')).toBe(String(DEFAULT_POLICY_FIELDS.pin.maxAttempts));
-    expect(byField.get('argon2')).toBe(`\`${JSON.stringify(DEFAULT_POLICY_FIELDS.argon2).replace(/([:,])/g, '$1 ').replace(/^\{/, '{ ').replace(/\}$/, ' }')}\``);
+    expect(byField.get('argon2')).toBe(
+      `\`${JSON.stringify(DEFAULT_POLICY_FIELDS.argon2)
+        .replace(/([:,])/g, '$1 ')
+        .replace(/^\{/, '{ ')
+        .replace(/\}$/, ' }')}\``,
+    );
     expect(byField.get('allowedAlgorithms')).toBe(DEFAULT_POLICY_FIELDS.allowedAlgorithms.map((a) => `\`${a}\``).join(', '));
     expect(byField.get('offlineToken')).toBe(`\`"${DEFAULT_POLICY_FIELDS.offlineToken}"\``);
   });
 
   it('states the ranges the schema enforces', () => {
     const byField = new Map(fields.map((row) => [unquote(row[0]!), row[1]!]));
-    const properties = POLICY_SCHEMA.properties as Record<string, { minimum?: number; maximum?: number; properties?: Record<string, { minimum: number; maximum: number }> }>;
+    const properties = POLICY_SCHEMA.properties as Record<
+      string,
+      { minimum?: number; maximum?: number; properties?: Record<string, { minimum: number; maximum: number }> }
+    >;
     for (const [key, schema] of Object.entries(properties)) {
       if (schema.minimum !== undefined) expect([key, byField.get(key)]).toEqual([key, `${schema.minimum} to ${schema.maximum}`]);
     }

@@ -23,8 +23,21 @@ function thrown(fn: () => unknown): unknown {
 describe('readPolicyFile', () => {
   it.each([
     ['valid-minimal.json', { issuer: 'https://auth.acme.com', audience: 'fieldkey-desktop', idp: 'oidc', gracePeriodHours: 24 }],
-    ['valid-full.json', { audience: 'api://fieldkey', offlineToken: 'id', redirect: { mode: 'fixed-port', port: 49152 }, argon2: { memoryKiB: 131072, iterations: 4, parallelism: 2 }, auditRetentionDays: 90, auditRetentionRows: 5000 }],
-    ['fusionauth.json', { issuer: 'acme.com', audience: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', idp: 'fusionauth', allowedAlgorithms: ['RS256', 'ES256'] }],
+    [
+      'valid-full.json',
+      {
+        audience: 'api://fieldkey',
+        offlineToken: 'id',
+        redirect: { mode: 'fixed-port', port: 49152 },
+        argon2: { memoryKiB: 131072, iterations: 4, parallelism: 2 },
+        auditRetentionDays: 90,
+        auditRetentionRows: 5000,
+      },
+    ],
+    [
+      'fusionauth.json',
+      { issuer: 'acme.com', audience: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', idp: 'fusionauth', allowedAlgorithms: ['RS256', 'ES256'] },
+    ],
   ])('reads the fixture %s', (name, expected) => {
     expect(readPolicyFile(join(fixtures, name))).toMatchObject(expected);
   });
@@ -32,7 +45,13 @@ describe('readPolicyFile', () => {
   it('names each bad field of an invalid file', () => {
     const error = thrown(() => readPolicyFile(join(fixtures, 'invalid-many.json'))) as PolicyInvalidError;
     expect(error).toBeInstanceOf(PolicyInvalidError);
-    expect(error.problems.map((p) => p.field).sort()).toEqual(['allowedAlgorithms[1]', 'gracePeriodHour', 'issuer', 'pin.minLength', 'redirect.port']);
+    expect(error.problems.map((p) => p.field).sort()).toEqual([
+      'allowedAlgorithms[1]',
+      'gracePeriodHour',
+      'issuer',
+      'pin.minLength',
+      'redirect.port',
+    ]);
     expect(error.message.split('\n')).toHaveLength(6);
   });
 
@@ -54,13 +73,22 @@ describe('readPolicyFile', () => {
   it('reports permission denied as policy_unreadable', () => {
     const fs = fakePolicyFs({ '/etc/fieldkey/policy.json': { content: '{}', error: 'EACCES' } });
     const error = thrown(() => readPolicyFile('/etc/fieldkey/policy.json', fs)) as FieldKeyError;
-    expect([error.code, error.message]).toEqual(['policy_unreadable', 'Policy /etc/fieldkey/policy.json could not be read: permission denied']);
+    expect([error.code, error.message]).toEqual([
+      'policy_unreadable',
+      'Policy /etc/fieldkey/policy.json could not be read: permission denied',
+    ]);
   });
 
   it.each([
     ['UTF-8 with BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"issuer":"https://a.example","clientId":"é"}')])],
-    ['UTF-16 LE with BOM (PowerShell 5 Out-File)', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"issuer":"https://a.example","clientId":"é"}', 'utf16le')])],
-    ['UTF-16 BE with BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('{"issuer":"https://a.example","clientId":"é"}', 'utf16le').swap16()])],
+    [
+      'UTF-16 LE with BOM (PowerShell 5 Out-File)',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"issuer":"https://a.example","clientId":"é"}', 'utf16le')]),
+    ],
+    [
+      'UTF-16 BE with BOM',
+      Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('{"issuer":"https://a.example","clientId":"é"}', 'utf16le').swap16()]),
+    ],
   ])('reads %s', (_name, bytes) => {
     const path = join(dir, 'encoded.json');
     writeFileSync(path, bytes);

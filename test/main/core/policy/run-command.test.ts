@@ -3,7 +3,10 @@ import { runCommand } from '../../../../src/main/core/policy/run-command';
 
 describe('runCommand', () => {
   it('returns stdout, stderr and the exit status without a shell', async () => {
-    const result = await runCommand(process.execPath, ['-e', 'process.stdout.write("out $HOME"); process.stderr.write("err"); process.exit(3)']);
+    const result = await runCommand(process.execPath, [
+      '-e',
+      'process.stdout.write("out $HOME"); process.stderr.write("err"); process.exit(3)',
+    ]);
     expect(result).toEqual({ exitCode: 3, stdout: 'out $HOME', stderr: 'err' });
   });
 

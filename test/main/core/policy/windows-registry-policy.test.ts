@@ -21,7 +21,12 @@ describe('parseRegQueryOutput', () => {
     expect(parseRegQueryOutput(fixture('fusionauth-fleet.txt'))).toEqual([
       { key: '', name: 'Issuer', type: 'REG_SZ', data: 'acme.com' },
       { key: '', name: 'ClientId', type: 'REG_SZ', data: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e' },
-      { key: '', name: 'DiscoveryUrl', type: 'REG_SZ', data: 'https://auth.acme.com/30663132-6464-6665-3032-326466613934/.well-known/openid-configuration' },
+      {
+        key: '',
+        name: 'DiscoveryUrl',
+        type: 'REG_SZ',
+        data: 'https://auth.acme.com/30663132-6464-6665-3032-326466613934/.well-known/openid-configuration',
+      },
       { key: '', name: 'Idp', type: 'REG_SZ', data: 'fusionauth' },
       { key: '', name: 'AllowedAlgorithms', type: 'REG_MULTI_SZ', data: ['RS256', 'ES256'] },
       { key: '', name: 'RequiredClaims', type: 'REG_SZ', data: 'roles, email' },
@@ -53,7 +58,9 @@ describe('parseRegQueryOutput', () => {
   });
 
   it('accepts LF line endings and HKLM\\ headers', () => {
-    expect(parseRegQueryOutput('HKLM\\SOFTWARE\\Policies\\FieldKey\\Pin\n    MaxAttempts    REG_DWORD    0x3\n')).toEqual([{ key: 'Pin', name: 'MaxAttempts', type: 'REG_DWORD', data: 3 }]);
+    expect(parseRegQueryOutput('HKLM\\SOFTWARE\\Policies\\FieldKey\\Pin\n    MaxAttempts    REG_DWORD    0x3\n')).toEqual([
+      { key: 'Pin', name: 'MaxAttempts', type: 'REG_DWORD', data: 3 },
+    ]);
   });
 });
 
@@ -75,19 +82,28 @@ describe('registryToDocument', () => {
       pin: { minLength: 8 },
       redirect: { mode: 'fixed-port', port: 9000 },
     });
-    expect(validatePolicyDocument(document, REGISTRY_KEY)).toMatchObject({ audience: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e', idp: 'fusionauth', readOnlyHours: 24, pin: { minLength: 8, maxAttempts: 5 } });
+    expect(validatePolicyDocument(document, REGISTRY_KEY)).toMatchObject({
+      audience: 'e9fdb985-9173-4e01-9d73-ac2d60d1dc8e',
+      idp: 'fusionauth',
+      readOnlyHours: 24,
+      pin: { minLength: 8, maxAttempts: 5 },
+    });
   });
 
   it('reads ReadOnlyHours 0 as no read-only tier, and its absence as read-only until the check-in', () => {
     const signIn = `${REGISTRY_KEY}\r\n    Issuer    REG_SZ    https://auth.acme.com\r\n    ClientId    REG_SZ    c\r\n`;
-    const none = registryToDocument(parseRegQueryOutput(`${signIn}    GracePeriodHours    REG_DWORD    0x0\r\n    ReadOnlyHours    REG_DWORD    0x0\r\n`));
+    const none = registryToDocument(
+      parseRegQueryOutput(`${signIn}    GracePeriodHours    REG_DWORD    0x0\r\n    ReadOnlyHours    REG_DWORD    0x0\r\n`),
+    );
     expect(validatePolicyDocument(none.document, REGISTRY_KEY)).toMatchObject({ gracePeriodHours: 0, readOnlyHours: 0 });
     expect(validatePolicyDocument(registryToDocument(parseRegQueryOutput(signIn)).document, REGISTRY_KEY).readOnlyHours).toBeNull();
     expect(registryToDocument([{ key: '', name: 'ReadOnlyHours', type: 'REG_SZ', data: '24' }]).problems).toEqual([
       { field: 'readOnlyHours', reason: 'must be a REG_DWORD (got REG_SZ) (registry value ReadOnlyHours)' },
     ]);
     const tooLong = registryToDocument(parseRegQueryOutput(`${signIn}    ReadOnlyHours    REG_DWORD    0x871\r\n`));
-    expect(() => validatePolicyDocument(tooLong.document, REGISTRY_KEY)).toThrow(/readOnlyHours: must be a whole number of hours from 0 to 2160/);
+    expect(() => validatePolicyDocument(tooLong.document, REGISTRY_KEY)).toThrow(
+      /readOnlyHours: must be a whole number of hours from 0 to 2160/,
+    );
   });
 
   it.each([
@@ -122,7 +138,10 @@ describe('registryToDocument', () => {
     const { problems } = registryToDocument(parseRegQueryOutput(fixture('mistakes.txt')));
     expect(problems).toEqual([
       { field: 'gracePeriodHours', reason: 'must be a REG_DWORD (got REG_SZ) (registry value GracePeriodHours)' },
-      { field: 'AllowedAlgorithm', reason: 'unknown registry value: FieldKey has no setting of that name (did you mean AllowedAlgorithms?)' },
+      {
+        field: 'AllowedAlgorithm',
+        reason: 'unknown registry value: FieldKey has no setting of that name (did you mean AllowedAlgorithms?)',
+      },
       { field: 'audience', reason: 'must be a REG_SZ (got REG_DWORD) (registry value Audience)' },
       { field: 'Pin\\Colour', reason: 'unknown registry value: FieldKey has no setting of that name' },
       { field: 'Extras\\Foo', reason: 'unknown registry key: FieldKey reads only Pin, Argon2, Redirect and Endpoints below its key' },
@@ -158,7 +177,9 @@ describe('registryToDocument', () => {
   });
 
   it('refuses a list of another type', () => {
-    expect(registryToDocument([{ key: '', name: 'ExtraScopes', type: 'REG_DWORD', data: 1 }]).problems[0]?.reason).toMatch(/REG_MULTI_SZ, or a REG_SZ of comma-separated items \(got REG_DWORD\)/);
+    expect(registryToDocument([{ key: '', name: 'ExtraScopes', type: 'REG_DWORD', data: 1 }]).problems[0]?.reason).toMatch(
+      /REG_MULTI_SZ, or a REG_SZ of comma-separated items \(got REG_DWORD\)/,
+    );
   });
 
   it('treats empty strings and lists as not set', () => {
@@ -166,7 +187,10 @@ describe('registryToDocument', () => {
       document: { issuer: 'https://login.example.com/realms/field techs', argon2: { memoryKiB: 131072, iterations: 4 } },
       problems: [],
     });
-    expect(registryToDocument([{ key: 'Endpoints', name: 'Revocation', type: 'REG_SZ', data: '' }])).toEqual({ document: null, problems: [] });
+    expect(registryToDocument([{ key: 'Endpoints', name: 'Revocation', type: 'REG_SZ', data: '' }])).toEqual({
+      document: null,
+      problems: [],
+    });
   });
 
   it('returns no document when nothing is set', () => {
@@ -182,7 +206,9 @@ describe('registryToDocument', () => {
 });
 
 describe('windowsRegistryPolicySource', () => {
-  const runner = (result: { exitCode: number; stdout?: string; stderr?: string } | Error): RunCommand & { calls: [string, readonly string[]][] } => {
+  const runner = (
+    result: { exitCode: number; stdout?: string; stderr?: string } | Error,
+  ): RunCommand & { calls: [string, readonly string[]][] } => {
     const calls: [string, readonly string[]][] = [];
     const run = async (file: string, args: readonly string[]) => {
       calls.push([file, args]);
@@ -214,18 +240,27 @@ describe('windowsRegistryPolicySource', () => {
 
   it('fails closed with policy_unreadable when reg.exe cannot run', async () => {
     const error = Object.assign(new Error('spawn'), { code: 'ENOENT' });
-    await expect(windowsRegistryPolicySource({ runCommand: runner(error) }).read()).rejects.toMatchObject({ code: 'policy_unreadable', message: expect.stringContaining('reg.exe could not run (ENOENT)') });
+    await expect(windowsRegistryPolicySource({ runCommand: runner(error) }).read()).rejects.toMatchObject({
+      code: 'policy_unreadable',
+      message: expect.stringContaining('reg.exe could not run (ENOENT)'),
+    });
   });
 
   it('fails closed with policy_unreadable on another reg.exe failure', async () => {
     const read = windowsRegistryPolicySource({ runCommand: runner({ exitCode: 5, stderr: 'ERROR: Access is denied.\r\n' }) }).read();
     await expect(read).rejects.toBeInstanceOf(FieldKeyError);
-    await expect(read).rejects.toMatchObject({ code: 'policy_unreadable', message: 'Policy HKLM\\SOFTWARE\\Policies\\FieldKey could not be read: reg.exe exited with status 5: ERROR: Access is denied.' });
+    await expect(read).rejects.toMatchObject({
+      code: 'policy_unreadable',
+      message: 'Policy HKLM\\SOFTWARE\\Policies\\FieldKey could not be read: reg.exe exited with status 5: ERROR: Access is denied.',
+    });
   });
 
   it('throws policy_invalid naming unknown values and wrong types', async () => {
     const read = windowsRegistryPolicySource({ runCommand: runner({ exitCode: 0, stdout: fixture('mistakes.txt') }) }).read();
     await expect(read).rejects.toBeInstanceOf(PolicyInvalidError);
-    await expect(read).rejects.toMatchObject({ code: 'policy_invalid', message: expect.stringContaining('Pin\\Colour: unknown registry value') });
+    await expect(read).rejects.toMatchObject({
+      code: 'policy_invalid',
+      message: expect.stringContaining('Pin\\Colour: unknown registry value'),
+    });
   });
 });

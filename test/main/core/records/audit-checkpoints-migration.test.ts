@@ -30,7 +30,9 @@ describe('migration 8 (audit checkpoints)', () => {
   it('gives the installation one random device id and keeps the audit rows', () => {
     const raw = databaseAt7();
     raw
-      .prepare("INSERT INTO audit_events (seq, type, account, at_local, at_trusted, details, prev_hash, hash) VALUES (1, 'sign_in', NULL, 1, NULL, '{}', ?, ?)")
+      .prepare(
+        "INSERT INTO audit_events (seq, type, account, at_local, at_trusted, details, prev_hash, hash) VALUES (1, 'sign_in', NULL, 1, NULL, '{}', ?, ?)",
+      )
       .run('0'.repeat(64), 'a'.repeat(64));
     migrate(raw, migrations.slice(0, 8));
     expect(currentVersion(raw)).toBe(8);

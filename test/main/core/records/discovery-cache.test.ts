@@ -30,6 +30,8 @@ describe('DiscoveryCache', () => {
   });
 
   it.each([[null], [[1, 2]], ['text']])('refuses %j as a document', (doc) => {
-    expect(() => cache.save('https://idp', doc as unknown as Record<string, unknown>)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => cache.save('https://idp', doc as unknown as Record<string, unknown>)).toThrow(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
   });
 });

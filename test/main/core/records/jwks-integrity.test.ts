@@ -35,10 +35,12 @@ function store(): JwksStore {
 
 /** What an attacker with the OS account can do: write a row of their own into the cache. */
 function smuggle(key: TestKey, kid: string): void {
-  t.db.prepare(
-    `INSERT INTO jwks_keys (issuer, kid, alg, thumbprint, jwk, source, first_seen_at, last_seen_at, removed_at)
+  t.db
+    .prepare(
+      `INSERT INTO jwks_keys (issuer, kid, alg, thumbprint, jwk, source, first_seen_at, last_seen_at, removed_at)
      VALUES (?, ?, 'ES256', ?, ?, 'network', 0, 0, NULL)`,
-  ).run(ISSUER, kid, `thumb-${kid}`, JSON.stringify(key.jwk));
+    )
+    .run(ISSUER, kid, `thumb-${kid}`, JSON.stringify(key.jwk));
 }
 
 async function decide(s: JwksStore, key: TestKey): Promise<string> {
@@ -63,7 +65,7 @@ describe('cached signing keys under the record MAC', () => {
     expect(await decide(s, real)).toBe('full');
   });
 
-  it('a real row whose key was swapped for the attacker\'s is not trusted either', async () => {
+  it("a real row whose key was swapped for the attacker's is not trusted either", async () => {
     const s = store();
     s.protect(mac, true);
     await s.replaceIssuerKeys(ISSUER, [real.jwk], 'network');

@@ -81,7 +81,11 @@ describe('replaceIssuerKeys (network)', () => {
     expect(byKid.get('k2')!.removedAt).toEqual(new Date('2025-03-15T10:00:00Z'));
 
     const seen = t.db.prepare(`SELECT kid, first_seen_at, last_seen_at FROM jwks_keys WHERE kid = 'k1'`).get();
-    expect(seen).toEqual({ kid: 'k1', first_seen_at: Date.parse('2025-03-01T10:00:00Z'), last_seen_at: Date.parse('2025-03-15T10:00:00Z') });
+    expect(seen).toEqual({
+      kid: 'k1',
+      first_seen_at: Date.parse('2025-03-01T10:00:00Z'),
+      last_seen_at: Date.parse('2025-03-15T10:00:00Z'),
+    });
   });
 
   it('an empty network set removes every key of that issuer only', async () => {
@@ -108,7 +112,9 @@ describe('replaceIssuerKeys (network)', () => {
     for (const member of PRIVATE_JWK_MEMBERS) {
       expect(() =>
         t.db
-          .prepare(`INSERT INTO jwks_keys (issuer, thumbprint, jwk, source, first_seen_at, last_seen_at) VALUES ('x', 't', ?, 'network', 0, 0)`)
+          .prepare(
+            `INSERT INTO jwks_keys (issuer, thumbprint, jwk, source, first_seen_at, last_seen_at) VALUES ('x', 't', ?, 'network', 0, 0)`,
+          )
           .run(JSON.stringify({ kty: 'RSA', n: 'n', e: 'AQAB', [member]: 'secret' })),
       ).toThrow(/CHECK constraint failed/);
     }
@@ -130,7 +136,9 @@ describe('replaceIssuerKeys (network)', () => {
   });
 
   it('refuses a keys value that is not an array', async () => {
-    await expect(store.replaceIssuerKeys(ISSUER, { keys: [] } as unknown as unknown[], 'network')).rejects.toMatchObject({ code: 'jwks_invalid' });
+    await expect(store.replaceIssuerKeys(ISSUER, { keys: [] } as unknown as unknown[], 'network')).rejects.toMatchObject({
+      code: 'jwks_invalid',
+    });
   });
 });
 
@@ -227,7 +235,8 @@ describe('fetch records', () => {
       clock.advance(1000);
       store.recordFetch(ISSUER, { outcome: i % 2 ? 'http_error' : 'invalid', detail: `HTTP 50${i % 10}` });
     }
-    const count = (issuer: string) => (t.db.prepare(`SELECT count(*) AS n FROM jwks_fetches WHERE issuer = ?`).get(issuer) as { n: number }).n;
+    const count = (issuer: string) =>
+      (t.db.prepare(`SELECT count(*) AS n FROM jwks_fetches WHERE issuer = ?`).get(issuer) as { n: number }).n;
     expect(count(ISSUER)).toBe(FETCH_RECORDS_KEPT_PER_ISSUER + 1);
     expect(count('other')).toBe(1);
     expect(store.lastSuccessfulFetch(ISSUER)).toMatchObject({ etag: '"kept"', fetchedAt: new Date('2025-03-01T10:00:00Z') });
@@ -236,6 +245,8 @@ describe('fetch records', () => {
   it('truncates a long detail and refuses an invalid date', () => {
     store.recordFetch(ISSUER, { outcome: 'ok', detail: 'x'.repeat(5000) });
     expect((t.db.prepare(`SELECT length(detail) AS n FROM jwks_fetches`).get() as { n: number }).n).toBe(500);
-    expect(() => store.recordFetch(ISSUER, { outcome: 'ok', serverDate: new Date('nonsense') })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => store.recordFetch(ISSUER, { outcome: 'ok', serverDate: new Date('nonsense') })).toThrow(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
   });
 });

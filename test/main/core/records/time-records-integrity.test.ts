@@ -47,8 +47,13 @@ async function restart(): Promise<void> {
 /** The offline decision now for a token issued at `issuedAt` (15-minute lifetime). */
 async function decide(issuedAt: number) {
   const token = await sign(key, { iss: ISSUER, aud: CLIENT, sub: SUB, iat: issuedAt / 1000, exp: issuedAt / 1000 + 900 });
-  const jwks = { keys: () => [{ kid: key.kid, alg: key.alg, jwk: key.publicJwk }], syncForUnknownKid: async () => ({ outcome: 'ok' as const }) };
-  const { decision } = await decideAccess({ policy, clock, times, jwks: jwks as never, online: () => false }, ACCOUNT, { accessToken: token });
+  const jwks = {
+    keys: () => [{ kid: key.kid, alg: key.alg, jwk: key.publicJwk }],
+    syncForUnknownKid: async () => ({ outcome: 'ok' as const }),
+  };
+  const { decision } = await decideAccess({ policy, clock, times, jwks: jwks as never, online: () => false }, ACCOUNT, {
+    accessToken: token,
+  });
   return decision;
 }
 
@@ -98,7 +103,10 @@ describe('tampered clock records', () => {
     ['lowering it and clearing its MAC', 'UPDATE clock_high_water SET local_time = local_time - 3600000, mac = NULL'],
     ['deleting the high-water mark', 'DELETE FROM clock_high_water'],
     ['deleting the high-water mark and the server times', 'DELETE FROM clock_high_water; DELETE FROM server_times'],
-    ['moving the newest server time back', 'UPDATE server_times SET server_time = 0, local_time = 0 WHERE id = (SELECT max(id) FROM server_times)'],
+    [
+      'moving the newest server time back',
+      'UPDATE server_times SET server_time = 0, local_time = 0 WHERE id = (SELECT max(id) FROM server_times)',
+    ],
     ['deleting the newest server time', 'DELETE FROM server_times WHERE id = (SELECT max(id) FROM server_times)'],
     ['moving the check-in forward', 'UPDATE check_ins SET at_local = at_local + 86400000'],
     ['deleting the check-ins', 'DELETE FROM check_ins'],

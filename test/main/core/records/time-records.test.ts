@@ -42,7 +42,9 @@ describe('server time', () => {
   });
 
   it('refuses invalid dates and unknown sources', () => {
-    expect(() => records.recordServerTime(new Date(NaN), at('2025-03-01T10:00:00Z'), 'http-date')).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => records.recordServerTime(new Date(NaN), at('2025-03-01T10:00:00Z'), 'http-date')).toThrow(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
     expect(() => records.recordServerTime(at('2025-03-01T10:00:00Z'), at('2025-03-01T10:00:00Z'), 'guess' as 'http-date')).toThrow(
       expect.objectContaining({ code: 'invalid_argument' }),
     );
@@ -97,6 +99,8 @@ describe('check-ins', () => {
   });
 
   it('refuses an empty account key', () => {
-    expect(() => records.recordCheckIn('', at('2025-03-01T10:00:00Z'), null)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => records.recordCheckIn('', at('2025-03-01T10:00:00Z'), null)).toThrow(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
   });
 });

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { atLeastFloor, defaultArgon2Lanes, needsReseal, OWASP_FLOOR, type Argon2Params } from '../../../../src/main/core/secrets/argon2-params';
+import {
+  atLeastFloor,
+  defaultArgon2Lanes,
+  needsReseal,
+  OWASP_FLOOR,
+  type Argon2Params,
+} from '../../../../src/main/core/secrets/argon2-params';
 import {
   argon2ParamsFromPolicy,
   calibrateArgon2,
@@ -121,7 +127,10 @@ describe('Argon2id calibration', () => {
     expect(calibrate).toHaveBeenCalledTimes(1);
 
     // Another target is calibrated separately; a result below the floor is raised.
-    const other = argon2ParamsFromPolicy({ targetUnlockMs: 100 }, { db, clock, calibrate: async () => ({ memoryKiB: 1024, iterations: 1, parallelism: 1 }) });
+    const other = argon2ParamsFromPolicy(
+      { targetUnlockMs: 100 },
+      { db, clock, calibrate: async () => ({ memoryKiB: 1024, iterations: 1, parallelism: 1 }) },
+    );
     expect(await other.current()).toEqual(OWASP_FLOOR);
     db.close();
   });
@@ -159,7 +168,10 @@ describe('Argon2id calibration', () => {
     dirs.push(dir);
     const db = openDatabase(join(dir, 'fieldkey.db'));
     const clock = new MovableClock();
-    const single = argon2ParamsFromPolicy({ targetUnlockMs: 500 }, { db, clock, lanes: 1, calibrate: async () => ({ memoryKiB: 131072, iterations: 2, parallelism: 1 }) });
+    const single = argon2ParamsFromPolicy(
+      { targetUnlockMs: 500 },
+      { db, clock, lanes: 1, calibrate: async () => ({ memoryKiB: 131072, iterations: 2, parallelism: 1 }) },
+    );
     expect(await single.current()).toEqual({ memoryKiB: 131072, iterations: 2, parallelism: 1 });
     const calibrate = vi.fn(async (_ms: number, withLanes: number) => ({ memoryKiB: 262144, iterations: 2, parallelism: withLanes }));
     const laned = argon2ParamsFromPolicy({ targetUnlockMs: 500 }, { db, clock, lanes: 2, calibrate });

@@ -90,7 +90,10 @@ describe('keytar secret store', () => {
         env,
         timeout: 60_000,
       });
-      const [sealed, unlocked] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+      const [sealed, unlocked] = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       expect(sealed).toMatchObject({ phase: 'seal', ok: true, sealed: true });
       expect(unlocked).toMatchObject({ phase: 'unlock', ok: false, error: { code: 'keychain_unavailable' }, failures: 0, sealed: true });
       expect(unlocked.error.message).toMatch(/unlocked/);

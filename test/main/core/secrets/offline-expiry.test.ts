@@ -42,7 +42,12 @@ describe('offlineExpiresAt', () => {
     { name: 'no exp claim', tokens: tokenSet(undefined, ID_EXP), offlineToken: 'access', expected: null },
     { name: 'exp not a number', tokens: { accessToken: jwt({ exp: '1767700000' }) }, offlineToken: 'access', expected: null },
     { name: 'exp beyond any date', tokens: { accessToken: jwt({ exp: 1e300 }) }, offlineToken: 'access', expected: null },
-    { name: 'fractional exp: whole ms', tokens: { accessToken: jwt({ exp: 1_767_700_000.2504 }) }, offlineToken: 'access', expected: 1_767_700_000_250 },
+    {
+      name: 'fractional exp: whole ms',
+      tokens: { accessToken: jwt({ exp: 1_767_700_000.2504 }) },
+      offlineToken: 'access',
+      expected: 1_767_700_000_250,
+    },
     { name: 'not a JWT', tokens: { accessToken: 'opaque-access-token' }, offlineToken: 'access', expected: null },
     { name: 'payload not JSON', tokens: { accessToken: jwt(undefined, 'bm90LWpzb24') }, offlineToken: 'access', expected: null },
     { name: 'token not a string', tokens: { accessToken: 42 } as unknown as SessionTokens, offlineToken: 'access', expected: null },
@@ -57,7 +62,10 @@ describe('SessionVault: the stored offline expiry', () => {
   afterEach(() => f.cleanup());
 
   const stored = (id: string) =>
-    (f.db.prepare('SELECT offline_expires_at FROM sealed_sessions WHERE account_id = ?').get(id) as { offline_expires_at: number | null } | undefined)?.offline_expires_at;
+    (
+      f.db.prepare('SELECT offline_expires_at FROM sealed_sessions WHERE account_id = ?').get(id) as
+        { offline_expires_at: number | null } | undefined
+    )?.offline_expires_at;
 
   it.each([
     { offlineToken: 'access' as const, expected: ACCESS_EXP * 1000 },

@@ -58,7 +58,9 @@ describe('SessionVault', () => {
     const session = await f.vault.unlock(id, PIN);
     expect(session.tokens()).toEqual(tokens);
     expect(f.vault.unlocked(id)).toBe(session);
-    expect(f.vault.listAccounts()).toMatchObject([{ id, displayName: 'Alice Tech', email: 'alice@example.com', hasSession: true, unlocked: true }]);
+    expect(f.vault.listAccounts()).toMatchObject([
+      { id, displayName: 'Alice Tech', email: 'alice@example.com', hasSession: true, unlocked: true },
+    ]);
 
     f.db.close();
     const bytes = readFileSync(f.file);

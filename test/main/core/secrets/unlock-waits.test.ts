@@ -43,7 +43,8 @@ describe('PIN waits on the vault', () => {
   let clock: TwoClocks;
   let vault: SessionVault;
 
-  const startVault = (c: TwoClocks): SessionVault => new SessionVault({ db: f.db, secrets: f.secrets, clock: c, policy: testPolicy, argon2: fixedParams(FAST_PARAMS) });
+  const startVault = (c: TwoClocks): SessionVault =>
+    new SessionVault({ db: f.db, secrets: f.secrets, clock: c, policy: testPolicy, argon2: fixedParams(FAST_PARAMS) });
 
   /** Closes everything and starts again, as quitting and relaunching FieldKey does. */
   async function restart(c: TwoClocks): Promise<void> {

@@ -43,7 +43,13 @@ export function uniqueService(tag: string): string {
  * fast Argon2id parameters (and none known before an unlock reads them).
  */
 export function childProcessVault(db: Database, secrets: SecretStore): SessionVault {
-  return new SessionVault({ db, secrets, clock: systemClock, policy: testPolicy, argon2: { current: async () => ({ ...FAST_PARAMS }), peek: () => undefined } });
+  return new SessionVault({
+    db,
+    secrets,
+    clock: systemClock,
+    policy: testPolicy,
+    argon2: { current: async () => ({ ...FAST_PARAMS }), peek: () => undefined },
+  });
 }
 
 /** A temp data dir with the database file, a keychain service, and constructors for fresh objects ("restarts"). */

@@ -33,7 +33,8 @@ const recordingFetch: FetchFn = (input, init) => {
   return fetch(input, init);
 };
 const clock = { now: () => new Date() };
-const client = (credentials: TokenCredentials, baseUrl = api.url): FieldApiClient => new FieldApiClient({ baseUrl, fetch: recordingFetch, credentials, clock, timeoutMs: 5000 });
+const client = (credentials: TokenCredentials, baseUrl = api.url): FieldApiClient =>
+  new FieldApiClient({ baseUrl, fetch: recordingFetch, credentials, clock, timeoutMs: 5000 });
 
 async function codeOf(promise: Promise<unknown>): Promise<ApiErrorCode | string> {
   try {
@@ -77,11 +78,21 @@ beforeEach(() => {
 describe('FieldApiClient', () => {
   it('sends the access token as a Bearer header, and creates then updates a note with its preconditions', async () => {
     const id = randomUUID();
-    const created = await client(tech1).putNote(id, { title: 'Pump 7', text: 'Seal leaking.', idempotencyKey: randomUUID(), baseVersion: null });
+    const created = await client(tech1).putNote(id, {
+      title: 'Pump 7',
+      text: 'Seal leaking.',
+      idempotencyKey: randomUUID(),
+      baseVersion: null,
+    });
     expect(created).toMatchObject({ kind: 'stored', created: true, note: { id, title: 'Pump 7', version: 1 } });
     expect(sent[0]!.authorization).toBe(`Bearer ${tech1.tokens().accessToken}`);
     expect(sent[0]!.headers.get('if-none-match')).toBe('*');
-    const updated = await client(tech1).putNote(id, { title: 'Pump 7', text: 'Seal replaced.', idempotencyKey: randomUUID(), baseVersion: 1 });
+    const updated = await client(tech1).putNote(id, {
+      title: 'Pump 7',
+      text: 'Seal replaced.',
+      idempotencyKey: randomUUID(),
+      baseVersion: 1,
+    });
     expect(updated).toMatchObject({ kind: 'stored', created: false, note: { version: 2, text: 'Seal replaced.' } });
     expect(sent[1]!.headers.get('if-match')).toBe('"1"');
     expect((await client(tech1).listNotes()).find((n) => n.id === id)).toMatchObject({ version: 2, text: 'Seal replaced.' });
@@ -120,7 +131,9 @@ describe('FieldApiClient', () => {
   it('sends nothing when the token is expired and the IdP is out of reach (idp_unreachable)', async () => {
     tech1.override(tech1.tokens().accessToken!, Math.floor(Date.now() / 1000) + 5); // within the margin
     tech1.idpOffline = true;
-    expect(await codeOf(client(tech1).putNote(randomUUID(), { title: 't', text: '', idempotencyKey: randomUUID(), baseVersion: null }))).toBe('idp_unreachable');
+    expect(
+      await codeOf(client(tech1).putNote(randomUUID(), { title: 't', text: '', idempotencyKey: randomUUID(), baseVersion: null })),
+    ).toBe('idp_unreachable');
     expect(sent).toEqual([]);
     tech1.idpOffline = false;
     await tech1.refresh();
@@ -138,7 +151,12 @@ describe('FieldApiClient', () => {
 
   it('gives up with api_unauthorized when the refreshed token is refused too', async () => {
     const refused = new TokenCredentials(tokens, await tokens.signIn('tech2'));
-    const otherApi = await startFieldApi({ port: 0, dataDir: join(dir, 'other-api'), issuer: 'https://another-issuer.example', jwksUrl: `${idp.issuer}/jwks` });
+    const otherApi = await startFieldApi({
+      port: 0,
+      dataDir: join(dir, 'other-api'),
+      issuer: 'https://another-issuer.example',
+      jwksUrl: `${idp.issuer}/jwks`,
+    });
     try {
       const before = refused.refreshes;
       expect(await codeOf(client(refused, otherApi.url).listNotes())).toBe('api_unauthorized');
@@ -150,7 +168,8 @@ describe('FieldApiClient', () => {
   });
 
   it('refuses data-changing calls unless the access is full, before anything is sent', async () => {
-    const put = (): Promise<unknown> => client(tech1).putNote(randomUUID(), { title: 't', text: '', idempotencyKey: randomUUID(), baseVersion: null });
+    const put = (): Promise<unknown> =>
+      client(tech1).putNote(randomUUID(), { title: 't', text: '', idempotencyKey: randomUUID(), baseVersion: null });
     tech1.decision = 'read-only';
     expect(await codeOf(put())).toBe('read_only');
     expect(Array.isArray(await client(tech1).listNotes())).toBe(true); // reading is allowed

@@ -13,7 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFieldApi, type FieldApi } from '../../../../field-api/field-api';
 import type { AppState, UnlockedState } from '../../../../src/shared/app-state';
 import { accountIdFor } from '../../../../src/main/core/accounts/account-id';
-import { chainHolds, DEVICE_ID_PATTERN, readAnchorMismatch, readAuditHead, readDeviceId } from '../../../../src/main/core/audit/audit-checkpoints';
+import {
+  chainHolds,
+  DEVICE_ID_PATTERN,
+  readAnchorMismatch,
+  readAuditHead,
+  readDeviceId,
+} from '../../../../src/main/core/audit/audit-checkpoints';
 import { AuditLog } from '../../../../src/main/core/audit/audit-log';
 import type { FetchFn } from '../../../../src/main/core/oauth/http-client';
 import { FieldApiClient } from '../../../../src/main/core/sync/api-client';
@@ -136,7 +142,9 @@ describe('the audit chain anchored at the Field API', () => {
     await h.waitFor((s) => unlocked(s) && s.online, 'online again', 20_000);
     await until('the mismatch stored', () => readAnchorMismatch(h.db) !== undefined);
     expect(readAnchorMismatch(h.db)).toMatchObject({ seq: anchored!.seq, hash: anchored!.hash });
-    expect(h.logLines.some((line) => line.startsWith(`audit anchor mismatch: the Field API's audit checkpoint (seq ${anchored!.seq},`))).toBe(true);
+    expect(
+      h.logLines.some((line) => line.startsWith(`audit anchor mismatch: the Field API's audit checkpoint (seq ${anchored!.seq},`)),
+    ).toBe(true);
 
     // Later check-ins send nothing: the server keeps the checkpoint that shows what the chain was.
     expect(await h.noteSync.anchoring.anchor(tess)).toMatchObject({ kind: 'mismatch', mismatch: { seq: anchored!.seq } });
@@ -163,7 +171,11 @@ describe('the audit chain anchored at the Field API', () => {
     expect(Object.keys(result)).toEqual(['ok', 'rows', 'problems']);
     expect(result.ok).toBe(false);
     const mismatch = readAnchorMismatch(h.db)!;
-    expect(result.problems).toContainEqual({ seq: mismatch.seq, problem: expect.stringMatching(/^(deleted|edited)$/), detail: expect.stringContaining(`seq ${mismatch.seq}`) });
+    expect(result.problems).toContainEqual({
+      seq: mismatch.seq,
+      problem: expect.stringMatching(/^(deleted|edited)$/),
+      detail: expect.stringContaining(`seq ${mismatch.seq}`),
+    });
   });
 
   it('treats a 409 to the head it sends as the mismatch, without failing (an older copy of the database put back)', async () => {
@@ -177,8 +189,16 @@ describe('the audit chain anchored at the Field API', () => {
       const lines: string[] = [];
       // The GET misses the server's checkpoint (as if it arrived between the GET and the POST); the POST meets the real API.
       const missingGet: FetchFn = (input, init) =>
-        (init?.method ?? 'GET') === 'GET' && input.includes('/audit-checkpoints') ? Promise.resolve(new Response(JSON.stringify({ error: 'no_checkpoint', message: 'none' }), { status: 404 })) : fetch(input, init);
-      const anchoring = new AuditAnchoring({ db: copy.db, clock: h.clock, fetch: missingGet, connect: () => h.service.apiCredentials(tess), log: (line) => lines.push(line) });
+        (init?.method ?? 'GET') === 'GET' && input.includes('/audit-checkpoints')
+          ? Promise.resolve(new Response(JSON.stringify({ error: 'no_checkpoint', message: 'none' }), { status: 404 }))
+          : fetch(input, init);
+      const anchoring = new AuditAnchoring({
+        db: copy.db,
+        clock: h.clock,
+        fetch: missingGet,
+        connect: () => h.service.apiCredentials(tess),
+        log: (line) => lines.push(line),
+      });
       const outcome = await anchoring.anchor(tess);
       expect(outcome).toMatchObject({ kind: 'mismatch', mismatch: { seq: before!.seq, hash: before!.hash } });
       expect(readAnchorMismatch(copy.db)).toMatchObject({ seq: before!.seq });

@@ -40,7 +40,14 @@ async function laptop(username: string, name: string): Promise<Laptop> {
   const db = openDatabase(join(dir, `${name}.db`));
   const credentials = new TokenCredentials(tokens, await tokens.signIn(username));
   const log: string[] = [];
-  const engine = new SyncEngine({ db, clock, fetch: (input, init) => fetch(input, init), connect: () => ({ baseUrl: api.url, credentials }), log: (line) => log.push(line), timeoutMs: 3000 });
+  const engine = new SyncEngine({
+    db,
+    clock,
+    fetch: (input, init) => fetch(input, init),
+    connect: () => ({ baseUrl: api.url, credentials }),
+    log: (line) => log.push(line),
+    timeoutMs: 3000,
+  });
   const notes = new FieldNotes(db, clock, async () => credentials.decision);
   return { db, notes, engine, credentials, log };
 }
@@ -96,7 +103,12 @@ describe('SyncEngine', () => {
     const b = await laptop('tech1', 'push-b');
     expect(await b.engine.sync(ACCOUNT)).toMatchObject({ pulled: 2, error: null });
     const pulled = await b.notes.list(ACCOUNT);
-    expect(pulled.map((n) => [n.title, n.syncState])).toEqual(expect.arrayContaining([['Pump 4', 'synced'], ['Valve 12', 'synced']]));
+    expect(pulled.map((n) => [n.title, n.syncState])).toEqual(
+      expect.arrayContaining([
+        ['Pump 4', 'synced'],
+        ['Valve 12', 'synced'],
+      ]),
+    );
     expect((await b.notes.get(ACCOUNT, pulled.find((n) => n.title === 'Pump 4')!.id)).text).toBe('Seal replaced, tested.');
     a.db.close();
     b.db.close();
@@ -110,13 +122,17 @@ describe('SyncEngine', () => {
     const key = (a.db.prepare('SELECT idempotency_key FROM outbox').get() as { idempotency_key: string }).idempotency_key;
     expect(await a.engine.sync(ACCOUNT)).toMatchObject({ pushed: 0, error: 'api_unreachable' });
     expect(await a.engine.sync(ACCOUNT)).toMatchObject({ pushed: 0, error: 'api_unreachable' });
-    expect(a.db.prepare('SELECT idempotency_key, attempts, last_error FROM outbox').all()).toEqual([{ idempotency_key: key, attempts: 2, last_error: 'api_unreachable' }]);
+    expect(a.db.prepare('SELECT idempotency_key, attempts, last_error FROM outbox').all()).toEqual([
+      { idempotency_key: key, attempts: 2, last_error: 'api_unreachable' },
+    ]);
     expect(a.engine.status(ACCOUNT).lastError).toMatchObject({ code: 'api_unreachable' });
     expect((await a.notes.get(ACCOUNT, note.id)).syncState).toBe('pending');
 
     api = await startFieldApi({ port: apiPort, dataDir: join(dir, 'api'), issuer: idp.issuer });
     expect(await a.engine.sync(ACCOUNT)).toMatchObject({ pushed: 1, error: null });
-    expect((await serverNotes(a)).filter((n) => n.title === 'Offline note')).toEqual([expect.objectContaining({ text: 'Edited in the basement.', version: 1 })]);
+    expect((await serverNotes(a)).filter((n) => n.title === 'Offline note')).toEqual([
+      expect.objectContaining({ text: 'Edited in the basement.', version: 1 }),
+    ]);
     a.db.close();
   });
 
@@ -153,11 +169,19 @@ describe('SyncEngine', () => {
     expect(await a.engine.sync(ACCOUNT)).toMatchObject({ conflicts: 1, pushed: 1, error: null });
 
     const titles = (await a.notes.list(ACCOUNT)).map((n) => [n.title, n.syncState]);
-    expect(titles).toEqual(expect.arrayContaining([['Shared pump', 'synced'], [conflictTitle('Shared pump'), 'synced']]));
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        ['Shared pump', 'synced'],
+        [conflictTitle('Shared pump'), 'synced'],
+      ]),
+    );
     expect((await a.notes.get(ACCOUNT, note.id)).text).toBe('Edited on laptop B.');
     const server = await serverNotes(a);
     expect(server.find((n) => n.title === 'Shared pump')).toMatchObject({ text: 'Edited on laptop B.', version: 2 });
-    expect(server.find((n) => n.title === 'Shared pump (conflict, this laptop)')).toMatchObject({ text: 'Edited on laptop A.', version: 1 });
+    expect(server.find((n) => n.title === 'Shared pump (conflict, this laptop)')).toMatchObject({
+      text: 'Edited on laptop A.',
+      version: 1,
+    });
     a.db.close();
     b.db.close();
   });
@@ -184,7 +208,12 @@ describe('SyncEngine', () => {
     const a = await laptop('admin', 'rejected');
     const note = await a.notes.create(ACCOUNT, 'No role', 'Kept on the laptop.');
     expect(await a.engine.sync(ACCOUNT)).toMatchObject({ rejected: 1, error: null });
-    expect(await a.notes.get(ACCOUNT, note.id)).toMatchObject({ title: 'No role', text: 'Kept on the laptop.', syncState: 'rejected', rejection: REJECTED_ROLE_MESSAGE });
+    expect(await a.notes.get(ACCOUNT, note.id)).toMatchObject({
+      title: 'No role',
+      text: 'Kept on the laptop.',
+      syncState: 'rejected',
+      rejection: REJECTED_ROLE_MESSAGE,
+    });
     expect(outboxDepth(a)).toBe(0);
     expect(a.log.some((line) => /403 insufficient_role/.test(line))).toBe(true);
     for (const token of a.credentials.issued) expect(a.log.join('\n')).not.toContain(token);
@@ -217,7 +246,13 @@ describe('SyncEngine', () => {
 
   it('refuses to sync an account that is not unlocked (not_unlocked)', async () => {
     const db = openDatabase(join(dir, 'locked.db'));
-    const engine = new SyncEngine({ db, clock, fetch, connect: () => ({ baseUrl: api.url, credentials: undefined }), log: () => undefined });
+    const engine = new SyncEngine({
+      db,
+      clock,
+      fetch,
+      connect: () => ({ baseUrl: api.url, credentials: undefined }),
+      log: () => undefined,
+    });
     await expect(engine.sync(ACCOUNT)).rejects.toMatchObject({ code: 'not_unlocked' });
     db.close();
   });
