@@ -44,16 +44,7 @@ function onTmpfs(prepare: string): Promise<DatabaseSection> {
 /** Runs the probe as a user who does not own the data directory or its files. */
 function asAnotherUser(file: string): Promise<DatabaseSection> {
   if (process.getuid?.() === 0) {
-    return probeSection('setpriv', [
-      `--reuid=${NOBODY}`,
-      `--regid=${NOBODY}`,
-      '--clear-groups',
-      process.execPath,
-      '--import',
-      'tsx',
-      probe,
-      file,
-    ]);
+    return probeSection(process.execPath, ['--import', 'tsx', probe, file, '--as-uid', String(NOBODY)]);
   }
   return probeSection(process.execPath, ['--import', 'tsx', probe, file]);
 }
