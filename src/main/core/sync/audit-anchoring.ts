@@ -24,21 +24,12 @@ import {
   type AnchorMismatch,
 } from '../audit/audit-checkpoints';
 import type { AuditAnchor } from '../audit/audit-rows';
-import type { Clock } from '../clock';
 import type { FetchFn } from '../oauth/http-client';
-import type { Database } from '../../adapters/sqlite/database';
 import { ApiError, auditCheckpoint, FieldApiClient, type AuditCheckpoint } from './api-client';
-import type { ApiConnection } from './sync-engine';
+import type { SyncEngineDeps } from './sync-engine';
 
-export interface AuditAnchoringDeps {
-  db: Database;
-  clock: Clock;
-  fetch: FetchFn;
-  /** undefined: the policy names no Field API (nothing is anchored). */
-  connect: (accountId: string) => ApiConnection | undefined;
-  log: (line: string) => void;
-  timeoutMs?: number;
-}
+/** The same parts as the sync engine's (without a Field API in the policy, nothing is anchored). */
+export type AuditAnchoringDeps = SyncEngineDeps;
 
 /** What one run did. */
 export type AnchorOutcome =
