@@ -234,7 +234,12 @@ describe('field notes sync to the Field API', () => {
       await host.kill('SIGKILL');
       killed = request;
     });
-    await writeNote(page, 'Killed mid-push', 'The server stored it; the app never saw the answer.');
+    // Written as writeNote does, but without waiting for the list: the host may die before the
+    // page shows the new note (the push starts right after the local write).
+    await button(page, 'New note').click();
+    await field(page, 'Note title').fill('Killed mid-push');
+    await field(page, 'Note text').fill('The server stored it; the app never saw the answer.');
+    await button(page, 'Save').click();
     await waitUntil(
       async () => killed,
       (k) => k !== '',
