@@ -19,6 +19,8 @@ export interface JwksCheckInput {
   now: Date;
   /** How many accounts rely on these keys: without any, missing or stale keys are only a note. */
   accountCount: number;
+  /** Key rows whose MAC fails under the installation's record key (never used by the app); 0 when not judged. */
+  untrustedCount?: number;
 }
 
 export interface JwksCheck {
@@ -74,6 +76,14 @@ export function checkJwks(input: JwksCheckInput): JwksCheck {
         : `was last fetched ${formatDuration(ageMs)} ago, at ${last!.fetchedAt.toISOString()}`;
     const message = `The key set of issuer ${JSON.stringify(policy.issuer)} ${what}; the policy refreshes it every ${policy.jwksRefreshDays} d. FieldKey refreshes it when online; until then tokens signed with a newly rotated key cannot be verified offline.`;
     findings.push(hasAccounts ? problem('jwks_stale', message) : note('jwks_stale', message));
+  }
+  if (input.untrustedCount) {
+    findings.push(
+      problem(
+        'jwks_tampered',
+        `${input.untrustedCount} cached key(s) of ${policy.issuer} were written outside FieldKey (their MAC does not verify): the app never uses them. Connect so FieldKey fetches the issuer's keys again, and keep the database for IT.`,
+      ),
+    );
   }
 
   return {

@@ -114,7 +114,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       const clockCheck = version >= CORE_SCHEMA ? guarded('clock records', () => clockFacts(db, now, policy, keys.mac)) : undefined;
       const jwksCheck =
         policy && version >= CORE_SCHEMA
-          ? guarded('cached key set', () => jwksFacts(db, deps.clock, now, policy, list?.value?.length ?? 0))
+          ? guarded('cached key set', () => jwksFacts(db, deps.clock, now, policy, list?.value?.length ?? 0, keys.mac))
           : undefined;
 
       jwks =
@@ -295,15 +295,22 @@ function clockFacts(db: Database, now: Date, policy: Policy | undefined, mac: Re
   });
 }
 
-function jwksFacts(db: Database, clock: Clock, now: Date, policy: Policy, accountCount: number): JwksCheck {
+function jwksFacts(db: Database, clock: Clock, now: Date, policy: Policy, accountCount: number, mac: RecordMac | undefined): JwksCheck {
   const store = new JwksStore(db, clock);
+  const untrustedCount = mac && hasJwksMacs(db) ? store.untrustedKeyCount(policy.issuer, mac) : 0;
   return checkJwks({
     policy,
     records: store.keyRecords(policy.issuer),
     lastSuccessfulFetch: store.lastSuccessfulFetch(policy.issuer),
     now,
     accountCount,
+    untrustedCount,
   });
+}
+
+/** Whether the database has the key rows' MAC column yet (migration 9). */
+function hasJwksMacs(db: Database): boolean {
+  return (db.prepare(`SELECT count(*) AS n FROM pragma_table_info('jwks_keys') WHERE name = 'mac'`).get() as { n: number }).n > 0;
 }
 
 async function accountsFacts(

@@ -218,6 +218,20 @@ export class JwksStore {
       for (const row of rows) this.signing.sign.run(mac.tag('jwks_key', keyFields(row)), row.id);
   }
 
+  /**
+   * Read-only, for `fieldkey doctor`: the issuer's key rows `protect(mac)` would not trust (a MAC that
+   * fails, or none while other rows are signed). 0 while no row is signed yet (they would be adopted).
+   */
+  untrustedKeyCount(issuer: string, mac: RecordMac): number {
+    const rows = this.db
+      .prepare<[], SignedKeyRow>(
+        `SELECT id, issuer, kid, alg, thumbprint, jwk, source, first_seen_at, last_seen_at, removed_at, mac FROM jwks_keys`,
+      )
+      .all();
+    if (rows.every((row) => row.mac === null)) return 0;
+    return rows.filter((row) => row.issuer === issuer && !mac.verify('jwks_key', keyFields(row), row.mac)).length;
+  }
+
   /** Whether the row of `id` may be trusted: always before `protect`, then only with a valid MAC. */
   private trusted(id: number): boolean {
     if (!this.mac || !this.signing) return true;

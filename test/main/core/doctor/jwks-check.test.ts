@@ -140,6 +140,18 @@ describe('checkJwks', () => {
     });
   });
 
+  it('reports cached keys whose MAC fails as jwks_tampered, and nothing when none does', () => {
+    const tampered = checkJwks(input({ untrustedCount: 2 }));
+    expect(tampered.section.findings).toContainEqual(
+      expect.objectContaining({
+        severity: 'problem',
+        code: 'jwks_tampered',
+        message: expect.stringMatching(/2 cached key\(s\).*never uses them/),
+      }),
+    );
+    expect(checkJwks(input({ untrustedCount: 0 })).section.findings.map((f) => f.code)).not.toContain('jwks_tampered');
+  });
+
   it('says how old a stale set is', () => {
     const check = checkJwks(input({ ageMs: 12 * DAY_MS + 3 * 3_600_000 }));
     expect(check.section.findings[0]!.message).toContain('was last fetched 12 d 3 h ago');

@@ -95,4 +95,14 @@ describe('cached signing keys under the record MAC', () => {
     await s.replaceIssuerKeys(ISSUER, [real.jwk], 'network');
     expect(keysFromJwks({ keys: [real.jwk] })[0]!.jwk).toEqual(s.keysFor(ISSUER)[0]!.jwk);
   });
+
+  it('doctor can count the untrusted rows without writing: none while nothing is signed, then the smuggled one', async () => {
+    const s = store();
+    await s.replaceIssuerKeys(ISSUER, [real.jwk], 'network');
+    expect(s.untrustedKeyCount(ISSUER, mac)).toBe(0); // an unsigned table would be adopted
+    s.protect(mac, true);
+    smuggle(attacker, 'attacker-1');
+    expect(s.untrustedKeyCount(ISSUER, mac)).toBe(1);
+    expect(s.untrustedKeyCount(ISSUER, new RecordMac(randomBytes(32)))).toBe(2); // another key: nothing verifies
+  });
 });
