@@ -10,9 +10,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFieldApi, type FieldApi } from '../../../../field-api/field-api';
-import type { AppState, UnlockedState } from '../../../../src/shared/app-state';
-import { accountIdFor } from '../../../../src/main/core/accounts/account-id';
 import {
   chainHolds,
   DEVICE_ID_PATTERN,
@@ -22,40 +19,26 @@ import {
 } from '../../../../src/main/core/audit/audit-checkpoints';
 import { AuditLog } from '../../../../src/main/core/audit/audit-log';
 import type { FetchFn } from '../../../../src/main/core/oauth/http-client';
-import { FieldApiClient } from '../../../../src/main/core/sync/api-client';
 import { AuditAnchoring } from '../../../../src/main/core/sync/audit-anchoring';
 import { createAuditCommand } from '../../../../src/main/cli/audit-command';
 import { main } from '../../../../src/main/cli/index';
 import { createKeytarSecretStore } from '../../../../src/main/adapters/keychain/keytar-secret-store';
-import { launchChromium } from '../../../helpers/browser-sign-in';
 import { runCli } from '../../../helpers/cli-run';
 import { movableClock, openTempDatabase } from '../../../helpers/temp-database';
-import { demoIdpPolicy } from '../../../helpers/test-policy';
 import { uniqueService } from '../secrets/vault-fixtures';
-import { ServiceHarness, SKEW_SECONDS } from '../auth/service-harness';
-
-const PIN = '482915';
-const TESS_SUB = '5b7a1f2e-3c4d-4e5f-8a9b-0c1d2e3f4a01';
+import type { FieldApi } from '../../../../field-api/field-api';
+import type { FieldApiClient } from '../../../../src/main/core/sync/api-client';
+import type { ServiceHarness } from '../auth/service-harness';
+import { apiClient, PIN, startServiceWithFieldApi, stopServiceWithFieldApi, unlocked, until } from './service-with-field-api';
 
 let browser: Browser;
 let h: ServiceHarness;
 let api: FieldApi;
 let tess: string;
 
-const unlocked = (s: AppState): s is UnlockedState => s.status === 'unlocked';
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** A client with the unlocked account's session, as the app's. */
 function client(): FieldApiClient {
-  const connection = h.service.apiCredentials(tess)!;
-  return new FieldApiClient({ baseUrl: connection.baseUrl, fetch, credentials: connection.credentials!, clock: h.clock });
+  return apiClient(h, tess);
 }
 
 const deviceId = (): string => readDeviceId(h.db)!;
@@ -68,21 +51,10 @@ function verifyWithoutKeys(args: string[]) {
 }
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  h = new ServiceHarness({ browser });
-  await h.start();
-  api = await startFieldApi({ port: 0, dataDir: `${h.dir}/api`, issuer: h.idp.issuer });
-  await h.service.dispose();
-  h.writePolicy(demoIdpPolicy(h.idp, SKEW_SECONDS, { api: { baseUrl: api.url } }));
-  await h.startService();
-  tess = accountIdFor(h.idp.issuer, TESS_SUB);
+  ({ browser, h, api, tess } = await startServiceWithFieldApi());
 });
 
-afterAll(async () => {
-  await h?.stop();
-  await api?.stop();
-  await browser?.close();
-});
+afterAll(() => stopServiceWithFieldApi({ browser, h, api }));
 
 describe('the audit chain anchored at the Field API', () => {
   it('gives the installation a stable device id the API accepts', () => {

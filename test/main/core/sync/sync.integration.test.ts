@@ -7,35 +7,18 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFieldApi, type FieldApi } from '../../../../field-api/field-api';
-import type { AppState, UnlockedState } from '../../../../src/shared/app-state';
-import { accountIdFor } from '../../../../src/main/core/accounts/account-id';
+import type { FieldApi } from '../../../../field-api/field-api';
 import { FieldApiClient } from '../../../../src/main/core/sync/api-client';
-import { launchChromium } from '../../../helpers/browser-sign-in';
-import { demoIdpPolicy } from '../../../helpers/test-policy';
-import { ServiceHarness, SKEW_SECONDS } from '../auth/service-harness';
-
-const PIN = '482915';
-const TESS_SUB = '5b7a1f2e-3c4d-4e5f-8a9b-0c1d2e3f4a01';
+import type { ServiceHarness } from '../auth/service-harness';
+import { apiClient, PIN, startServiceWithFieldApi, stopServiceWithFieldApi, unlocked, until } from './service-with-field-api';
 
 let browser: Browser;
 let h: ServiceHarness;
 let api: FieldApi;
 let tess: string;
 
-const unlocked = (s: AppState): s is UnlockedState => s.status === 'unlocked';
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function serverNotes(): Promise<{ id: string; title: string; text: string; version: number }[]> {
-  const connection = h.service.apiCredentials(tess)!;
-  return new FieldApiClient({ baseUrl: connection.baseUrl, fetch, credentials: connection.credentials!, clock: h.clock }).listNotes();
+  return apiClient(h, tess).listNotes();
 }
 
 async function syncStates(): Promise<string[]> {
@@ -43,21 +26,10 @@ async function syncStates(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  h = new ServiceHarness({ browser });
-  await h.start();
-  api = await startFieldApi({ port: 0, dataDir: `${h.dir}/api`, issuer: h.idp.issuer });
-  await h.service.dispose();
-  h.writePolicy(demoIdpPolicy(h.idp, SKEW_SECONDS, { api: { baseUrl: api.url } }));
-  await h.startService();
-  tess = accountIdFor(h.idp.issuer, TESS_SUB);
+  ({ browser, h, api, tess } = await startServiceWithFieldApi());
 });
 
-afterAll(async () => {
-  await h?.stop();
-  await api?.stop();
-  await browser?.close();
-});
+afterAll(() => stopServiceWithFieldApi({ browser, h, api }));
 
 describe('note sync through the auth service', () => {
   it('hands out no credentials while nothing is unlocked, and the API from the policy', () => {
