@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'app_unavailable',
   'audit_details_rejected',
   'audit_event_unknown',
+  'attempts_tampered',
   'audit_tampered',
   'authorization_response_invalid',
   'browser_unavailable',

@@ -26,6 +26,7 @@ export const AUDIT_EVENT_TYPES = [
   'policy_invalid',
   'account_removed',
   'pin_changed',
+  'records_tampered',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -57,6 +58,8 @@ export const AUDIT_DETAILS: { readonly [T in AuditEventType]: Readonly<Record<st
   policy_invalid: { source: 'text', field: 'text', reason: 'text' },
   account_removed: { reason: 'text' },
   pin_changed: { reason: 'text' },
+  /** `record`: which local record's MAC failed (`unlock_attempts`). */
+  records_tampered: { record: 'text' },
 };
 
 export type AuditDetailValue = string | number | boolean | null;

@@ -111,7 +111,7 @@ class ComposedAuthService implements AuthService {
         ...(options.httpTimeoutMs !== undefined ? { timeoutMs: options.httpTimeoutMs } : {}),
       });
     if (recordKey) idp.protectRecords(recordKey.mac, recordKey.created);
-    const vault = options.vault ?? createSessionVault({ db: deps.db, policy, clock: deps.clock, secrets });
+    const vault = options.vault ?? createSessionVault({ db: deps.db, policy, clock: deps.clock, secrets, recordMac: recordKey?.mac });
     this.c = new Coordinator({ deps, configuration, audit, vault, idp, timing: options });
     this.upkeep = new SessionUpkeep(this.c);
     this.signIn = new SignInIntents(this.c, this.upkeep);

@@ -179,6 +179,7 @@ export class UnlockIntents {
 
   private unlockFailed(account: Account, error: unknown, hadSession: boolean): void {
     const c = this.c;
+    if (isFieldKeyError(error, 'attempts_tampered')) c.audit.record('records_tampered', account.id, { record: 'unlock_attempts' });
     if (!(error instanceof UnlockError)) return;
     const max = c.maxAttempts();
     switch (error.code) {

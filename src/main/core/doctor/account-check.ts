@@ -99,6 +99,11 @@ export function checkAccount(input: AccountCheckInput): AccountFacts {
       'No cached session on this device (signed out, PIN forgotten, locked out or revoked): an online sign-in is needed.',
       'note',
     );
+  } else if (attempts?.tampered) {
+    offline = denied(
+      'attempts_tampered',
+      "This account's count of wrong PINs was changed outside FieldKey (its MAC under this installation's key does not match): FieldKey tries no PIN for it until an online sign-in. Sign in online; if nobody here edited the database, keep a copy of it for IT first.",
+    );
   } else if (attempts?.lockedOut) {
     offline = denied(
       'locked_out',
@@ -140,7 +145,7 @@ export function checkAccount(input: AccountCheckInput): AccountFacts {
       note('no_check_in', 'No online check-in is recorded for this account on this device, so no check-in deadline applies yet.'),
     );
   }
-  if (attempts && !attempts.lockedOut && attempts.failures > 0) {
+  if (attempts && !attempts.lockedOut && !attempts.tampered && attempts.failures > 0) {
     const wait = attempts.retryAt ? `; the next attempt is possible at ${attempts.retryAt}` : '';
     findings.push(
       note(
@@ -230,5 +235,6 @@ function attemptsFacts(state: AttemptState, mirrorRead: boolean, maxAttempts: nu
     retryAt: iso(status.retryAt),
     lockedOut: status.lockedOut,
     keychainMirrorRead: mirrorRead,
+    tampered: state.tampered === true,
   };
 }

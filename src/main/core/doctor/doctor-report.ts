@@ -194,6 +194,8 @@ export interface UnlockAttemptsFacts {
   lockedOut: boolean;
   /** Whether the keychain's mirror of the counter was read too (else the database's count only). */
   keychainMirrorRead: boolean;
+  /** The counter row's MAC failed: it was edited outside FieldKey, and no PIN is tried until an online sign-in. */
+  tampered: boolean;
 }
 
 export interface AccountFacts extends SectionBase {

@@ -142,6 +142,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
             clockCheck?.value,
             jwksCheck?.value,
             version >= SESSION_EXPIRY_SCHEMA,
+            keys.mac,
           );
         } catch (error) {
           accounts = { ...checked([unreadable('accounts', error)]), ...noAccounts };
@@ -310,7 +311,12 @@ function jwksFacts(db: Database, clock: Clock, now: Date, policy: Policy, accoun
 
 /** Whether the database has the key rows' MAC column yet (migration 9). */
 function hasJwksMacs(db: Database): boolean {
-  return (db.prepare(`SELECT count(*) AS n FROM pragma_table_info('jwks_keys') WHERE name = 'mac'`).get() as { n: number }).n > 0;
+  return hasColumn(db, 'jwks_keys', 'mac');
+}
+
+/** Whether the (possibly older) database has the column: doctor never migrates. */
+function hasColumn(db: Database, table: string, column: string): boolean {
+  return (db.prepare(`SELECT count(*) AS n FROM pragma_table_info(?) WHERE name = ?`).get(table, column) as { n: number }).n > 0;
 }
 
 async function accountsFacts(
@@ -323,10 +329,12 @@ async function accountsFacts(
   clockCheck: ClockCheck | undefined,
   jwksCheck: JwksCheck | undefined,
   withExpiry: boolean,
+  mac: RecordMac | undefined,
 ): Promise<AccountsSection> {
   const sealed = sealedSessionFacts(db, withExpiry);
   const times = new TimeRecords(db);
   const counter = new AttemptCounter(db, deps.secrets);
+  if (mac && hasColumn(db, 'unlock_attempts', 'mac')) counter.protect(mac);
   // A locked or absent keychain reads as empty: the device keys are judged only when it is open.
   const sessionProblems = keychainReachable
     ? await checkSessionKeys(deps.secrets, sealedEnvelopes(db)).catch(() => new Map<string, Finding>())

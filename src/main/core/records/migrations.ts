@@ -9,8 +9,9 @@ import { fieldNotesSchema } from './migrations/004-field-notes';
 import { sessionExpirySchema } from './migrations/005-session-expiry';
 import { noteSyncSchema } from './migrations/006-note-sync';
 import { timeRecordMacsSchema } from './migrations/007-time-record-macs';
-import { jwksKeyMacsSchema } from './migrations/009-jwks-key-macs';
 import { auditCheckpointsSchema } from './migrations/008-audit-checkpoints';
+import { jwksKeyMacsSchema } from './migrations/009-jwks-key-macs';
+import { unlockAttemptMacsSchema } from './migrations/010-unlock-attempt-macs';
 
 export const migrations: readonly string[] = [
   coreSchema,
@@ -22,4 +23,5 @@ export const migrations: readonly string[] = [
   timeRecordMacsSchema,
   auditCheckpointsSchema,
   jwksKeyMacsSchema,
+  unlockAttemptMacsSchema,
 ];

@@ -4,6 +4,16 @@
  * takes the larger of the two, so deleting or restoring the database file does not reset it, and
  * neither does deleting only the keychain entry.
  *
+ * Integrity (once `protect` has given the installation's record MAC, record-mac.ts): every row
+ * written carries a MAC of its account id, count and time. A row whose MAC does not match was
+ * edited outside FieldKey (or copied from another account or laptop): it reads as `tampered`, and
+ * the vault then refuses to try a PIN for that account until an online sign-in replaces the session
+ * (which clears the row). The true count is unknown then, so no number read from it is trusted;
+ * refusing is the only answer that never gives an attacker more attempts. A row without a MAC was
+ * written before there was one (an upgrade) and counts as it is, the larger of it and the mirror as
+ * always; it is signed at its next write. Clearing a MAC with a SQLite tool therefore gets the row
+ * read like an old one, and a count lowered that way is still caught by the keychain mirror.
+ *
  * An attempt is counted before the PIN is tried: the vault writes the database count before it
  * starts Argon2id, and compares the PIN only once the keychain mirror is written too (see
  * session-vault.ts), so a crash or a kill at any point leaves every attempt whose outcome could be
@@ -23,12 +33,15 @@
  */
 import { FieldKeyError, type ErrorCode } from '../../../shared/errors';
 import type { Database } from '../../adapters/sqlite/database';
+import type { MacField, RecordMac } from '../records/record-mac';
 import { attemptsEntry, type SecretStore } from './secret-store';
 
 export interface AttemptState {
   failures: number;
   /** When the last counted attempt started (ms since the epoch, from the injected clock). */
   lastAttemptMs: number;
+  /** Set when the database row's MAC does not match: the count cannot be trusted (module comment). */
+  tampered?: true;
 }
 
 export interface AttemptStatus {
@@ -113,10 +126,24 @@ interface CounterRow {
   last_attempt_ms: number;
 }
 
+const MAC_KIND = 'unlock_attempts';
+const macFields = (accountId: string, row: CounterRow): MacField[] => [accountId, row.failures, row.last_attempt_ms];
+
+/** The statements only a protected counter runs (they name migration 10's `mac` column). */
+function macStatements(db: Database) {
+  return {
+    select: db.prepare<[string], CounterRow & { mac: Buffer | null }>(
+      'SELECT failures, last_attempt_ms, mac FROM unlock_attempts WHERE account_id = ?',
+    ),
+    sign: db.prepare<[Buffer, string]>('UPDATE unlock_attempts SET mac = ? WHERE account_id = ?'),
+  };
+}
+
 export class AttemptCounter {
   private readonly select;
   private readonly bump;
   private readonly remove;
+  private keyed: { mac: RecordMac; statements: ReturnType<typeof macStatements> } | undefined;
 
   constructor(
     private readonly db: Database,
@@ -132,14 +159,26 @@ export class AttemptCounter {
     this.remove = db.prepare<[string]>('DELETE FROM unlock_attempts WHERE account_id = ?');
   }
 
+  /** From now on, sign every row written and check every row read under `mac` (see the module comment). */
+  protect(mac: RecordMac): void {
+    this.keyed = { mac, statements: macStatements(this.db) };
+  }
+
   /** The count as the larger of the database and the keychain mirror. */
   async read(accountId: string): Promise<AttemptState> {
     return merge(this.readDatabase(accountId), parseMirror(await this.secrets.get(attemptsEntry(accountId))));
   }
 
   readDatabase(accountId: string): AttemptState {
-    const row = this.select.get(accountId);
-    return row ? { failures: row.failures, lastAttemptMs: row.last_attempt_ms } : { failures: 0, lastAttemptMs: 0 };
+    if (!this.keyed) {
+      const row = this.select.get(accountId);
+      return row ? { failures: row.failures, lastAttemptMs: row.last_attempt_ms } : { failures: 0, lastAttemptMs: 0 };
+    }
+    const row = this.keyed.statements.select.get(accountId);
+    if (!row) return { failures: 0, lastAttemptMs: 0 };
+    const state: AttemptState = { failures: row.failures, lastAttemptMs: row.last_attempt_ms };
+    if (row.mac !== null && !this.keyed.mac.verify(MAC_KIND, macFields(accountId, row), row.mac)) state.tampered = true;
+    return state;
   }
 
   /**
@@ -147,7 +186,11 @@ export class AttemptCounter {
    * disk before it returns, and returns the new state. The vault calls this before Argon2id starts.
    */
   countInDatabase(accountId: string, known: AttemptState, nowMs: number): AttemptState {
-    const row = this.bump.get(accountId, known.failures + 1, Math.max(nowMs, known.lastAttemptMs))!;
+    const row = this.db.transaction(() => {
+      const counted = this.bump.get(accountId, known.failures + 1, Math.max(nowMs, known.lastAttemptMs))!;
+      if (this.keyed) this.keyed.statements.sign.run(this.keyed.mac.tag(MAC_KIND, macFields(accountId, counted)), accountId);
+      return counted;
+    })();
     return { failures: row.failures, lastAttemptMs: row.last_attempt_ms };
   }
 
@@ -168,7 +211,9 @@ export class AttemptCounter {
 }
 
 function merge(a: AttemptState, b: AttemptState): AttemptState {
-  return { failures: Math.max(a.failures, b.failures), lastAttemptMs: Math.max(a.lastAttemptMs, b.lastAttemptMs) };
+  const merged: AttemptState = { failures: Math.max(a.failures, b.failures), lastAttemptMs: Math.max(a.lastAttemptMs, b.lastAttemptMs) };
+  if (a.tampered || b.tampered) merged.tampered = true;
+  return merged;
 }
 
 function formatMirror(state: AttemptState): string {

@@ -6,6 +6,7 @@
 import type { Clock } from '../clock';
 import type { Policy } from '../policy/policy-types';
 import type { Database } from '../../adapters/sqlite/database';
+import type { RecordMac } from '../records/record-mac';
 import { argon2ParamsFromPolicy } from './kdf-calibration';
 import type { SecretStore } from './secret-store';
 import { SessionVault } from './session-vault';
@@ -16,6 +17,8 @@ export interface CreateSessionVaultOptions {
   clock: Clock;
   /** The OS keychain in the app (adapters/keychain), a test's store in tests. */
   secrets: SecretStore;
+  /** The installation's record MAC key, when the keychain gave one (the counter rows are signed under it). */
+  recordMac?: RecordMac | undefined;
 }
 
 export function createSessionVault(options: CreateSessionVaultOptions): SessionVault {
@@ -23,6 +26,7 @@ export function createSessionVault(options: CreateSessionVaultOptions): SessionV
   return new SessionVault({
     db,
     secrets: options.secrets,
+    recordMac: options.recordMac,
     clock,
     policy,
     argon2: argon2ParamsFromPolicy(policy.argon2, { db, clock }),

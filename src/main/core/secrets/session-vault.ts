@@ -8,7 +8,8 @@
  *
  * Unlock, in order (each step's error code in brackets):
  *  1. read the device key and the keychain counter mirror [keychain_unavailable];
- *  2. attempts at the maximum: finish the wipe [locked_out]; inside a delay [unlock_delayed];
+ *  2. the counter row's MAC fails: no PIN is tried until an online sign-in [attempts_tampered];
+ *     attempts at the maximum: finish the wipe [locked_out]; inside a delay [unlock_delayed];
  *  3. the row exists [no_sealed_session], was sealed for this account [session_account_mismatch],
  *     the device key exists and is the one it was sealed with [device_key_missing; but
  *     keychain_unavailable if the keychain cannot be written either: a locked keychain whose
@@ -47,6 +48,7 @@
  */
 import { FieldKeyError } from '../../../shared/errors';
 import type { Account, AccountIdentity } from '../accounts/account-store';
+import type { RecordMac } from '../records/record-mac';
 import { AccountStore } from '../accounts/account-store';
 import { monotonicMs, type Clock } from '../clock';
 import type { Policy } from '../policy/policy-types';
@@ -87,6 +89,8 @@ export interface SessionVaultOptions {
   policy: VaultPolicy;
   /** Parameters for new seals: `argon2ParamsFromPolicy(policy.argon2, { db, clock })` in the app. */
   argon2: Argon2ParamsSource;
+  /** The installation's record MAC key (records/record-mac.ts): the attempt counter's rows are signed under it. */
+  recordMac?: RecordMac | undefined;
 }
 
 export type VaultPolicy = Pick<Policy, 'pin' | 'maxAccounts'> & Partial<Pick<Policy, 'offlineToken'>>;
@@ -119,6 +123,7 @@ export class SessionVault {
     this.accounts = new AccountStore(options.db, options.clock);
     this.sessions = new SealedSessionStore(options.db);
     this.attempts = new AttemptCounter(options.db, options.secrets);
+    if (options.recordMac) this.attempts.protect(options.recordMac);
     this.waits = new UnlockWaits(() => monotonicMs(options.clock));
   }
 
@@ -283,6 +288,12 @@ export class SessionVault {
     ]);
     const now = this.clock.now().getTime();
     const startedMono = monotonicMs(this.clock);
+    if (known.tampered) {
+      throw new FieldKeyError(
+        'attempts_tampered',
+        "This account's count of wrong PINs was changed outside FieldKey, so no PIN can be tried for it on this laptop. Sign in online to use it again.",
+      );
+    }
     const before = this.status(accountId, known);
     if (before.lockedOut) {
       await this.wipe(accountId);

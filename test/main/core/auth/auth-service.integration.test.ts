@@ -232,6 +232,22 @@ describe('auth service: one technician, online and offline', () => {
     expect((await h.notes.list(tessId)).map((n) => n.title).sort()).toEqual(['Pump 7', 'Valve 1', 'Valve 2']);
   });
 
+  it('a wrong-PIN count lowered with SQL: no PIN is tried, audited as records_tampered; the true count back makes it valid again', async () => {
+    h.service.lock('user');
+    await h.waitFor(locked, 'locked');
+    await expect(h.service.unlock(tessId, '111222')).rejects.toMatchObject({ code: 'wrong_pin', attemptsLeft: 4 });
+    h.db.prepare('UPDATE unlock_attempts SET failures = 0 WHERE account_id = ?').run(tessId);
+    await expect(h.service.unlock(tessId, PIN)).rejects.toMatchObject({ code: 'attempts_tampered' });
+    expect(h.state()).toMatchObject({ status: 'locked' });
+    expect(h.auditEvents().filter((e) => e.type === 'records_tampered')).toMatchObject([
+      { account: tessId, details: { record: 'unlock_attempts' } },
+    ]);
+    // Only the count FieldKey wrote verifies under the installation's key.
+    h.db.prepare('UPDATE unlock_attempts SET failures = 1 WHERE account_id = ?').run(tessId);
+    await h.service.unlock(tessId, PIN);
+    expect(h.state()).toMatchObject({ status: 'unlocked' });
+  });
+
   it('wipes the session after the last wrong PIN (waiting out the delays), and asks for an online sign-in', async () => {
     h.service.lock('lock-screen');
     await h.waitFor(locked, 'locked');

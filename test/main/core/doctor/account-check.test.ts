@@ -35,6 +35,13 @@ describe('checkAccount: the offline outlook without the token', () => {
       status: 'problem',
       severity: 'problem',
     },
+    {
+      name: 'wrong-PIN count edited outside FieldKey (its MAC fails)',
+      overrides: { attempts: { state: { failures: 0, lastAttemptMs: 0, tampered: true }, mirrorRead: true } },
+      reason: 'attempts_tampered',
+      status: 'problem',
+      severity: 'problem',
+    },
     { name: 'clock rolled back', overrides: { clockTrust: rolledBack }, reason: 'clock_rollback', status: 'problem', severity: 'problem' },
     {
       name: 'no usable key',
@@ -108,6 +115,7 @@ describe('checkAccount: the offline outlook without the token', () => {
       retryAt: at(20_000).toISOString(),
       lockedOut: false,
       keychainMirrorRead: false,
+      tampered: false,
     });
     expect(facts.findings).toEqual([
       expect.objectContaining({

@@ -13,6 +13,8 @@ import type { SecretStore } from '../../../../src/main/core/secrets/secret-store
 import { migrate, openDatabase } from '../../../../src/main/adapters/sqlite/database';
 import { schemaVersion } from '../../../../src/main/core/records/schema';
 import { TimeRecords } from '../../../../src/main/core/records/time-records';
+import { openRecordMac } from '../../../../src/main/core/records/record-mac';
+import { AttemptCounter } from '../../../../src/main/core/secrets/attempt-counter';
 import { migrations } from '../../../../src/main/core/records/migrations';
 import {
   DAY_MS,
@@ -120,7 +122,7 @@ describe('runDoctor', () => {
         status: 'ok',
         lastCheckIn: new Date(NOW.getTime() - 2 * DAY_MS).toISOString(),
         checkInDueAt: new Date(NOW.getTime() + 5 * DAY_MS).toISOString(),
-        unlockAttempts: { failures: 0, attemptsLeft: 5, retryAt: null, lockedOut: false, keychainMirrorRead: true },
+        unlockAttempts: { failures: 0, attemptsLeft: 5, retryAt: null, lockedOut: false, keychainMirrorRead: true, tampered: false },
         offline: expect.objectContaining({
           decision: 'depends_on_token',
           holdsUntil: new Date(NOW.getTime() + 5 * DAY_MS).toISOString(),
@@ -275,6 +277,25 @@ describe('runDoctor', () => {
       status: 'note',
       unlockAttempts: { failures: 2, attemptsLeft: 3, keychainMirrorRead: true },
       offline: { decision: 'depends_on_token' },
+    });
+  });
+
+  it('a wrong-PIN count edited with SQL after FieldKey signed it: attempts_tampered, and no PIN is tried offline', async () => {
+    const [id] = await seed({ accounts: [{ displayName: 'Fumbler', subject: 'fumbler', checkInAgeMs: HOUR_MS, failures: 2 }] });
+    const db = openDatabase(install.dbFile);
+    const counter = new AttemptCounter(db, secrets);
+    counter.protect((await openRecordMac(secrets)).mac);
+    counter.countInDatabase(id!, counter.readDatabase(id!), NOW.getTime() - HOUR_MS);
+    expect((await runDoctor(deps())).accounts.accounts[0]!.unlockAttempts).toMatchObject({ failures: 3, tampered: false });
+
+    db.prepare('UPDATE unlock_attempts SET failures = 0 WHERE account_id = ?').run(id);
+    db.close();
+    const report = await runDoctor(deps());
+    expect(codes(report)).toContain('attempts_tampered');
+    expect(report.accounts.accounts[0]).toMatchObject({
+      status: 'problem',
+      unlockAttempts: { tampered: true },
+      offline: { decision: 'denied', reason: 'attempts_tampered' },
     });
   });
 
