@@ -123,6 +123,12 @@ export interface ConnectionRequiredState extends StateBase {
 export interface ConfigurationProblem {
   /** The policy field concerned (JSON pointer or dotted path), when there is one. */
   field: string | null;
+  /**
+   * A stable code, when the problem has one: `fieldkey doctor`'s for the storage problems that keep
+   * the app from starting (`data_dir_read_only`, `disk_full`, `database_corrupt`, ...).
+   */
+  code?: string;
+  /** What is wrong and what to do, in words. */
   message: string;
 }
 

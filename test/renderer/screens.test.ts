@@ -358,6 +358,18 @@ describe('blocked', () => {
     expect(main).toContain('/etc/fieldkey/policy.json');
     expect(main).toContain('Contact IT');
   });
+
+  it('misconfigured storage: each problem’s doctor code, its advice, and the hint to run doctor', async () => {
+    await open(states.storageUnavailable());
+    const items = page.locator('.problems li');
+    expect(await items.count()).toBe(2);
+    expect(await items.nth(0).locator('code').textContent()).toBe('data_dir_read_only');
+    expect(await items.nth(0).textContent()).toContain('Mount the disk read-write');
+    expect(await items.nth(1).locator('code').textContent()).toBe('database_unavailable');
+    expect(await items.nth(1).textContent()).toContain('leave it where it is');
+    expect(await page.locator('.problems code.problem-field').count()).toBe(0);
+    expect(await page.locator('main').textContent()).toContain('installation with fieldkey doctor');
+  });
 });
 
 describe('keyboard', () => {

@@ -6,12 +6,17 @@
  *
  * If the app cannot start (the database cannot be opened, or the auth service fails to build) the
  * runtime still answers: its state is `misconfigured` with the reason, and every other call fails
- * with `app_unavailable`. A technician sees what to tell IT instead of a blank window.
+ * with `app_unavailable`. A technician sees what to tell IT instead of a blank window. The reason
+ * comes from the doctor's storage diagnosis of the database file (a read-only or full disk, no
+ * permission, a damaged or too-new file), with the same codes and advice as `fieldkey doctor`.
  */
-import type { AppState } from '../../shared/app-state';
+import { existsSync } from 'node:fs';
+import type { AppState, ConfigurationProblem } from '../../shared/app-state';
 import { FieldKeyError } from '../../shared/errors';
 import type { MainHandlers } from '../../shared/ipc-contract';
 import type { Clock } from '../core/clock';
+import type { Finding } from '../core/doctor/doctor-report';
+import { storageProblems } from '../core/doctor/storage-problems';
 import { databaseFile, keychainService, type Env } from '../core/environment';
 import type { FetchFn } from '../core/oauth/http-client';
 import { createKeytarSecretStore } from '../adapters/keychain/keytar-secret-store';
@@ -52,10 +57,11 @@ export interface AppRuntime {
 }
 
 export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRuntime> {
+  const file = options.databaseFile ?? databaseFile(options.env, options.platform);
   let db: Database | undefined;
   let auth: AuthService;
   try {
-    db = openDatabase(options.databaseFile ?? databaseFile(options.env, options.platform));
+    db = openDatabase(file);
     auth = await options.createAuthService({
       env: options.env,
       platform: options.platform,
@@ -67,9 +73,12 @@ export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRu
       watchWakeSignals,
     });
   } catch (error) {
+    const failedAt: StartupFailure['failedAt'] = db ? 'auth-service' : 'database';
     db?.close();
     options.log(`FieldKey could not start: ${error instanceof FieldKeyError ? `${error.code}: ${error.message}` : describe(error)}`);
-    return unavailableRuntime(error, options);
+    const storage = storageProblems({ file, exists: existsSync, openReadOnly: (path) => openDatabase(path, { readonly: true }) });
+    if (storage.length > 0) options.log(`Storage diagnosis: ${storage.map((finding) => finding.code).join(', ')}`);
+    return unavailableRuntime(startupFailureState(error, { failedAt, storage }), options);
   }
 
   const openDb = db;
@@ -108,23 +117,46 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
 }
 
-/** The state shown when the app cannot start. */
-export function startupFailureState(error: unknown): AppState {
-  const message =
-    error instanceof FieldKeyError
-      ? error.message
-      : 'FieldKey could not open its data or its settings. Restarting the laptop may help; if not, IT can run "fieldkey doctor".';
+/** Where the start failed, and what the doctor's storage diagnosis found then. */
+export interface StartupFailure {
+  /** `database`: opening (or migrating) the database threw; `auth-service`: it opened, building the auth service threw. */
+  failedAt: 'database' | 'auth-service';
+  /** The problems of `storageProblems` for the database file (its notes left out). */
+  storage: readonly Finding[];
+}
+
+/**
+ * The state shown when the app cannot start. Each storage problem becomes a problem with its code
+ * and the doctor's advice. The error itself is shown too, with its code, unless those problems
+ * already explain it: when the diagnosis found nothing (a failure it does not cover), or when the
+ * database opened and the auth service failed (a keychain that is missing, say, which a full disk
+ * beside it would not explain).
+ */
+export function startupFailureState(error: unknown, failure: StartupFailure = { failedAt: 'database', storage: [] }): AppState {
+  const problems: ConfigurationProblem[] = failure.storage.map((finding) => ({
+    field: null,
+    code: finding.code,
+    message: finding.message,
+  }));
+  if (problems.length === 0 || failure.failedAt === 'auth-service') problems.push(errorProblem(error));
   return {
     status: 'misconfigured',
     notice: null,
     summary: 'FieldKey cannot start on this laptop. Contact IT.',
-    problems: [{ field: null, message }],
+    problems,
     source: null,
   };
 }
 
-function unavailableRuntime(error: unknown, options: AppRuntimeOptions): AppRuntime {
-  const state = startupFailureState(error);
+function errorProblem(error: unknown): ConfigurationProblem {
+  if (error instanceof FieldKeyError) return { field: null, code: error.code, message: error.message };
+  return {
+    field: null,
+    message: 'FieldKey could not open its data or its settings. Restarting the laptop may help; if not, IT can run "fieldkey doctor".',
+  };
+}
+
+function unavailableRuntime(state: AppState, options: AppRuntimeOptions): AppRuntime {
   const unavailable = async (): Promise<never> => {
     throw new FieldKeyError('app_unavailable', 'FieldKey cannot start on this laptop. Contact IT.');
   };

@@ -18,6 +18,7 @@ export function MisconfiguredScreen({ state }: { state: MisconfiguredState }) {
         <ul className="problems">
           {state.problems.map((problem, index) => (
             <li key={index}>
+              {problem.code ? <code className="problem-code">{problem.code}</code> : null}
               {problem.field ? <code className="problem-field">{problem.field}</code> : null}
               <span>{problem.message}</span>
             </li>

@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppState } from '../../../src/shared/app-state';
 import { FieldKeyError } from '../../../src/shared/errors';
 import { accountIdFor } from '../../../src/main/core/accounts/account-id';
-import { startAppRuntime, type AppRuntime } from '../../../src/main/app/app-runtime';
+import { startAppRuntime, startupFailureState, type AppRuntime } from '../../../src/main/app/app-runtime';
+import { problem } from '../../../src/main/core/doctor/doctor-report';
 import type { AccountAccess, AuthService, SignInRequest } from '../../../src/main/core/auth/auth-service-port';
 import { APP_ORIGIN } from '../../../src/main/app/ipc-sender';
 import { fixedClock } from '../../../src/main/core/clock';
@@ -190,6 +191,12 @@ describe('app runtime that cannot start', () => {
       expect(createAuthService).not.toHaveBeenCalled();
       const state = await runtime.dispatcher.handle('fieldkey:getState', APP, []);
       expect(state).toMatchObject({ ok: true, value: { status: 'misconfigured', summary: expect.stringContaining('Contact IT') } });
+      // The doctor's diagnosis of the file, not a generic "could not open its data".
+      expect(runtime.getState()).toMatchObject({
+        problems: [
+          { field: null, code: 'database_corrupt', message: expect.stringContaining(`${file} is not a readable FieldKey database`) },
+        ],
+      });
       expect(await runtime.dispatcher.handle('fieldkey:unlock', APP, [ALICE, '482915'])).toMatchObject({
         ok: false,
         error: { code: 'app_unavailable' },
@@ -223,11 +230,54 @@ describe('app runtime that cannot start', () => {
       });
       expect(runtime.getState()).toMatchObject({
         status: 'misconfigured',
-        problems: [{ message: 'No OS keychain is reachable. Install gnome-keyring.' }],
+        problems: [{ field: null, code: 'keychain_unavailable', message: 'No OS keychain is reachable. Install gnome-keyring.' }],
       });
       expect(db?.open).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('startupFailureState', () => {
+  const readOnly = problem('data_dir_read_only', 'The data directory /data is on a disk mounted read-only: ... Mount the disk read-write.');
+  const full = problem('disk_full', 'The disk holding /data has 12 KiB free: ... Free space on this disk.');
+  const unavailable = problem('database_unavailable', 'The database /data/fieldkey.db cannot be read right now ...');
+
+  it('a database that would not open: the storage problems with their codes, in the doctor’s order, instead of the symptom', () => {
+    const error = new FieldKeyError('data_not_private', 'FieldKey cannot make /data private to this user. Check who owns it, or ask IT.');
+    expect(startupFailureState(error, { failedAt: 'database', storage: [readOnly, unavailable] })).toEqual({
+      status: 'misconfigured',
+      notice: null,
+      summary: 'FieldKey cannot start on this laptop. Contact IT.',
+      problems: [
+        { field: null, code: 'data_dir_read_only', message: readOnly.message },
+        { field: null, code: 'database_unavailable', message: unavailable.message },
+      ],
+      source: null,
+    });
+  });
+
+  it('a failure the diagnosis does not explain keeps the error, with its code when it has one', () => {
+    const error = new FieldKeyError('database_unavailable', 'Cannot open the FieldKey database at /data/fieldkey.db.');
+    expect(startupFailureState(error, { failedAt: 'database', storage: [] })).toMatchObject({
+      problems: [{ field: null, code: 'database_unavailable', message: error.message }],
+    });
+    const unexpected = startupFailureState(new TypeError('boom'), { failedAt: 'database', storage: [] });
+    expect(unexpected).toMatchObject({ problems: [{ field: null, message: expect.stringContaining('fieldkey doctor') }] });
+    expect(unexpected.status === 'misconfigured' && unexpected.problems[0]!.code).toBeUndefined();
+  });
+
+  it('an auth service that failed on an open database: its error stays beside what the diagnosis found', () => {
+    const error = new FieldKeyError('keychain_unavailable', 'No OS keychain is reachable. Install gnome-keyring.');
+    expect(startupFailureState(error, { failedAt: 'auth-service', storage: [full] })).toMatchObject({
+      problems: [
+        { field: null, code: 'disk_full', message: full.message },
+        { field: null, code: 'keychain_unavailable', message: error.message },
+      ],
+    });
+    expect(startupFailureState(error, { failedAt: 'auth-service', storage: [] })).toMatchObject({
+      problems: [{ code: 'keychain_unavailable', message: error.message }],
+    });
   });
 });

@@ -115,3 +115,26 @@ export function misconfigured(): AppState {
     source: '/etc/fieldkey/policy.json',
   };
 }
+
+/** The app could not start: the data directory is on a disk mounted read-only (the doctor's findings). */
+export function storageUnavailable(): AppState {
+  const dir = '/home/tess/.local/share/fieldkey';
+  return {
+    status: 'misconfigured',
+    notice: null,
+    summary: 'FieldKey cannot start on this laptop. Contact IT.',
+    problems: [
+      {
+        field: null,
+        code: 'data_dir_read_only',
+        message: `The data directory ${dir} is on a disk mounted read-only: FieldKey can show what it stored but cannot sign in, count a PIN attempt or save a note. Mount the disk read-write (or point FIELDKEY_DATA_DIR at a writable directory with a copy of it). The files in it are intact: leave them where they are.`,
+      },
+      {
+        field: null,
+        code: 'database_unavailable',
+        message: `The database ${dir}/fieldkey.db cannot be read right now (unable to open database file). If FieldKey is running, close it and try again; the file is not damaged by this, so leave it where it is.`,
+      },
+    ],
+    source: null,
+  };
+}
