@@ -11,6 +11,8 @@ import { noteSyncSchema } from './migrations/006-note-sync';
 import { timeRecordMacsSchema } from './migrations/007-time-record-macs';
 import { jwksKeyMacsSchema } from './migrations/009-jwks-key-macs';
 import { auditCheckpointsSchema } from './migrations/008-audit-checkpoints';
+import { unlockAttemptMacsSchema } from './migrations/010-unlock-attempt-macs';
+import { auditVerifiedSchema } from './migrations/011-audit-verified';
 
 export const migrations: readonly string[] = [
   coreSchema,
@@ -22,4 +24,6 @@ export const migrations: readonly string[] = [
   timeRecordMacsSchema,
   auditCheckpointsSchema,
   jwksKeyMacsSchema,
+  unlockAttemptMacsSchema,
+  auditVerifiedSchema,
 ];
