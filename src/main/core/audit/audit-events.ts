@@ -26,6 +26,7 @@ export const AUDIT_EVENT_TYPES = [
   'policy_invalid',
   'account_removed',
   'pin_changed',
+  'audit_tamper_detected',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -57,6 +58,8 @@ export const AUDIT_DETAILS: { readonly [T in AuditEventType]: Readonly<Record<st
   policy_invalid: { source: 'text', field: 'text', reason: 'text' },
   account_removed: { reason: 'text' },
   pin_changed: { reason: 'text' },
+  // The start-up check of the chain (audit-verified.ts): where the first problem is, its kind, and the seq it checked from.
+  audit_tamper_detected: { seq: 'count', problem: 'text', fromSeq: 'count' },
 };
 
 export type AuditDetailValue = string | number | boolean | null;

@@ -40,4 +40,5 @@ export const ALLOWED_DETAILS: { [T in AuditEventType]: AuditDetailsInput } = {
   policy_invalid: { source: '/etc/fieldkey/policy.json', field: 'gracePeriodHours', reason: 'must be a number between 0 and 720' },
   account_removed: { reason: 'Removed by the user from the lock screen' },
   pin_changed: { reason: 'forgot_pin' },
+  audit_tamper_detected: { seq: 42, problem: 'edited', fromSeq: 40 },
 };
