@@ -13,6 +13,7 @@ import { AuditLog } from '../../../../src/main/core/audit/audit-log';
 import type { AuditAnchor, StoredAuditRow } from '../../../../src/main/core/audit/audit-rows';
 import { checkAtStart, readStartFailure, type StartCheck } from '../../../../src/main/core/audit/audit-verified';
 import { verifyChain } from '../../../../src/main/core/audit/verify-chain';
+import { checkAudit } from '../../../../src/main/core/doctor/audit-check';
 import { RecordMac } from '../../../../src/main/core/records/record-mac';
 import { movableClock, openTempDatabase, type TempDatabase } from '../../../helpers/temp-database';
 
@@ -119,6 +120,11 @@ describe('the start-up check of the audit chain', () => {
     expect(outcome(start())).toEqual({ outcome: 'failed', start: 'checkpoint', from: 10, seq: 13, problem: 'edited' });
     expect(checkpoint()).toEqual({ seq: 10, hash: row(10).hash });
     expect(readStartFailure(t.db)).toMatchObject({ seq: 13, problem: 'edited', fromSeq: 10, seenAt: clock.now() });
+
+    const doctor = checkAudit(t.db, undefined, { mac, head });
+    expect(doctor.findings.find((f) => f.code === 'audit_start_check_failed')?.message).toMatch(
+      /^The audit log was tampered with: FieldKey's start-up check of the audit chain \(from seq 10, .*\) found seq 13 edited: the row no longer matches its hash\./,
+    );
 
     append(2); // the app goes on (it appends its audit_tamper_detected event here)
     expect(outcome(start())).toEqual({ outcome: 'skipped', reason: 'failure_stored' });
