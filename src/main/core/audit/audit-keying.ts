@@ -8,7 +8,8 @@
  * `verifyKeyed` reports a row whose MAC does not match (`edited`), a mirrored head beyond the newest
  * row (`deleted`: the log was truncated) and a row at the mirrored seq with another hash (`edited`:
  * the chain was recomputed). Rows without a MAC (written before this, or while the keychain was
- * unavailable) are not judged by it; the mirrored head still covers them.
+ * unavailable) are not judged by it; the mirrored head still covers them. The app's start-up check
+ * (audit-verified.ts) makes the same checks on the rows since its last start.
  */
 import { AUDIT_HEAD_ENTRY, type SecretStore } from '../secrets/secret-store';
 import type { Database } from '../../adapters/sqlite/database';

@@ -21,6 +21,10 @@
  * refresh refused with `invalid_grant` wipes the account's sealed session, is audited as
  * `revocation_detected`, and signs that account out (its notes stay). Queued revocations are
  * flushed and a stale JWKS re-fetched on every successful contact.
+ *
+ * At start, before anything of the run is audited, the audit chain is checked from its verified
+ * checkpoint (auth/auth-audit.ts verifyAuditAtStart), then retention is applied; neither can stop
+ * the service from starting.
  */
 import type { AppState } from '../../../shared/app-state';
 import { AuditHeadMirror, readMirroredHead } from '../audit/audit-keying';
