@@ -14,8 +14,9 @@
  * Field API it asks for this device's audit checkpoint without a token (audit-anchoring.ts): an API
  * that needs one answers 401, and the line says the server was not checked. A checkpoint that the
  * local chain does not hold, or the anchor mismatch the app stored at a check-in, makes the log
- * tampered (a `deleted` problem when the chain ends before it, `edited` otherwise); `--json` keeps
- * the verifier's shape.
+ * tampered (a `deleted` problem when the chain ends before it, `edited` otherwise); so does a
+ * failure the app's own check at start-up stored (audit-verified.ts), as a problem of the kind it
+ * found whose detail starts with `audit_start_check_failed`; `--json` keeps the verifier's shape.
  */
 import { envProxyFetch } from '../adapters/http/env-proxy-fetch';
 import { existsSync } from 'node:fs';
@@ -31,6 +32,7 @@ import {
 import { readAuditKeys, type AuditKeys } from '../core/audit/audit-keying';
 import { auditEvents } from '../core/audit/audit-log';
 import { hasAuditTables } from '../core/audit/audit-rows';
+import { describeStartFailure, readStartFailure, type StartFailure } from '../core/audit/audit-verified';
 import { verifyChain, type AuditProblem, type ChainVerification } from '../core/audit/verify-chain';
 import type { FetchFn } from '../core/oauth/http-client';
 import { loadPolicy, type LoadPolicyOptions } from '../core/policy/load-policy';
@@ -266,8 +268,19 @@ function withAnchor(db: Database, result: ChainVerification, mismatch: AnchorMis
   return { ok: false, rows: result.rows, problems: [...(result.ok ? [] : result.problems), anchorProblem(db, mismatch)] };
 }
 
+/** The stored start-up failure as one of the verifier's problems, named by its stable code. */
+function withStartFailure(result: ChainVerification, failure: StartFailure | undefined): ChainVerification {
+  if (!failure) return result;
+  const found: AuditProblem = {
+    seq: failure.seq,
+    problem: failure.problem,
+    detail: `audit_start_check_failed: ${describeStartFailure(failure)}`,
+  };
+  return { ok: false, rows: result.rows, problems: [...(result.ok ? [] : result.problems), found] };
+}
+
 function runVerify(db: Database, json: boolean, io: CliIo, keys: AuditKeys, server: ServerCheck | undefined): number {
-  const result = withAnchor(db, verifyChain(db, keys), readAnchorMismatch(db) ?? server?.mismatch);
+  const result = withStartFailure(withAnchor(db, verifyChain(db, keys), readAnchorMismatch(db) ?? server?.mismatch), readStartFailure(db));
   if (json) {
     writeLine(io.stdout, JSON.stringify(result, null, 2));
   } else if (result.ok) {

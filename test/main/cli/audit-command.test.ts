@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../../helpers/cli-run';
 import { AuditLog } from '../../../src/main/core/audit/audit-log';
 import { main } from '../../../src/main/cli/index';
-import { AuditHeadMirror } from '../../../src/main/core/audit/audit-keying';
+import { AuditHeadMirror, readAuditKeys } from '../../../src/main/core/audit/audit-keying';
+import { checkAtStart } from '../../../src/main/core/audit/audit-verified';
 import { createKeytarSecretStore } from '../../../src/main/adapters/keychain/keytar-secret-store';
 import { openDatabase } from '../../../src/main/adapters/sqlite/database';
 import { schemaVersion } from '../../../src/main/core/records/schema';
@@ -100,6 +101,40 @@ describe('fieldkey audit verify', () => {
       'audit log TAMPERED: 1 problem(s) in 2 row(s):\n' +
         '  seq 4: deleted (the log ends at seq 2, but the keychain holds a head at seq 4: the newest rows were removed)\n',
     );
+  });
+
+  it("exits 1 on the failure the app's start-up check stored, named by its code", async () => {
+    const startCheck = async () => {
+      const db = openDatabase(file);
+      const keys = await readAuditKeys(createKeytarSecretStore({ service }));
+      checkAtStart(db, { mac: keys.mac, head: keys.head }, new Date('2025-03-02T08:00:00Z'));
+      db.close();
+    };
+    await seedKeyed();
+    await startCheck(); // the checkpoint at seq 4
+    const db = openDatabase(file);
+    const log = new AuditLog(db, movableClock('2025-03-01T12:00:00Z'));
+    log.keyWith((await openRecordMac(createKeytarSecretStore({ service }))).mac, { record: () => undefined });
+    log.append('unlock_ok', { account: 'https://idp|alice', details: { access: 'full' } });
+    db.close();
+    tamper(`UPDATE audit_events SET details = '{"access":"read-only"}' WHERE seq = 5`);
+    await startCheck();
+
+    const result = await run(['audit', 'verify', '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      rows: 5,
+      problems: [
+        { seq: 5, problem: 'edited', detail: 'the row no longer matches its hash' },
+        {
+          seq: 5,
+          problem: 'edited',
+          detail:
+            "audit_start_check_failed: FieldKey's start-up check of the audit chain (from seq 4, 2025-03-02T08:00:00.000Z) found seq 5 edited: the row no longer matches its hash",
+        },
+      ],
+    });
   });
 
   it('exits 0 on an empty log', async () => {

@@ -27,6 +27,7 @@ export const AUDIT_EVENT_TYPES = [
   'account_removed',
   'pin_changed',
   'records_tampered',
+  'audit_tamper_detected',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -60,6 +61,8 @@ export const AUDIT_DETAILS: { readonly [T in AuditEventType]: Readonly<Record<st
   pin_changed: { reason: 'text' },
   /** `record`: which local record's MAC failed (`unlock_attempts`). */
   records_tampered: { record: 'text' },
+  // The start-up check of the chain (audit-verified.ts): where the first problem is, its kind, and the seq it checked from.
+  audit_tamper_detected: { seq: 'count', problem: 'text', fromSeq: 'count' },
 };
 
 export type AuditDetailValue = string | number | boolean | null;

@@ -8,7 +8,8 @@
  * `verifyKeyed` reports a row whose MAC does not match (`edited`), a mirrored head beyond the newest
  * row (`deleted`: the log was truncated) and a row at the mirrored seq with another hash (`edited`:
  * the chain was recomputed). Rows without a MAC (written before this, or while the keychain was
- * unavailable) are not judged by it; the mirrored head still covers them.
+ * unavailable) are not judged by it; the mirrored head still covers them. The app's start-up check
+ * (audit-verified.ts) makes the same checks on the rows since its last start.
  */
 import { AUDIT_HEAD_ENTRY, type SecretStore } from '../secrets/secret-store';
 import type { Database } from '../../adapters/sqlite/database';
@@ -21,6 +22,11 @@ const HEAD_TEXT = /^(\d{1,15}) ([0-9a-f]{64})$/;
 /** The MAC of one audit row: its seq and hash (which covers everything else in it). */
 export function auditRowMac(mac: RecordMac, seq: number, hash: string): Buffer {
   return mac.tag('audit_event', [seq, hash]);
+}
+
+/** Whether a row's stored MAC is the MAC of its seq and hash under `mac`. */
+export function auditRowMacValid(mac: RecordMac, seq: number, hash: string, stored: unknown): boolean {
+  return mac.verify('audit_event', [seq, hash], stored);
 }
 
 /** The head last mirrored in the keychain, or undefined when none is (or it is not readable). */
@@ -81,7 +87,7 @@ export function verifyKeyed(db: Database, keys: AuditKeys): AuditProblem[] {
   for (const row of rows.iterate()) {
     newest = row.seq;
     if (head && row.seq === head.seq && !atHead) atHead = { seq: row.seq, hash: row.hash };
-    if (mac && row.mac !== null && !mac.verify('audit_event', [row.seq, row.hash], row.mac)) {
+    if (mac && row.mac !== null && !auditRowMacValid(mac, row.seq, row.hash, row.mac)) {
       problems.push({
         seq: row.seq,
         problem: 'edited',
@@ -91,23 +97,30 @@ export function verifyKeyed(db: Database, keys: AuditKeys): AuditProblem[] {
   }
   if (head) {
     const anchor = readAnchor(db);
-    const last = newest ?? anchor.seq;
-    const at = head.seq === anchor.seq ? anchor : atHead;
-    if (head.seq > last) {
-      problems.push({
-        seq: head.seq,
-        problem: 'deleted',
-        detail: `the log ends at seq ${last}, but the keychain holds a head at seq ${head.seq}: the newest rows were removed`,
-      });
-    } else if (at && at.hash !== head.hash) {
-      problems.push({
-        seq: head.seq,
-        problem: 'edited',
-        detail: 'its hash differs from the head kept in the keychain: the chain was recomputed',
-      });
-    }
+    const found = mirroredHeadProblem(head, newest ?? anchor.seq, head.seq === anchor.seq ? anchor : atHead);
+    if (found) problems.push(found);
   }
   return problems;
+}
+
+/**
+ * The check of the head kept in the keychain against the log: `last` is the log's newest seq (the
+ * anchor's when it has no rows), `at` the row (or anchor) at the mirrored seq, if the log holds one.
+ * A head beyond the newest row means the newest rows were removed; another hash at its seq, that the
+ * chain was recomputed. A head before the anchor was removed by retention and says nothing.
+ */
+export function mirroredHeadProblem(head: AuditAnchor, last: number, at: AuditAnchor | undefined): AuditProblem | undefined {
+  if (head.seq > last) {
+    return {
+      seq: head.seq,
+      problem: 'deleted',
+      detail: `the log ends at seq ${last}, but the keychain holds a head at seq ${head.seq}: the newest rows were removed`,
+    };
+  }
+  if (at && at.hash !== head.hash) {
+    return { seq: head.seq, problem: 'edited', detail: 'its hash differs from the head kept in the keychain: the chain was recomputed' };
+  }
+  return undefined;
 }
 
 /** The record MAC key and the mirrored head from the keychain (never creates either). */

@@ -8,7 +8,8 @@
  * Retention removes the oldest rows only, and moves the anchor to the last removed row so the
  * remaining chain still verifies. It refuses to run when the rows it would remove do not verify
  * (or the first kept row does not link to them), so retention can never erase the evidence of
- * tampering; a change among the kept rows stays in the log for `audit verify` to report. Days are counted back from the earlier of the device
+ * tampering; a change among the kept rows stays in the log for `audit verify` (and, for rows written
+ * since the last start, the start-up check of audit-verified.ts) to report. Days are counted back from the earlier of the device
  * clock and the trusted-time estimate (so a clock set forward cannot purge the log once a server
  * time has been seen since), and a row counts as old only when both its times are older than that;
  * only a leading run of old rows is removed, never a row after a newer one (so a clock set back

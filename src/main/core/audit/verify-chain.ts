@@ -21,6 +21,9 @@
  * the rest; the triggers stop accidents. Given the installation's keys (`keys`: the record MAC key
  * and the head mirrored in the keychain, audit-keying.ts), both are reported too.
  *
+ * The app itself checks only the rows written since its last start (audit-verified.ts); this is the
+ * check of the whole chain that `fieldkey audit verify` and `fieldkey doctor` run.
+ *
  * Memory: an intact log, the usual case, is checked in one pass that reads one row at a time
  * (`chainIntact`), so a log of any length verifies in constant memory. Only a log that fails that
  * pass is read whole, for the row-by-row account above.

@@ -10,10 +10,23 @@
  * Retention (the policy's `auditRetentionDays` / `auditRetentionRows`) is applied once at start-up;
  * a log that does not verify is left whole (`audit_tampered`, logged), and start-up goes on:
  * `fieldkey doctor` and `fieldkey audit verify` report the chain.
+ *
+ * Before retention, and before anything of the run is appended, `verifyAuditAtStart` checks the rows
+ * written since the last start against the verified checkpoint (audit/audit-verified.ts). It runs
+ * synchronously inside start-up: its work follows the rows since the last start (a session's worth,
+ * a few milliseconds), and checking before the first append means no row of this run lands between
+ * the check and the checkpoint it moves. Only the first check of a database (after an upgrade, or when
+ * the stored checkpoint is not trusted) reads the whole chain, once. It never throws: a problem is
+ * recorded once as `audit_tamper_detected`, logged in one line, and reported by `fieldkey doctor`
+ * (`audit_start_check_failed`) and `fieldkey audit verify`; start-up goes on either way.
  */
 import { isFieldKeyError } from '../../../shared/errors';
+import type { Database } from '../../adapters/sqlite/database';
 import { validateDetails, type AuditDetailsInput, type AuditEventType } from '../audit/audit-events';
 import type { AuditLog } from '../audit/audit-log';
+import type { AuditAnchor } from '../audit/audit-rows';
+import { checkAtStart, type StartCheck } from '../audit/audit-verified';
+import type { RecordMac } from '../records/record-mac';
 import type { OfflineDecision } from '../offline/decision';
 import { checkClockTrust } from '../offline/time-rules';
 import type { JwksSyncResult } from '../oauth/jwks-sync';
@@ -132,6 +145,60 @@ export class AuthAudit {
   jwksSync(issuer: string, source: string, result: JwksSyncResult | undefined): void {
     if (result?.outcome === 'ok') this.jwks(issuer, source, result.change);
   }
+}
+
+/** What the start-up check of the audit chain is given. */
+export interface AuditStartParts {
+  db: Database;
+  /** The installation's record MAC key (and whether it was created at this start); none: not checked. */
+  recordKey: { mac: RecordMac; created: boolean } | undefined;
+  /** The head mirrored in the keychain (audit-keying.ts readMirroredHead); a failed read is checked without it. */
+  mirroredHead: Promise<AuditAnchor | undefined>;
+  now: Date;
+  audit: AuthAudit;
+  log: (line: string) => void;
+}
+
+/** The start-up check of the audit chain (see the module comment). Never throws. */
+export async function verifyAuditAtStart(parts: AuditStartParts): Promise<StartCheck | undefined> {
+  const { log, recordKey } = parts;
+  let head: AuditAnchor | undefined;
+  try {
+    head = await parts.mirroredHead;
+  } catch (error) {
+    log(`audit head not read from the keychain (${errorCode(error)}); the start-up check goes on without it`);
+  }
+  if (!recordKey) {
+    log('audit chain not checked at start: no record MAC key');
+    return undefined;
+  }
+  let check: StartCheck;
+  try {
+    check = checkAtStart(parts.db, { mac: recordKey.mac, head, newKey: recordKey.created }, parts.now);
+  } catch (error) {
+    log(`audit chain not checked at start: ${errorCode(error)}`);
+    return undefined;
+  }
+  if (check.outcome === 'skipped') {
+    // A failure already stored was recorded and reported when it was found; it is not repeated.
+    if (check.reason === 'no_key') log('audit chain not checked at start: no record MAC key');
+    return check;
+  }
+  const { result, start } = check;
+  const from =
+    start === 'checkpoint'
+      ? `after seq ${result.from}`
+      : `from the anchor at seq ${result.from} (${start === 'no_checkpoint' ? 'no checkpoint yet' : "the stored checkpoint's MAC does not match"})`;
+  if (result.ok) {
+    log(`audit chain checked at start ${from}: ${result.rowsRead} row(s) intact; checkpoint at seq ${result.head.seq}`);
+  } else {
+    const { problem } = result;
+    log(
+      `audit chain check at start FAILED ${from}: seq ${problem.seq} ${problem.problem}; recorded once, reported by fieldkey doctor (audit_start_check_failed)`,
+    );
+    parts.audit.record('audit_tamper_detected', null, { seq: problem.seq, problem: problem.problem, fromSeq: result.from });
+  }
+  return check;
 }
 
 /** A decision's tier and reason: decision events are recorded once per change of this key. */

@@ -21,14 +21,18 @@
  * refresh refused with `invalid_grant` wipes the account's sealed session, is audited as
  * `revocation_detected`, and signs that account out (its notes stay). Queued revocations are
  * flushed and a stale JWKS re-fetched on every successful contact.
+ *
+ * At start, before anything of the run is audited, the audit chain is checked from its verified
+ * checkpoint (auth/auth-audit.ts verifyAuditAtStart), then retention is applied; neither can stop
+ * the service from starting.
  */
 import type { AppState } from '../../../shared/app-state';
-import { AuditHeadMirror } from '../audit/audit-keying';
+import { AuditHeadMirror, readMirroredHead } from '../audit/audit-keying';
 import { AuditLog } from '../audit/audit-log';
 import { openRecordMac, type RecordMac } from '../records/record-mac';
 import { createSessionVault } from '../secrets/create-session-vault';
 import type { SecretStore } from '../secrets/secret-store';
-import { AuthAudit } from './auth-audit';
+import { AuthAudit, verifyAuditAtStart } from './auth-audit';
 import { loadConfiguration, policyInvalidDetails, type Configuration, type PolicyLoadOptions } from './configuration';
 import { Coordinator, type AuthIdp, type AuthVault, type CoordinatorTiming } from './coordinator';
 import { errorCode } from './error-code';
@@ -68,12 +72,17 @@ export const createAuthService: CreateAuthService = (deps) => createAuthServiceW
 
 export async function createAuthServiceWith(deps: AuthServiceDeps, options: AuthServiceOptions): Promise<AuthService> {
   const secrets = options.secrets ?? deps.secrets;
+  // The head mirrored in the keychain, read alongside the key, for the start-up check of the chain.
+  const mirroredHead = readMirroredHead(secrets);
+  mirroredHead.catch(() => undefined); // awaited (and a failure logged) by verifyAuditAtStart
   // The per-installation key that signs the clock records and the audit chain (records/record-mac.ts).
   const recordKey = await openRecordMac(secrets).catch((error: unknown) => void deps.log(`local records not keyed: ${errorCode(error)}`));
   const auditLog = new AuditLog(deps.db, deps.clock);
   if (recordKey)
     auditLog.keyWith(recordKey.mac, new AuditHeadMirror(secrets, (error) => deps.log(`audit head not mirrored: ${errorCode(error)}`)));
   const audit = new AuthAudit(auditLog, deps.log);
+  // Before anything of this run is appended (auth-audit.ts says why it runs here, synchronously).
+  await verifyAuditAtStart({ db: deps.db, recordKey, mirroredHead, now: deps.clock.now(), audit, log: deps.log });
   const configuration = await loadConfiguration(deps.env, deps.platform, options);
   if (!configuration.ok) {
     deps.log(`policy refused (${configuration.code}); FieldKey stays misconfigured until IT fixes it`);

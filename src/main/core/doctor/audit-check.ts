@@ -2,11 +2,14 @@
  * Doctor: the audit log's hash chain (verify-chain.ts, the same check as `fieldkey audit verify`,
  * keyed with the installation's key and mirrored head when the keychain has them), and the policy's
  * retention (which the app applies when it starts). A stored anchor mismatch (the Field API's
- * checkpoint of this device missing from the local chain, audit-checkpoints.ts) is a problem too.
+ * checkpoint of this device missing from the local chain, audit-checkpoints.ts) is a problem too,
+ * and so is a stored failure of the app's own check at start-up (`audit_start_check_failed`,
+ * audit-verified.ts): the app records it once and does not check again, so it stays until IT acts.
  */
 import { describeAnchorMismatch, readAnchorMismatch } from '../audit/audit-checkpoints';
 import type { AuditKeys } from '../audit/audit-keying';
 import { hasAuditTables } from '../audit/audit-rows';
+import { describeStartFailure, readStartFailure } from '../audit/audit-verified';
 import { verifyChain } from '../audit/verify-chain';
 import type { Policy } from '../policy/policy-types';
 import type { Database } from '../../adapters/sqlite/database';
@@ -32,14 +35,26 @@ export function checkAudit(db: Database, policy?: RetentionPolicy, keys?: AuditK
   }
   const result = verifyChain(db, keys);
   const mismatch = readAnchorMismatch(db);
-  const anchorFindings: Finding[] = mismatch
-    ? [
-        problem(
-          'audit_anchor_mismatch',
-          `The audit log was truncated or rewritten: ${describeAnchorMismatch(mismatch)}. Keep a copy of the database for investigation.`,
-        ),
-      ]
-    : [];
+  const startFailure = readStartFailure(db);
+  const anchorFindings: Finding[] = [
+    ...(mismatch
+      ? [
+          problem(
+            'audit_anchor_mismatch',
+            `The audit log was truncated or rewritten: ${describeAnchorMismatch(mismatch)}. Keep a copy of the database for investigation.`,
+          ),
+        ]
+      : []),
+    ...(startFailure
+      ? [
+          problem(
+            'audit_start_check_failed',
+            `The audit log was tampered with: ${describeStartFailure(startFailure)}. ` +
+              'Run fieldkey audit verify for the full list and keep a copy of the database for investigation.',
+          ),
+        ]
+      : []),
+  ];
   if (result.ok) {
     return {
       ...checked(anchorFindings),

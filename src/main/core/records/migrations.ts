@@ -12,6 +12,7 @@ import { timeRecordMacsSchema } from './migrations/007-time-record-macs';
 import { auditCheckpointsSchema } from './migrations/008-audit-checkpoints';
 import { jwksKeyMacsSchema } from './migrations/009-jwks-key-macs';
 import { unlockAttemptMacsSchema } from './migrations/010-unlock-attempt-macs';
+import { auditVerifiedSchema } from './migrations/011-audit-verified';
 
 export const migrations: readonly string[] = [
   coreSchema,
@@ -24,4 +25,5 @@ export const migrations: readonly string[] = [
   auditCheckpointsSchema,
   jwksKeyMacsSchema,
   unlockAttemptMacsSchema,
+  auditVerifiedSchema,
 ];

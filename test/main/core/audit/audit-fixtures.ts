@@ -41,4 +41,5 @@ export const ALLOWED_DETAILS: { [T in AuditEventType]: AuditDetailsInput } = {
   account_removed: { reason: 'Removed by the user from the lock screen' },
   pin_changed: { reason: 'forgot_pin' },
   records_tampered: { record: 'unlock_attempts' },
+  audit_tamper_detected: { seq: 42, problem: 'edited', fromSeq: 40 },
 };

@@ -2,7 +2,7 @@
  * Audit retention at start-up, with real parts (run under scripts/with-keyring.sh): the demo IdP, a
  * real SQLite file and the real Secret Service. A log grown past the policy's `auditRetentionRows`
  * is pruned to the limit when the service starts and its chain still verifies; a tampered log is
- * left whole, and the service starts anyway.
+ * left whole (the start-up check records what it found), and the service starts anyway.
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
@@ -57,7 +57,9 @@ describe('auth service start-up: audit retention', () => {
     await h.service.dispose();
     await h.startService();
 
-    expect(h.auditEvents()).toHaveLength(before);
+    // Nothing removed; the start-up check of the chain found the edit and recorded it at the end.
+    expect(h.auditEvents()).toHaveLength(before + 1);
+    expect(h.auditEvents().at(-1)).toMatchObject({ type: 'audit_tamper_detected', details: { seq: 5, problem: 'edited' } });
     expect(verifyChain(h.db)).toMatchObject({ ok: false, problems: [expect.objectContaining({ seq: 5, problem: 'edited' })] });
     expect(h.logLines).toContain('audit retention not applied: audit_tampered');
     expect(h.state()).toEqual({ status: 'signed-out', notice: null });
