@@ -25,7 +25,8 @@ import { auditHash, canonicalDetails } from './audit-hash';
 import { auditRowMac } from './audit-keying';
 import { validateAccount, validateDetails, type AuditDetails, type AuditDetailsInput, type AuditEventType } from './audit-events';
 import { readAnchor, readAnchorRow, type AuditAnchor, type StoredAuditRow } from './audit-rows';
-import { chainIntact } from './verify-chain';
+import { headRewritten, recordRewrite } from './audit-verified';
+import { chainIntact, type AuditProblem } from './verify-chain';
 
 export interface AuditEvent {
   seq: number;
@@ -63,7 +64,16 @@ function keyedInsert(db: Database) {
 export class AuditLog {
   private readonly times: TimeRecords;
   private readonly statements;
-  private keyed: { mac: RecordMac; mirror: { record(head: AuditAnchor): void }; insert: ReturnType<typeof keyedInsert> } | undefined;
+  private keyed:
+    | {
+        mac: RecordMac;
+        mirror: { record(head: AuditAnchor): void };
+        insert: ReturnType<typeof keyedInsert>;
+        onRewritten: ((problem: AuditProblem) => void) | undefined;
+      }
+    | undefined;
+  /** The head this keyed log last wrote. */
+  private lastHead: AuditAnchor | undefined;
 
   constructor(
     private readonly db: Database,
@@ -92,45 +102,60 @@ export class AuditLog {
   /**
    * From now on, every appended row carries its MAC under `mac` and its seq and hash go to `mirror`
    * (the keychain's copy of the head, audit-keying.ts). Call it before the first append of a run.
+   * `onRewritten` hears of a log changed under the running app (see `append`).
    */
-  keyWith(mac: RecordMac, mirror: { record(head: AuditAnchor): void }): void {
-    this.keyed = { mac, mirror, insert: keyedInsert(this.db) };
+  keyWith(mac: RecordMac, mirror: { record(head: AuditAnchor): void }, onRewritten?: (problem: AuditProblem) => void): void {
+    this.keyed = { mac, mirror, insert: keyedInsert(this.db), onRewritten };
   }
 
   /**
    * Appends one event. Details are validated first (audit-events.ts): an unknown type fails with
    * `audit_event_unknown`, a refused detail with `audit_details_rejected`, and nothing is written.
+   *
+   * A keyed log remembers the head it last wrote. If the row at that seq is gone or has another hash
+   * when the next event is appended, the log was truncated or rewritten while the app ran (the next
+   * append would otherwise cover it, and the keychain's head would follow): the problem is stored as
+   * the start-up check stores its own (audit-verified.ts), an `audit_tamper_detected` event is
+   * appended first, and then the event asked for.
    */
   append(type: AuditEventType, options: { account?: string | null; details?: AuditDetailsInput } = {}): AuditEvent {
     const details = validateDetails(type, options.details);
     const account = validateAccount(options.account);
-    const detailsJson = canonicalDetails(details);
+    let rewritten: AuditProblem | undefined;
     const write = this.db.transaction((): AuditEvent => {
       const local = this.clock.now();
-      const atLocal = toMillis(local, 'The current time');
-      const trusted = this.times.trustedNow(local);
-      const atTrusted = trusted === undefined ? null : trusted.getTime();
-      const head = this.statements.head.get() ?? readAnchor(this.db);
-      const seq = head.seq + 1;
-      const fields = { type, account, at_local: atLocal, at_trusted: atTrusted, details: detailsJson, prev_hash: head.hash };
-      const hash = auditHash(seq, fields);
-      if (this.keyed)
-        this.keyed.insert.run(seq, type, account, atLocal, atTrusted, detailsJson, head.hash, hash, auditRowMac(this.keyed.mac, seq, hash));
-      else this.statements.insert.run(seq, type, account, atLocal, atTrusted, detailsJson, head.hash, hash);
-      return {
-        seq,
-        type,
-        account,
-        atLocal: fromMillis(atLocal),
-        atTrusted: fromMillisOrNull(atTrusted),
-        details,
-        prevHash: head.hash,
-        hash,
-      };
+      const keyed = this.keyed;
+      rewritten = keyed && this.lastHead ? headRewritten(this.db, this.lastHead) : undefined;
+      if (keyed && rewritten) {
+        recordRewrite(this.db, keyed.mac, rewritten, this.lastHead!.seq, local);
+        const found = { seq: rewritten.seq, problem: rewritten.problem, fromSeq: this.lastHead!.seq };
+        this.insert(local, 'audit_tamper_detected', null, validateDetails('audit_tamper_detected', found));
+      }
+      return this.insert(local, type, account, details);
     });
     const event = write.immediate();
-    this.keyed?.mirror.record({ seq: event.seq, hash: event.hash });
+    if (this.keyed) {
+      this.lastHead = { seq: event.seq, hash: event.hash };
+      this.keyed.mirror.record(this.lastHead);
+      if (rewritten) this.keyed.onRewritten?.(rewritten);
+    }
     return event;
+  }
+
+  /** Writes one row after the current head (inside append's transaction). */
+  private insert(local: Date, type: AuditEventType, account: string | null, details: AuditDetails): AuditEvent {
+    const detailsJson = canonicalDetails(details);
+    const atLocal = toMillis(local, 'The current time');
+    const trusted = this.times.trustedNow(local);
+    const atTrusted = trusted === undefined ? null : trusted.getTime();
+    const head = this.statements.head.get() ?? readAnchor(this.db);
+    const seq = head.seq + 1;
+    const fields = { type, account, at_local: atLocal, at_trusted: atTrusted, details: detailsJson, prev_hash: head.hash };
+    const hash = auditHash(seq, fields);
+    if (this.keyed)
+      this.keyed.insert.run(seq, type, account, atLocal, atTrusted, detailsJson, head.hash, hash, auditRowMac(this.keyed.mac, seq, hash));
+    else this.statements.insert.run(seq, type, account, atLocal, atTrusted, detailsJson, head.hash, hash);
+    return { seq, type, account, atLocal: fromMillis(atLocal), atTrusted: fromMillisOrNull(atTrusted), details, prevHash: head.hash, hash };
   }
 
   /** The events in seq order, optionally only those whose device time is at or after `since`. */

@@ -14,10 +14,12 @@
  *   a valid row MAC (rows without one are not judged, as in audit-keying.ts);
  * - the head mirrored in the keychain (audit-keying.ts): not beyond the newest row (the log was
  *   truncated), and the row at its seq has its hash (the chain was recomputed).
- * On success the checkpoint moves to the head. On a problem it stays where it was, and the problem
- * (its seq, its kind as `audit verify` names it, the seq the check started from) is stored once in
- * `audit_start_failure`, with its own MAC: while an authentic one is stored, later starts neither
- * check again nor record it again. A checkpoint that is missing (a new install, an upgrade) or whose
+ * On success the checkpoint moves to the head. On a problem, the first problem ever found (its seq,
+ * its kind as `audit verify` names it, the seq the check started from) is stored in
+ * `audit_start_failure` with its own MAC and kept (a later one does not replace it), and the
+ * checkpoint moves to the log's newest row all the same: the damage is on record, the next start
+ * does not report it again, and the rows written after it are checked at every start as before, so
+ * a second tampering is found too. A checkpoint that is missing (a new install, an upgrade) or whose
  * MAC does not match is replaced by one check from the anchor.
  *
  * What it does not see, by design: a change to a row at or before the checkpoint whose hash was not
@@ -32,7 +34,7 @@ import type { Database } from '../../adapters/sqlite/database';
 import type { RecordMac } from '../records/record-mac';
 import { auditHash } from './audit-hash';
 import { auditRowMacValid, mirroredHeadProblem } from './audit-keying';
-import { hasAuditTables, readAnchorRow, type AuditAnchor, type StoredAuditRow } from './audit-rows';
+import { hasAuditTables, readAnchor, readAnchorRow, type AuditAnchor, type StoredAuditRow } from './audit-rows';
 import type { AuditProblem, AuditProblemKind } from './verify-chain';
 
 const CHECKPOINT_LABEL = 'audit_verified';
@@ -61,7 +63,7 @@ export type IncrementalResult =
   { ok: true; from: number; rowsRead: number; head: AuditAnchor } | { ok: false; from: number; rowsRead: number; problem: AuditProblem };
 
 export type StartCheck =
-  | { outcome: 'skipped'; reason: 'no_tables' | 'no_key' | 'failure_stored' }
+  | { outcome: 'skipped'; reason: 'no_tables' | 'no_key' }
   | {
       outcome: 'verified' | 'failed';
       /** Where the check started: the trusted checkpoint, or the anchor (none yet, or one not trusted). */
@@ -250,6 +252,50 @@ export function verifyIncrementally(
 }
 
 /**
+ * The log as the running app left it: `expected` is the head it last wrote. Undefined while the row
+ * at that seq still has that hash (rows appended after it change nothing), or retention moved the
+ * anchor onto it; otherwise the row was removed or rewritten under the running app.
+ */
+export function headRewritten(db: Database, expected: AuditAnchor): AuditProblem | undefined {
+  const row = db.prepare<[number], AuditAnchor>(`SELECT seq, hash FROM audit_events WHERE seq = ?`).get(expected.seq);
+  if (row) {
+    if (row.hash === expected.hash) return undefined;
+    return {
+      seq: expected.seq,
+      problem: 'edited',
+      detail: 'while FieldKey ran, the newest row it had written was given another hash: the log was rewritten',
+    };
+  }
+  const anchor = readAnchor(db);
+  if (anchor.seq === expected.seq && anchor.hash === expected.hash) return undefined;
+  return {
+    seq: expected.seq,
+    problem: 'deleted',
+    detail: `while FieldKey ran, the row at seq ${expected.seq}, the newest it had written, was removed: the log was truncated`,
+  };
+}
+
+/**
+ * What the running app does when `headRewritten` found a problem: store it as the start-up check
+ * stores its own (the first one is kept), and move the checkpoint to the log's newest row, as after
+ * a failed start-up check, so the next start does not report it again. No-op before migration 11.
+ */
+export function recordRewrite(db: Database, mac: RecordMac, problem: AuditProblem, from: number, now: Date): void {
+  if (!hasVerifiedTables(db)) return;
+  keepFirstFailure(db, mac, problem, from, now);
+  writeCheckpoint(db, mac, newestRow(db) ?? readAnchor(db), now);
+}
+
+function keepFirstFailure(db: Database, mac: RecordMac, problem: AuditProblem, from: number, now: Date): void {
+  const stored = readFailureRow(db);
+  if (!stored || !mac.verify(FAILURE_LABEL, failureFields(stored), stored.mac)) writeFailure(db, mac, problem, from, now);
+}
+
+function newestRow(db: Database): AuditAnchor | undefined {
+  return db.prepare<[], AuditAnchor>(`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).get();
+}
+
+/**
  * The start-up check (see the module comment): reads and moves the checkpoint, or stores the
  * failure. Synchronous and in one transaction, so no append lands between the check and the new
  * checkpoint. Throws only on a database error; the caller logs it and starts anyway.
@@ -259,16 +305,18 @@ export function checkAtStart(db: Database, keys: StartCheckKeys, now: Date): Sta
   const mac = keys.mac;
   if (!mac) return { outcome: 'skipped', reason: 'no_key' };
   const run = db.transaction((): StartCheck => {
-    const stored = readFailureRow(db);
-    if (stored && mac.verify(FAILURE_LABEL, failureFields(stored), stored.mac)) return { outcome: 'skipped', reason: 'failure_stored' };
     const checkpoint = readCheckpoint(db, mac);
     const start = checkpoint.kind === 'trusted' ? 'checkpoint' : checkpoint.kind === 'none' ? 'no_checkpoint' : 'untrusted_checkpoint';
     const result = verifyIncrementally(db, checkpoint.kind === 'trusted' ? checkpoint.checkpoint : undefined, {
       mac: keys.newKey ? undefined : mac,
       head: keys.head,
     });
-    if (result.ok) writeCheckpoint(db, mac, result.head, now);
-    else writeFailure(db, mac, result.problem, result.from, now);
+    if (result.ok) {
+      writeCheckpoint(db, mac, result.head, now);
+    } else {
+      keepFirstFailure(db, mac, result.problem, result.from, now);
+      writeCheckpoint(db, mac, newestRow(db) ?? readAnchor(db), now);
+    }
     return { outcome: result.ok ? 'verified' : 'failed', start, result };
   });
   return run.immediate();

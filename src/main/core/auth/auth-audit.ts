@@ -17,8 +17,9 @@
  * a few milliseconds), and checking before the first append means no row of this run lands between
  * the check and the checkpoint it moves. Only the first check of a database (after an upgrade, or when
  * the stored checkpoint is not trusted) reads the whole chain, once. It never throws: a problem is
- * recorded once as `audit_tamper_detected`, logged in one line, and reported by `fieldkey doctor`
- * (`audit_start_check_failed`) and `fieldkey audit verify`; start-up goes on either way.
+ * recorded as `audit_tamper_detected`, logged in one line, and reported by `fieldkey doctor`
+ * (`audit_start_check_failed`, the first problem ever found) and `fieldkey audit verify`; start-up
+ * goes on either way. Each problem is reported at the start that finds it, and not again.
  */
 import { isFieldKeyError } from '../../../shared/errors';
 import type { Database } from '../../adapters/sqlite/database';
@@ -180,7 +181,6 @@ export async function verifyAuditAtStart(parts: AuditStartParts): Promise<StartC
     return undefined;
   }
   if (check.outcome === 'skipped') {
-    // A failure already stored was recorded and reported when it was found; it is not repeated.
     if (check.reason === 'no_key') log('audit chain not checked at start: no record MAC key');
     return check;
   }
@@ -194,7 +194,7 @@ export async function verifyAuditAtStart(parts: AuditStartParts): Promise<StartC
   } else {
     const { problem } = result;
     log(
-      `audit chain check at start FAILED ${from}: seq ${problem.seq} ${problem.problem}; recorded once, reported by fieldkey doctor (audit_start_check_failed)`,
+      `audit chain check at start FAILED ${from}: seq ${problem.seq} ${problem.problem}; recorded, reported by fieldkey doctor (audit_start_check_failed)`,
     );
     parts.audit.record('audit_tamper_detected', null, { seq: problem.seq, problem: problem.problem, fromSeq: result.from });
   }

@@ -79,7 +79,12 @@ export async function createAuthServiceWith(deps: AuthServiceDeps, options: Auth
   const recordKey = await openRecordMac(secrets).catch((error: unknown) => void deps.log(`local records not keyed: ${errorCode(error)}`));
   const auditLog = new AuditLog(deps.db, deps.clock);
   if (recordKey)
-    auditLog.keyWith(recordKey.mac, new AuditHeadMirror(secrets, (error) => deps.log(`audit head not mirrored: ${errorCode(error)}`)));
+    auditLog.keyWith(
+      recordKey.mac,
+      new AuditHeadMirror(secrets, (error) => deps.log(`audit head not mirrored: ${errorCode(error)}`)),
+      (problem) =>
+        deps.log(`audit log changed while FieldKey ran: seq ${problem.seq} ${problem.problem}; recorded as audit_tamper_detected`),
+    );
   const audit = new AuthAudit(auditLog, deps.log);
   // Before anything of this run is appended (auth-audit.ts says why it runs here, synchronously).
   await verifyAuditAtStart({ db: deps.db, recordKey, mirroredHead, now: deps.clock.now(), audit, log: deps.log });

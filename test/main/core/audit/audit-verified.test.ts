@@ -111,15 +111,16 @@ describe('the start-up check of the audit chain', () => {
     expect(checkpoint()).toEqual({ seq: 23, hash: row(23).hash });
   });
 
-  it('reports rows appended after the checkpoint and then edited, keeps the checkpoint, and records it once', () => {
+  it('reports rows appended after the checkpoint and then edited once, keeps the first problem, and checks the rows after it', () => {
     append(10);
     start();
     append(5);
     tamper(`UPDATE audit_events SET details = '{"access":"read-only","failedAttempts":0}' WHERE seq = 13`);
 
     expect(outcome(start())).toEqual({ outcome: 'failed', start: 'checkpoint', from: 10, seq: 13, problem: 'edited' });
-    expect(checkpoint()).toEqual({ seq: 10, hash: row(10).hash });
     expect(readStartFailure(t.db)).toMatchObject({ seq: 13, problem: 'edited', fromSeq: 10, seenAt: clock.now() });
+    // The damage is on record: the checkpoint moves past it, so the next start does not repeat it.
+    expect(checkpoint()).toEqual({ seq: 15, hash: row(15).hash });
 
     const doctor = checkAudit(t.db, undefined, { mac, head });
     expect(doctor.findings.find((f) => f.code === 'audit_start_check_failed')?.message).toMatch(
@@ -127,8 +128,13 @@ describe('the start-up check of the audit chain', () => {
     );
 
     append(2); // the app goes on (it appends its audit_tamper_detected event here)
-    expect(outcome(start())).toEqual({ outcome: 'skipped', reason: 'failure_stored' });
-    expect(checkpoint()).toEqual({ seq: 10, hash: row(10).hash });
+    expect(outcome(start())).toEqual({ outcome: 'verified', start: 'checkpoint', from: 15, rowsRead: 2 });
+
+    // A second tampering later is found as well; the first problem stays the one stored.
+    append(2);
+    tamper(`UPDATE audit_events SET details = '{"access":"read-only","failedAttempts":1}' WHERE seq = 18`);
+    expect(outcome(start())).toEqual({ outcome: 'failed', start: 'checkpoint', from: 17, seq: 18, problem: 'edited' });
+    expect(readStartFailure(t.db)).toMatchObject({ seq: 13, problem: 'edited', fromSeq: 10 });
   });
 
   it('reports a deleted row after the checkpoint', () => {
@@ -171,7 +177,8 @@ describe('the start-up check of the audit chain', () => {
 
     tamper('DELETE FROM audit_start_failure');
     tamper('DELETE FROM audit_events WHERE seq > 7');
-    expect(outcome(start())).toMatchObject({ outcome: 'failed', seq: 10, problem: 'deleted' });
+    // The checkpoint moved to the newest row left (13) with the first report: that row is gone now.
+    expect(outcome(start())).toMatchObject({ outcome: 'failed', seq: 13, problem: 'deleted' });
   });
 
   it('checks from the anchor once when the checkpoint row is missing or its MAC does not match', () => {
@@ -266,4 +273,44 @@ describe('the start-up check of the audit chain', () => {
     expect(outcome(start())).toEqual({ outcome: 'verified', start: 'checkpoint', from: 100_000, rowsRead: 7 });
     expect(checkpoint()?.seq).toBe(100_007);
   }, 60_000);
+});
+
+describe('the log changed while the app runs', () => {
+  it('truncated: the next append records audit_tamper_detected first and stores the problem; the next start is clean', () => {
+    const heard: unknown[] = [];
+    log.keyWith(mac, { record: (h) => (head = h) }, (problem) => heard.push(problem));
+    append(10);
+    start();
+    append(3);
+    tamper('DELETE FROM audit_events WHERE seq > 11');
+
+    append(1);
+    const types = t.db.prepare('SELECT seq, type, details FROM audit_events WHERE seq > 11 ORDER BY seq').all();
+    expect(types).toEqual([
+      { seq: 12, type: 'audit_tamper_detected', details: '{"fromSeq":13,"problem":"deleted","seq":13}' },
+      { seq: 13, type: 'unlock_ok', details: expect.any(String) },
+    ]);
+    expect(heard).toEqual([expect.objectContaining({ seq: 13, problem: 'deleted' })]);
+    expect(readStartFailure(t.db)).toMatchObject({ seq: 13, problem: 'deleted', fromSeq: 13 });
+    expect(outcome(start())).toEqual({ outcome: 'verified', start: 'checkpoint', from: 11, rowsRead: 2 });
+
+    append(1); // reported once: no second event
+    expect(t.db.prepare(`SELECT count(*) AS n FROM audit_events WHERE type = 'audit_tamper_detected'`).get()).toEqual({ n: 1 });
+  });
+
+  it('the newest row rewritten: edited', () => {
+    append(4);
+    tamper(`UPDATE audit_events SET details = '{"access":"read-only","failedAttempts":0}', hash = ? WHERE seq = 4`, 'f'.repeat(64));
+    append(1);
+    expect(readStartFailure(t.db)).toMatchObject({ seq: 4, problem: 'edited' });
+    expect(row(5).type).toBe('audit_tamper_detected');
+  });
+
+  it('rows another writer appended after the head are not a rewrite', () => {
+    append(3);
+    new AuditLog(t.db, clock).append('sign_out', { details: { reason: 'user', revocationQueued: false } });
+    append(1);
+    expect(t.db.prepare(`SELECT count(*) AS n FROM audit_events WHERE type = 'audit_tamper_detected'`).get()).toEqual({ n: 0 });
+    expect(readStartFailure(t.db)).toBeUndefined();
+  });
 });
