@@ -1,8 +1,12 @@
 /**
- * The Linux screen-lock adapter against a real session bus (run under scripts/with-keyring.sh,
- * which starts a private one): `gdbus emit` sends the screen savers' ActiveChanged signals and the
- * real `dbus-monitor` child reports them. logind's Lock is on the system bus, which a test cannot
- * own: its match rule, object path and parsing are tested on their own.
+ * The Linux screen-lock adapter against real buses, with the real `dbus-monitor` children:
+ *   - session bus (run under scripts/with-keyring.sh; this file starts a private one of its own):
+ *     `gdbus emit` sends the screen savers' ActiveChanged signals;
+ *   - system bus: a second private bus daemon stands in for it (`DBUS_SYSTEM_BUS_ADDRESS`, which
+ *     libdbus and so `dbus-monitor --system` honour), and a test connection that owns
+ *     `org.freedesktop.login1` (test/helpers/dbus-name-owner.ts) sends logind's Lock, since
+ *     `gdbus emit` cannot own a name and the match rule wants logind as the sender.
+ * The object path, match rule and parser are also tested on their own.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { usePrivateSessionBus, type PrivateSessionBus } from '../../../helpers/private-session-bus';
+import { TestBusConnection, type BusSignal } from '../../../helpers/dbus-name-owner';
+import { startPrivateBus, usePrivateSessionBus, type PrivateSessionBus } from '../../../helpers/private-session-bus';
 import {
   LockSignalParser,
   login1SessionPath,
@@ -146,7 +151,85 @@ describe('Linux screen lock on a real session bus', () => {
   });
 });
 
-describe('logind session locks (system bus: parsing only)', () => {
+describe('logind session locks on a real bus standing in for the system bus', () => {
+  const SESSION_ID = 'c2';
+  const SESSION_PATH = login1SessionPath(SESSION_ID);
+  const lock = (path = SESSION_PATH, member = 'Lock'): BusSignal => ({ path, interface: 'org.freedesktop.login1.Session', member });
+
+  let systemBus: PrivateSessionBus;
+  /** Owns org.freedesktop.login1 on that bus, as logind does. */
+  let logind: TestBusConnection;
+  beforeAll(async () => {
+    systemBus = await startPrivateBus();
+    logind = await TestBusConnection.open(systemBus.address);
+    await logind.requestName('org.freedesktop.login1');
+  });
+  afterAll(() => {
+    logind?.close();
+    systemBus?.stop();
+  });
+
+  /**
+   * Watches with this session's id and the stand-in system bus. Each lock reports whether logind's
+   * Lock for this session had been sent by then (see `expectOnlyTheSessionLock`).
+   */
+  async function watchingSystemBus() {
+    const state = { sessionLockSent: false };
+    const onLock = vi.fn(() => state.sessionLockSent);
+    const log = vi.fn();
+    const watch = watchLinuxScreenLock({
+      onLock,
+      log,
+      env: { ...process.env, XDG_SESSION_ID: SESSION_ID, DBUS_SYSTEM_BUS_ADDRESS: systemBus.address },
+    });
+    watches.push(watch);
+    await watch.ready;
+    return { onLock, log, state };
+  }
+
+  /**
+   * `send` emits signals that must not lock (each call returns once the bus has routed it); then
+   * logind's Lock for this session follows. The bus delivers to the monitor in that order, so when
+   * a lock is seen, everything before it has been read too: the one lock must be the last signal's.
+   */
+  async function expectOnlyTheSessionLock(send: () => Promise<void>): Promise<void> {
+    const { onLock, log, state } = await watchingSystemBus();
+    await send();
+    state.sessionLockSent = true;
+    await logind.emit(lock());
+    await vi.waitFor(() => expect(onLock).toHaveBeenCalled());
+    expect(onLock.mock.results.map((result) => result.value)).toEqual([true]);
+    expect(log).not.toHaveBeenCalled();
+  }
+
+  it("locks on logind's Lock for this session", async () => {
+    const { onLock, log } = await watchingSystemBus();
+    await logind.emit(lock());
+    await vi.waitFor(() => expect(onLock).toHaveBeenCalledTimes(1));
+    expect(log).not.toHaveBeenCalled();
+  });
+
+  it('ignores the same Lock from a connection that does not own org.freedesktop.login1', async () => {
+    await expectOnlyTheSessionLock(async () => {
+      const other = await TestBusConnection.open(systemBus.address);
+      try {
+        await other.emit(lock());
+      } finally {
+        other.close();
+      }
+    });
+  });
+
+  it("ignores logind's Lock for another session", async () => {
+    await expectOnlyTheSessionLock(() => logind.emit(lock(login1SessionPath('c3'))));
+  });
+
+  it("ignores logind's Unlock for this session", async () => {
+    await expectOnlyTheSessionLock(() => logind.emit(lock(SESSION_PATH, 'Unlock')));
+  });
+});
+
+describe('logind session locks: object path, match rule, parsing', () => {
   it.each([
     ['2', '/org/freedesktop/login1/session/_32'],
     ['c1', '/org/freedesktop/login1/session/c1'],
