@@ -28,6 +28,7 @@ export const AUDIT_EVENT_TYPES = [
   'pin_changed',
   'records_tampered',
   'audit_tamper_detected',
+  'local_data_lost',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -63,6 +64,8 @@ export const AUDIT_DETAILS: { readonly [T in AuditEventType]: Readonly<Record<st
   records_tampered: { record: 'text' },
   // The start-up check of the chain (audit-verified.ts): where the first problem is, its kind, and the seq it checked from.
   audit_tamper_detected: { seq: 'count', problem: 'text', fromSeq: 'count' },
+  /** A database without accounts beside the keychain entries of `accounts` accounts (their data is gone). */
+  local_data_lost: { accounts: 'count' },
 };
 
 export type AuditDetailValue = string | number | boolean | null;

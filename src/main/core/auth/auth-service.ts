@@ -31,13 +31,14 @@ import { AuditHeadMirror, readMirroredHead } from '../audit/audit-keying';
 import { AuditLog } from '../audit/audit-log';
 import { openRecordMac, type RecordMac } from '../records/record-mac';
 import { createSessionVault } from '../secrets/create-session-vault';
-import type { SecretStore } from '../secrets/secret-store';
+import { keychainAccountIds, type SecretStore } from '../secrets/secret-store';
 import { AuthAudit, verifyAuditAtStart } from './auth-audit';
 import { loadConfiguration, policyInvalidDetails, type Configuration, type PolicyLoadOptions } from './configuration';
 import { Coordinator, type AuthIdp, type AuthVault, type CoordinatorTiming } from './coordinator';
 import { errorCode } from './error-code';
 import { IdpClient } from './idp-client';
 import { misconfiguredService } from './misconfigured-service';
+import { lostDataNotice } from './notices';
 import { SessionUpkeep } from './session-upkeep';
 import { SignInIntents } from './sign-in-intents';
 import { deriveState } from './state-derivation';
@@ -104,6 +105,7 @@ class ComposedAuthService implements AuthService {
   private readonly upkeep: SessionUpkeep;
   private readonly signIn: SignInIntents;
   private readonly unlocks: UnlockIntents;
+  private readonly secrets: SecretStore;
 
   constructor(
     deps: AuthServiceDeps,
@@ -114,6 +116,7 @@ class ComposedAuthService implements AuthService {
   ) {
     const policy = configuration.loaded.policy;
     const secrets = options.secrets ?? deps.secrets;
+    this.secrets = secrets;
     const idp =
       options.idp ??
       new IdpClient({
@@ -146,7 +149,30 @@ class ComposedAuthService implements AuthService {
     }
     // With a target unlock time, calibrate Argon2id now so the first PIN set-up does not wait.
     c.inBackground(c.vault.prepareKdf(), 'Argon2id calibration');
+    await this.noticeLostData();
     await this.upkeep.start();
+  }
+
+  /**
+   * A database without accounts while the keychain still holds account entries: the accounts' data
+   * was lost (the file deleted, emptied or replaced outside FieldKey), not never there. Said on the
+   * first screen and in the audit log rather than passed off as a new install. The keychain entries
+   * are kept: with a backup of the database restored they open its sessions again.
+   */
+  private async noticeLostData(): Promise<void> {
+    const c = this.c;
+    if (c.vault.listAccounts().length > 0) return;
+    let lost: number;
+    try {
+      lost = (await keychainAccountIds(this.secrets)).size;
+    } catch (error) {
+      c.deps.log(`keychain entries not listed: ${errorCode(error)}`);
+      return;
+    }
+    if (lost === 0) return;
+    c.deps.log(`the database holds no accounts, but the keychain holds entries of ${lost} account(s): their data is gone`);
+    c.audit.record('local_data_lost', null, { accounts: lost });
+    c.notice = lostDataNotice(lost);
   }
 
   // ---- state ----

@@ -32,6 +32,13 @@ export function tooManyAccountsNotice(maxAccounts: number): Notice {
   };
 }
 
+export function lostDataNotice(accounts: number): Notice {
+  return {
+    code: 'local_data_lost',
+    message: `FieldKey's data on this laptop is gone: it had ${accounts} account(s), but its database was emptied or replaced. Sign in again online; notes that were synced come back from the server. If IT has a backup of the database, restoring it brings the rest back (IT can run "fieldkey doctor").`,
+  };
+}
+
 /** A failed sign-in or refresh as a notice: the error's code and message, or a generic one. */
 export function errorNotice(error: unknown, fallbackCode: string): Notice {
   if (isFieldKeyError(error)) return { code: error.code, message: error.message };

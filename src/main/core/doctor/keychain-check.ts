@@ -9,8 +9,7 @@
  * `keychain_locked`.
  */
 import { isFieldKeyError, toErrorData } from '../../../shared/errors';
-import { isAccountId } from '../accounts/account-id';
-import type { SecretStore } from '../secrets/secret-store';
+import { keychainAccountIds, type SecretStore } from '../secrets/secret-store';
 import { checked, problem, type Finding, type KeychainSection } from './doctor-report';
 
 /** Not an account entry (those start with a 43-character account id), so it never exists. */
@@ -71,19 +70,6 @@ async function probe(secrets: SecretStore): Promise<'open' | 'locked'> {
   }
   await secrets.delete(KEYCHAIN_PROBE_ENTRY);
   return 'open';
-}
-
-/**
- * The accounts whose entries (device key, pending key, attempt mirror) are in this keychain service,
- * by the account id that starts each entry's name; the installation's own entries are not counted.
- */
-export async function keychainAccountIds(secrets: SecretStore): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for (const entry of await secrets.list()) {
-    const [head, ...rest] = entry.split('/');
-    if (rest.length > 0 && isAccountId(head)) ids.add(head);
-  }
-  return ids;
 }
 
 /**

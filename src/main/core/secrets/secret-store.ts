@@ -1,3 +1,5 @@
+import { isAccountId } from '../accounts/account-id';
+
 /**
  * The OS keychain as FieldKey sees it: a few small string entries per account, under one service
  * name (`keychainService()`). The only implementation that reaches a real keychain is
@@ -41,4 +43,17 @@ export const AUDIT_HEAD_ENTRY = 'fieldkey/audit-head';
 
 export function attemptsEntry(accountId: string): string {
   return `${accountId}/attempts`;
+}
+
+/**
+ * The accounts whose entries (device key, pending key, attempt mirror) are in this keychain service,
+ * by the account id that starts each entry's name; the installation's own entries are not counted.
+ */
+export async function keychainAccountIds(secrets: SecretStore): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const entry of await secrets.list()) {
+    const [head, ...rest] = entry.split('/');
+    if (rest.length > 0 && isAccountId(head)) ids.add(head);
+  }
+  return ids;
 }

@@ -42,4 +42,5 @@ export const ALLOWED_DETAILS: { [T in AuditEventType]: AuditDetailsInput } = {
   pin_changed: { reason: 'forgot_pin' },
   records_tampered: { record: 'unlock_attempts' },
   audit_tamper_detected: { seq: 42, problem: 'edited', fromSeq: 40 },
+  local_data_lost: { accounts: 2 },
 };
