@@ -7,15 +7,11 @@
  */
 import { accessSync, constants, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { databaseFiles } from '../environment';
 import { problem, type Finding } from './doctor-report';
 
 /** Below this much free space on the data directory's disk, writes are about to fail. */
 export const MIN_FREE_BYTES = 1024 * 1024;
-
-/** The database and the files SQLite keeps beside it in WAL mode. */
-export function databaseFiles(file: string): string[] {
-  return [file, `${file}-wal`, `${file}-shm`];
-}
 
 const KEEP = 'The files in it are intact: leave them where they are.';
 
