@@ -242,17 +242,17 @@ describe('app runtime that cannot start', () => {
 describe('startupFailureState', () => {
   const readOnly = problem('data_dir_read_only', 'The data directory /data is on a disk mounted read-only: ... Mount the disk read-write.');
   const full = problem('disk_full', 'The disk holding /data has 12 KiB free: ... Free space on this disk.');
-  const unavailable = problem('database_unavailable', 'The database /data/fieldkey.db cannot be read right now ...');
+  const denied = problem('permission_denied', 'This user may not read and write /data/fieldkey.db-wal (permission denied): ...');
 
   it('a database that would not open: the storage problems with their codes, in the doctor’s order, instead of the symptom', () => {
     const error = new FieldKeyError('data_not_private', 'FieldKey cannot make /data private to this user. Check who owns it, or ask IT.');
-    expect(startupFailureState(error, { failedAt: 'database', storage: [readOnly, unavailable] })).toEqual({
+    expect(startupFailureState(error, { failedAt: 'database', storage: [readOnly, denied] })).toEqual({
       status: 'misconfigured',
       notice: null,
       summary: 'FieldKey cannot start on this laptop. Contact IT.',
       problems: [
         { field: null, code: 'data_dir_read_only', message: readOnly.message },
-        { field: null, code: 'database_unavailable', message: unavailable.message },
+        { field: null, code: 'permission_denied', message: denied.message },
       ],
       source: null,
     });
