@@ -1,10 +1,11 @@
 /**
  * The real app runtime started where its storage is the problem, on real file systems: a small
- * tmpfs in a private mount namespace (`unshare`) remounted read-only or filled to the last block, a
- * database another user owns, and a file of random bytes. The start fails each time, and the
- * "not set up" state names the cause with the doctor's code and advice; no advice for a healthy file
- * sends it away. The runtime runs in a child process (fixtures/startup-probe.ts), as root inside
- * the namespace, where only a read-only mount or a full disk (not a file mode) stops a write.
+ * tmpfs in a private mount namespace (`unshare`) remounted read-only or filled to the last block
+ * (also with the data directory not created yet), a database or a folder another user owns, and a
+ * file of random bytes. The start fails each time, and the "not set up" state names the cause with
+ * the doctor's code and advice; no advice for a healthy file sends it away. The runtime runs in a
+ * child process (fixtures/startup-probe.ts), as root inside the namespace, where only a read-only
+ * mount or a full disk (not a file mode) stops a write.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -50,12 +51,13 @@ async function probeStart(command: string, args: string[]): Promise<ProbeResult>
 }
 
 /**
- * Starts the runtime on `mount/fieldkey.db` after `prepare` (shell) ran on a fresh 1 MiB tmpfs at
- * `mount` holding a copy of a healthy database (`$2`), private to its user as the app makes it.
+ * Starts the runtime on `mount/fieldkey.db` (or `mount/<file>`) after `prepare` (shell) ran on a
+ * fresh 1 MiB tmpfs at `mount` holding a copy of a healthy database (`$2`) as `fieldkey.db`,
+ * private to its user as the app makes it.
  */
-function onTmpfs(prepare: string): Promise<ProbeResult> {
-  const script = `set -e; mount -t tmpfs -o size=1m,mode=0700 tmpfs "$1"; cp "$2" "$1/fieldkey.db"; chmod 600 "$1/fieldkey.db"; ${prepare}; exec "$3" --import tsx "$4" "$1/fieldkey.db"`;
-  return probeStart('unshare', ['-Urm', 'sh', '-c', script, 'sh', dataDir, seedFile, process.execPath, probe]);
+function onTmpfs(prepare: string, file = 'fieldkey.db'): Promise<ProbeResult> {
+  const script = `set -e; mount -t tmpfs -o size=1m,mode=0700 tmpfs "$1"; cp "$2" "$1/fieldkey.db"; chmod 600 "$1/fieldkey.db"; ${prepare}; exec "$3" --import tsx "$4" "$1/$5"`;
+  return probeStart('unshare', ['-Urm', 'sh', '-c', script, 'sh', dataDir, seedFile, process.execPath, probe, file]);
 }
 
 function misconfigured(state: AppState): MisconfiguredState {
@@ -88,6 +90,51 @@ describe('the app runtime on storage it cannot use', () => {
     expect(codes(state)).toEqual(['data_dir_read_only']);
     neverMovesTheFile(state);
   });
+
+  // A read-only home, or FIELDKEY_DATA_DIR pointing into a read-only mount: the folder to create is named.
+  it('a data directory not created yet, on a disk mounted read-only: data_dir_read_only naming it, not a generic failure', async () => {
+    const result = await onTmpfs('mount -o remount,ro "$1"', 'fieldkey/data/fieldkey.db');
+    const state = misconfigured(result.state);
+    expect(state.problems).toEqual([
+      {
+        field: null,
+        code: 'data_dir_read_only',
+        message: expect.stringContaining(
+          `The data directory ${join(dataDir, 'fieldkey', 'data')} does not exist yet and FieldKey cannot create it: ${dataDir} is on a disk mounted read-only`,
+        ),
+      },
+    ]);
+    neverMovesTheFile(state);
+    expect(result.log).toContain('Storage diagnosis: data_dir_read_only');
+  });
+
+  it.runIf(process.getuid?.() === 0)(
+    'a data directory not created yet, in a folder of another user: permission_denied naming both',
+    async () => {
+      chmodSync(dir, 0o755);
+      chmodSync(dataDir, 0o755);
+      const missing = join(dataDir, 'fieldkey');
+      const result = await probeStart(process.execPath, [
+        '--import',
+        'tsx',
+        probe,
+        join(missing, 'fieldkey.db'),
+        '--as-uid',
+        String(NOBODY),
+      ]);
+      const state = misconfigured(result.state);
+      expect(state.problems).toEqual([
+        {
+          field: null,
+          code: 'permission_denied',
+          message: expect.stringContaining(
+            `The data directory ${missing} does not exist yet and FieldKey cannot create it: this user may not create folders in ${dataDir}`,
+          ),
+        },
+      ]);
+      neverMovesTheFile(state);
+    },
+  );
 
   it('a full disk: disk_full with how much is free, the database itself not called damaged', async () => {
     const result = await onTmpfs('dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null || true');

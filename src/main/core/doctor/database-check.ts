@@ -49,12 +49,11 @@ export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
   const base = { file: deps.file, codeSchemaVersion: schemaVersion, integrityErrors: [] as string[] };
   const storage = checkDataDir(deps.file, deps.exists);
   if (!deps.exists(deps.file)) {
+    // "FieldKey creates it" only when the storage check found nothing that stops it.
+    const creates = storage.length === 0 ? ' FieldKey creates it when it first starts.' : '';
     const findings = [
       ...storage,
-      note(
-        'no_data',
-        `No FieldKey database at ${deps.file} yet: nothing has been stored on this device. FieldKey creates it when it first starts.`,
-      ),
+      note('no_data', `No FieldKey database at ${deps.file} yet: nothing has been stored on this device.${creates}`),
     ];
     return {
       db: undefined,
