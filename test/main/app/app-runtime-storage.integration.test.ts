@@ -81,7 +81,8 @@ describe('the app runtime on storage it cannot use', () => {
     expect(codes(state)).toEqual(['data_dir_read_only']);
     expect(withCode(state, 'data_dir_read_only').message).toMatch(/is on a disk mounted read-only.*Mount the disk read-write/);
     neverMovesTheFile(state);
-    expect(result.log).toContain('Storage diagnosis: data_dir_read_only');
+    // SQLite's error code beside the class name, never its message.
+    expect(result.log).toEqual(['FieldKey could not start: SqliteError (SQLITE_CANTOPEN)', 'Storage diagnosis: data_dir_read_only']);
   });
 
   it('a read-only disk before the first start (no database yet): data_dir_read_only, not a generic failure', async () => {
@@ -145,6 +146,7 @@ describe('the app runtime on storage it cannot use', () => {
       /has \d+ KiB free.*Free space on this disk elsewhere than the FieldKey data directory/,
     );
     neverMovesTheFile(state);
+    expect(result.log[0]).toMatch(/^FieldKey could not start: SqliteError \(SQLITE_[A-Z_]+\)$/);
   });
 
   // As a non-root user the runtime owns the files it is given and narrows their modes itself, so

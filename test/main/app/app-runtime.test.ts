@@ -177,18 +177,21 @@ describe('app runtime that cannot start', () => {
       const file = join(dir, 'fieldkey.db');
       writeFileSync(file, 'this is not a database');
       const createAuthService = vi.fn();
+      const log: string[] = [];
       const runtime = await startAppRuntime({
         env: {},
         platform: process.platform,
         clock: fixedClock(new Date()),
         fetch: async () => new Response(),
-        log: () => undefined,
+        log: (line) => log.push(line),
         createAuthService,
         openSignInPage: async () => undefined,
         allowedOrigins: [APP_ORIGIN],
         databaseFile: file,
       });
       expect(createAuthService).not.toHaveBeenCalled();
+      // SQLite's error code beside the class name, never its message.
+      expect(log).toEqual(['FieldKey could not start: SqliteError (SQLITE_NOTADB)', 'Storage diagnosis: database_corrupt']);
       const state = await runtime.dispatcher.handle('fieldkey:getState', APP, []);
       expect(state).toMatchObject({ ok: true, value: { status: 'misconfigured', summary: expect.stringContaining('Contact IT') } });
       // The doctor's diagnosis of the file, not a generic "could not open its data".
