@@ -75,7 +75,7 @@ export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRu
   } catch (error) {
     const failedAt: StartupFailure['failedAt'] = db ? 'auth-service' : 'database';
     db?.close();
-    options.log(`FieldKey could not start: ${error instanceof FieldKeyError ? `${error.code}: ${error.message}` : describe(error)}`);
+    options.log(`FieldKey could not start: ${describeStartFailure(error)}`);
     const storage = storageProblems({ file, exists: existsSync, openReadOnly: (path) => openDatabase(path, { readonly: true }) });
     if (storage.length > 0) options.log(`Storage diagnosis: ${storage.map((finding) => finding.code).join(', ')}`);
     return unavailableRuntime(startupFailureState(error, { failedAt, storage }), options);
@@ -115,6 +115,23 @@ export async function startAppRuntime(options: AppRuntimeOptions): Promise<AppRu
 /** An error's class name only: unexpected errors may carry details that do not belong in a log. */
 function describe(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
+}
+
+/**
+ * The error that stopped the start, for the log: a FieldKeyError's code and message, any other
+ * error's class name, and beside either SQLite's error code (`SqliteError (SQLITE_CANTOPEN)`) when
+ * SQLite threw it or caused it. Never SQLite's message.
+ */
+function describeStartFailure(error: unknown): string {
+  const what = error instanceof FieldKeyError ? `${error.code}: ${error.message}` : describe(error);
+  const code = sqliteCode(error instanceof FieldKeyError ? error.cause : error);
+  return code ? `${what} (${code})` : what;
+}
+
+/** SQLite's error code (`SQLITE_BUSY`, `SQLITE_IOERR_WRITE`, ...) of an error, if it has one. */
+function sqliteCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_[A-Z0-9_]+$/.test(code) ? code : undefined;
 }
 
 /** Where the start failed, and what the doctor's storage diagnosis found then. */

@@ -42,6 +42,11 @@ export function databaseFile(env: Env = process.env, platform: NodeJS.Platform =
   return join(dataDir(env, platform), 'fieldkey.db');
 }
 
+/** The database and the `-wal` and `-shm` files SQLite keeps beside it in WAL mode. */
+export function databaseFiles(file: string): string[] {
+  return [file, `${file}-wal`, `${file}-shm`];
+}
+
 export function keychainService(env: Env = process.env): string {
   return env.FIELDKEY_KEYCHAIN_SERVICE || 'FieldKey';
 }

@@ -1,10 +1,11 @@
 /**
  * The real app runtime started where its storage is the problem, on real file systems: a small
- * tmpfs in a private mount namespace (`unshare`) remounted read-only or filled to the last block, a
- * database another user owns, and a file of random bytes. The start fails each time, and the
- * "not set up" state names the cause with the doctor's code and advice; no advice for a healthy file
- * sends it away. The runtime runs in a child process (fixtures/startup-probe.ts), as root inside
- * the namespace, where only a read-only mount or a full disk (not a file mode) stops a write.
+ * tmpfs in a private mount namespace (`unshare`) remounted read-only or filled to the last block
+ * (also with the data directory not created yet), a database or a folder another user owns, and a
+ * file of random bytes. The start fails each time, and the "not set up" state names the cause with
+ * the doctor's code and advice; no advice for a healthy file sends it away. The runtime runs in a
+ * child process (fixtures/startup-probe.ts), as root inside the namespace, where only a read-only
+ * mount or a full disk (not a file mode) stops a write.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -50,12 +51,13 @@ async function probeStart(command: string, args: string[]): Promise<ProbeResult>
 }
 
 /**
- * Starts the runtime on `mount/fieldkey.db` after `prepare` (shell) ran on a fresh 1 MiB tmpfs at
- * `mount` holding a copy of a healthy database (`$2`), private to its user as the app makes it.
+ * Starts the runtime on `mount/fieldkey.db` (or `mount/<file>`) after `prepare` (shell) ran on a
+ * fresh 1 MiB tmpfs at `mount` holding a copy of a healthy database (`$2`) as `fieldkey.db`,
+ * private to its user as the app makes it.
  */
-function onTmpfs(prepare: string): Promise<ProbeResult> {
-  const script = `set -e; mount -t tmpfs -o size=1m,mode=0700 tmpfs "$1"; cp "$2" "$1/fieldkey.db"; chmod 600 "$1/fieldkey.db"; ${prepare}; exec "$3" --import tsx "$4" "$1/fieldkey.db"`;
-  return probeStart('unshare', ['-Urm', 'sh', '-c', script, 'sh', dataDir, seedFile, process.execPath, probe]);
+function onTmpfs(prepare: string, file = 'fieldkey.db'): Promise<ProbeResult> {
+  const script = `set -e; mount -t tmpfs -o size=1m,mode=0700 tmpfs "$1"; cp "$2" "$1/fieldkey.db"; chmod 600 "$1/fieldkey.db"; ${prepare}; exec "$3" --import tsx "$4" "$1/$5"`;
+  return probeStart('unshare', ['-Urm', 'sh', '-c', script, 'sh', dataDir, seedFile, process.execPath, probe, file]);
 }
 
 function misconfigured(state: AppState): MisconfiguredState {
@@ -75,11 +77,12 @@ describe('the app runtime on storage it cannot use', () => {
     const result = await onTmpfs('mount -o remount,ro "$1"');
     expect(result.authBuilt).toBe(false);
     const state = misconfigured(result.state);
-    expect(codes(state)).toContain('data_dir_read_only');
-    expect(codes(state)).not.toContain('database_corrupt');
+    // Not database_unavailable beside it: "close FieldKey and try again" is wrong when the disk is the cause.
+    expect(codes(state)).toEqual(['data_dir_read_only']);
     expect(withCode(state, 'data_dir_read_only').message).toMatch(/is on a disk mounted read-only.*Mount the disk read-write/);
     neverMovesTheFile(state);
-    expect(result.log).toContainEqual(expect.stringMatching(/^Storage diagnosis: .*data_dir_read_only/));
+    // SQLite's error code beside the class name, never its message.
+    expect(result.log).toEqual(['FieldKey could not start: SqliteError (SQLITE_CANTOPEN)', 'Storage diagnosis: data_dir_read_only']);
   });
 
   it('a read-only disk before the first start (no database yet): data_dir_read_only, not a generic failure', async () => {
@@ -89,16 +92,61 @@ describe('the app runtime on storage it cannot use', () => {
     neverMovesTheFile(state);
   });
 
+  // A read-only home, or FIELDKEY_DATA_DIR pointing into a read-only mount: the folder to create is named.
+  it('a data directory not created yet, on a disk mounted read-only: data_dir_read_only naming it, not a generic failure', async () => {
+    const result = await onTmpfs('mount -o remount,ro "$1"', 'fieldkey/data/fieldkey.db');
+    const state = misconfigured(result.state);
+    expect(state.problems).toEqual([
+      {
+        field: null,
+        code: 'data_dir_read_only',
+        message: expect.stringContaining(
+          `The data directory ${join(dataDir, 'fieldkey', 'data')} does not exist yet and FieldKey cannot create it: ${dataDir} is on a disk mounted read-only`,
+        ),
+      },
+    ]);
+    neverMovesTheFile(state);
+    expect(result.log).toContain('Storage diagnosis: data_dir_read_only');
+  });
+
+  it.runIf(process.getuid?.() === 0)(
+    'a data directory not created yet, in a folder of another user: permission_denied naming both',
+    async () => {
+      chmodSync(dir, 0o755);
+      chmodSync(dataDir, 0o755);
+      const missing = join(dataDir, 'fieldkey');
+      const result = await probeStart(process.execPath, [
+        '--import',
+        'tsx',
+        probe,
+        join(missing, 'fieldkey.db'),
+        '--as-uid',
+        String(NOBODY),
+      ]);
+      const state = misconfigured(result.state);
+      expect(state.problems).toEqual([
+        {
+          field: null,
+          code: 'permission_denied',
+          message: expect.stringContaining(
+            `The data directory ${missing} does not exist yet and FieldKey cannot create it: this user may not create folders in ${dataDir}`,
+          ),
+        },
+      ]);
+      neverMovesTheFile(state);
+    },
+  );
+
   it('a full disk: disk_full with how much is free, the database itself not called damaged', async () => {
     const result = await onTmpfs('dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null || true');
     expect(result.authBuilt).toBe(false);
     const state = misconfigured(result.state);
-    expect(codes(state)).toContain('disk_full');
-    expect(codes(state)).not.toContain('database_corrupt');
+    expect(codes(state)).toEqual(['disk_full']);
     expect(withCode(state, 'disk_full').message).toMatch(
       /has \d+ KiB free.*Free space on this disk elsewhere than the FieldKey data directory/,
     );
     neverMovesTheFile(state);
+    expect(result.log[0]).toMatch(/^FieldKey could not start: SqliteError \(SQLITE_[A-Z_]+\)$/);
   });
 
   // As a non-root user the runtime owns the files it is given and narrows their modes itself, so

@@ -177,18 +177,21 @@ describe('app runtime that cannot start', () => {
       const file = join(dir, 'fieldkey.db');
       writeFileSync(file, 'this is not a database');
       const createAuthService = vi.fn();
+      const log: string[] = [];
       const runtime = await startAppRuntime({
         env: {},
         platform: process.platform,
         clock: fixedClock(new Date()),
         fetch: async () => new Response(),
-        log: () => undefined,
+        log: (line) => log.push(line),
         createAuthService,
         openSignInPage: async () => undefined,
         allowedOrigins: [APP_ORIGIN],
         databaseFile: file,
       });
       expect(createAuthService).not.toHaveBeenCalled();
+      // SQLite's error code beside the class name, never its message.
+      expect(log).toEqual(['FieldKey could not start: SqliteError (SQLITE_NOTADB)', 'Storage diagnosis: database_corrupt']);
       const state = await runtime.dispatcher.handle('fieldkey:getState', APP, []);
       expect(state).toMatchObject({ ok: true, value: { status: 'misconfigured', summary: expect.stringContaining('Contact IT') } });
       // The doctor's diagnosis of the file, not a generic "could not open its data".
@@ -242,17 +245,17 @@ describe('app runtime that cannot start', () => {
 describe('startupFailureState', () => {
   const readOnly = problem('data_dir_read_only', 'The data directory /data is on a disk mounted read-only: ... Mount the disk read-write.');
   const full = problem('disk_full', 'The disk holding /data has 12 KiB free: ... Free space on this disk.');
-  const unavailable = problem('database_unavailable', 'The database /data/fieldkey.db cannot be read right now ...');
+  const denied = problem('permission_denied', 'This user may not read and write /data/fieldkey.db-wal (permission denied): ...');
 
   it('a database that would not open: the storage problems with their codes, in the doctor’s order, instead of the symptom', () => {
     const error = new FieldKeyError('data_not_private', 'FieldKey cannot make /data private to this user. Check who owns it, or ask IT.');
-    expect(startupFailureState(error, { failedAt: 'database', storage: [readOnly, unavailable] })).toEqual({
+    expect(startupFailureState(error, { failedAt: 'database', storage: [readOnly, denied] })).toEqual({
       status: 'misconfigured',
       notice: null,
       summary: 'FieldKey cannot start on this laptop. Contact IT.',
       problems: [
         { field: null, code: 'data_dir_read_only', message: readOnly.message },
-        { field: null, code: 'database_unavailable', message: unavailable.message },
+        { field: null, code: 'permission_denied', message: denied.message },
       ],
       source: null,
     });

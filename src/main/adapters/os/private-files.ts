@@ -11,14 +11,10 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FieldKeyError } from '../../../shared/errors';
+import { databaseFiles } from '../../core/environment';
 
 export const PRIVATE_DIRECTORY_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
-
-/** The files SQLite keeps for one database in WAL mode. */
-export function databaseFiles(file: string): string[] {
-  return [file, `${file}-wal`, `${file}-shm`];
-}
 
 /** True where POSIX modes decide who reads a file (everything but Windows). */
 export function usesFileModes(platform: NodeJS.Platform = process.platform): boolean {

@@ -7,25 +7,22 @@
  */
 import { accessSync, constants, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { databaseFiles } from '../environment';
 import { problem, type Finding } from './doctor-report';
 
 /** Below this much free space on the data directory's disk, writes are about to fail. */
 export const MIN_FREE_BYTES = 1024 * 1024;
 
-/** The database and the files SQLite keeps beside it in WAL mode. */
-export function databaseFiles(file: string): string[] {
-  return [file, `${file}-wal`, `${file}-shm`];
-}
-
 const KEEP = 'The files in it are intact: leave them where they are.';
 
 /**
  * The problems of the database's directory and files, as this user sees them. `exists` tells which
- * of them are there; a directory that does not exist yet (the app creates it) is not judged.
+ * of them are there; a directory that does not exist yet (the app creates it) is judged by the
+ * nearest folder above it that exists (see missingDataDir).
  */
 export function checkDataDir(file: string, exists: (path: string) => boolean): Finding[] {
   const dir = dirname(file);
-  if (!exists(dir)) return [];
+  if (!exists(dir)) return missingDataDir(dir, exists);
   const denied = errno(() => accessSync(dir, constants.R_OK | constants.X_OK));
   if (denied) return [permissionDenied(dir, 'the data directory')];
 
@@ -57,6 +54,44 @@ export function checkDataDir(file: string, exists: (path: string) => boolean): F
     }
   }
   return findings;
+}
+
+/**
+ * A data directory that does not exist yet: FieldKey creates it (and the folders missing above it)
+ * when it first starts, so what can fail is creating it in the nearest folder that exists. That
+ * folder on a read-only disk is data_dir_read_only, one this user may not write is
+ * permission_denied; both name the directory FieldKey needs to create. No folder found (an `exists`
+ * that sees none) is not judged.
+ */
+function missingDataDir(dir: string, exists: (path: string) => boolean): Finding[] {
+  const parent = nearestExisting(dir, exists);
+  if (parent === undefined) return [];
+  const cannot = errno(() => accessSync(parent, constants.W_OK | constants.X_OK));
+  if (!cannot) return [];
+  const needed = `The data directory ${dir} does not exist yet and FieldKey cannot create it`;
+  const elsewhere = 'or point FIELDKEY_DATA_DIR at a directory this user may write';
+  if (cannot === 'EROFS') {
+    return [
+      problem(
+        'data_dir_read_only',
+        `${needed}: ${parent} is on a disk mounted read-only, so FieldKey cannot store a sign-in, a PIN or a note. Mount the disk read-write (${elsewhere}).`,
+      ),
+    ];
+  }
+  return [
+    problem(
+      'permission_denied',
+      `${needed}: this user may not create folders in ${parent} (permission denied). Give this user write access to ${parent}, or create ${dir} owned by this user (${elsewhere}).`,
+    ),
+  ];
+}
+
+/** The nearest of `dir`'s parents that exists, or undefined when none does. */
+function nearestExisting(dir: string, exists: (path: string) => boolean): string | undefined {
+  for (let path = dirname(dir); ; path = dirname(path)) {
+    if (exists(path)) return path;
+    if (dirname(path) === path) return undefined;
+  }
 }
 
 function permissionDenied(what: string, noun: string): Finding {

@@ -49,12 +49,11 @@ export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
   const base = { file: deps.file, codeSchemaVersion: schemaVersion, integrityErrors: [] as string[] };
   const storage = checkDataDir(deps.file, deps.exists);
   if (!deps.exists(deps.file)) {
+    // "FieldKey creates it" only when the storage check found nothing that stops it.
+    const creates = storage.length === 0 ? ' FieldKey creates it when it first starts.' : '';
     const findings = [
       ...storage,
-      note(
-        'no_data',
-        `No FieldKey database at ${deps.file} yet: nothing has been stored on this device. FieldKey creates it when it first starts.`,
-      ),
+      note('no_data', `No FieldKey database at ${deps.file} yet: nothing has been stored on this device.${creates}`),
     ];
     return {
       db: undefined,
@@ -66,8 +65,7 @@ export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
   try {
     db = deps.openReadOnly(deps.file);
   } catch (error) {
-    // A file this user may not read explains the failure better than SQLite's "unable to open".
-    const findings = storage.some((f) => f.code === 'permission_denied') ? storage : [...storage, openProblem(deps.file, error)];
+    const findings = explained(storage, [...storage, openProblem(deps.file, error)]);
     return { db: undefined, section: { ...checked(findings), ...base, exists: true, opened: false, schemaVersion: null, integrity: null } };
   }
 
@@ -107,7 +105,32 @@ export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
       findings.push(unavailable(deps.file, detail));
     }
   }
-  return { db, section: { ...checked(findings), ...base, exists: true, opened: true, schemaVersion: version, integrity, integrityErrors } };
+  return {
+    db,
+    section: {
+      ...checked(explained(storage, findings)),
+      ...base,
+      exists: true,
+      opened: true,
+      schemaVersion: version,
+      integrity,
+      integrityErrors,
+    },
+  };
+}
+
+/** The data-directory problems that explain why SQLite cannot open or read a healthy file. */
+const STORAGE_CAUSES: ReadonlySet<string> = new Set(['permission_denied', 'data_dir_read_only', 'disk_full']);
+
+/**
+ * `findings` without database_unavailable when the storage check already explains it: a file this
+ * user may not read, a read-only or full disk says why better than SQLite's "unable to open" or
+ * "disk I/O error", and "if FieldKey is running, close it" would be wrong advice beside them.
+ * A damaged or too-new file is still reported: the disk does not explain that.
+ */
+function explained(storage: readonly Finding[], findings: Finding[]): Finding[] {
+  if (!storage.some((f) => STORAGE_CAUSES.has(f.code))) return findings;
+  return findings.filter((f) => f.code !== 'database_unavailable');
 }
 
 function openProblem(file: string, error: unknown): Finding {

@@ -2,7 +2,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, writeF
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../../src/main/adapters/sqlite/database';
-import { databaseFiles, prepareDatabaseFiles } from '../../../../src/main/adapters/os/private-files';
+import { prepareDatabaseFiles } from '../../../../src/main/adapters/os/private-files';
+import { databaseFiles } from '../../../../src/main/core/environment';
 import { tempDir } from '../../../helpers/temp-database';
 
 const cleanups: (() => void)[] = [];
