@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { AuditHeadMirror, readMirroredHead } from '../src/main/core/audit/audit-keying';
+import { allowRetention, AuditHeadMirror, readMirroredHead, readRetentionAllowance } from '../src/main/core/audit/audit-keying';
 import { AuditLog } from '../src/main/core/audit/audit-log';
 import { AuthAudit, verifyAuditAtStart } from '../src/main/core/auth/auth-audit';
 import { systemClock } from '../src/main/core/clock';
@@ -98,7 +98,7 @@ interface Start {
 function start(file: string, keyed: Keys, keep: number): Start {
   const db = openDatabase(file);
   const log = new AuditLog(db, systemClock);
-  log.keyWith(keyed.mac, keyed.mirror);
+  log.keyWith(keyed.mac, keyed.mirror, { allowRetention: (target) => allowRetention(keyed.secrets, target) });
   return { db, log, audit: new AuthAudit(log, () => undefined), keys: keyed, keep };
 }
 
@@ -107,7 +107,10 @@ async function startCheck(s: Start): Promise<number> {
   const check = await verifyAuditAtStart({
     db: s.db,
     recordKey: { mac: s.keys.mac, created: false },
-    mirroredHead: readMirroredHead(s.keys.secrets),
+    mirrored: Promise.all([readMirroredHead(s.keys.secrets), readRetentionAllowance(s.keys.secrets)]).then(([head, allowedAnchor]) => ({
+      head,
+      allowedAnchor,
+    })),
     now: new Date(),
     audit: s.audit,
     log: () => undefined,
@@ -135,7 +138,7 @@ export async function run(): Promise<BenchResult[]> {
       await s.keys.mirror.settle();
       const read = await startCheck(s);
       if (read !== SESSION_EVENTS) throw new Error(`the start-up check read ${read} rows, expected ${SESSION_EVENTS}`);
-      s.audit.applyRetention({ auditRetentionDays: 36_500, auditRetentionRows: s.keep });
+      await s.audit.applyRetention({ auditRetentionDays: 36_500, auditRetentionRows: s.keep });
     };
     const { candidate, baseline } = await compare(startUp(large), startUp(empty), { samples: 31, warmup: 3 });
     const remaining = (large.db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n;

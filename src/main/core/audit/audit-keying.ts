@@ -10,8 +10,15 @@
  * the chain was recomputed). Rows without a MAC (written before this, or while the keychain was
  * unavailable) are not judged by it; the mirrored head still covers them. The app's start-up check
  * (audit-verified.ts) makes the same checks on the rows since its last start.
+ *
+ * The start of the log is kept the same way: before retention moves the anchor, the seq and hash it
+ * will move it to are written to the keychain (`AUDIT_RETENTION_ENTRY`, the allowance). An anchor
+ * beyond the allowance, or at its seq with another hash, was moved outside FieldKey: rows were
+ * removed from the start of the log (`deleted`), which a chain re-anchored on its first kept row
+ * would otherwise hide. An installation whose anchor moved before there was an allowance adopts its
+ * anchor once, at the first start that finds none (auth-service.ts).
  */
-import { AUDIT_HEAD_ENTRY, type SecretStore } from '../secrets/secret-store';
+import { AUDIT_HEAD_ENTRY, AUDIT_RETENTION_ENTRY, type SecretStore } from '../secrets/secret-store';
 import type { Database } from '../../adapters/sqlite/database';
 import { readRecordMac, type RecordMac } from '../records/record-mac';
 import { readAnchor, type AuditAnchor } from './audit-rows';
@@ -31,8 +38,42 @@ export function auditRowMacValid(mac: RecordMac, seq: number, hash: string, stor
 
 /** The head last mirrored in the keychain, or undefined when none is (or it is not readable). */
 export async function readMirroredHead(secrets: SecretStore): Promise<AuditAnchor | undefined> {
-  const match = HEAD_TEXT.exec((await secrets.get(AUDIT_HEAD_ENTRY)) ?? '');
+  return parseAnchorText(await secrets.get(AUDIT_HEAD_ENTRY));
+}
+
+/** How far retention may have moved the anchor, as the keychain holds it; undefined when it holds none. */
+export async function readRetentionAllowance(secrets: SecretStore): Promise<AuditAnchor | undefined> {
+  return parseAnchorText(await secrets.get(AUDIT_RETENTION_ENTRY));
+}
+
+/** Records in the keychain that retention may move the anchor to `target` (before it does). */
+export function allowRetention(secrets: SecretStore, target: AuditAnchor): Promise<void> {
+  return secrets.set(AUDIT_RETENTION_ENTRY, `${target.seq} ${target.hash}`);
+}
+
+function parseAnchorText(text: string | null): AuditAnchor | undefined {
+  const match = HEAD_TEXT.exec(text ?? '');
   return match ? { seq: Number(match[1]), hash: match[2]! } : undefined;
+}
+
+/**
+ * The log's anchor against the keychain's allowance: beyond it, rows were removed from the start
+ * outside retention; at its seq with another hash, the anchor was rewritten. Undefined while the
+ * anchor is at or before it (behind it: retention was interrupted before it removed the rows).
+ */
+export function anchorProblem(anchor: AuditAnchor, allowed: AuditAnchor | undefined): AuditProblem | undefined {
+  if (!allowed) return undefined;
+  if (anchor.seq > allowed.seq) {
+    return {
+      seq: anchor.seq,
+      problem: 'deleted',
+      detail: `the log starts after seq ${anchor.seq}, but retention only removed rows up to seq ${allowed.seq} (as the keychain holds): rows were removed from the start`,
+    };
+  }
+  if (anchor.seq === allowed.seq && anchor.hash !== allowed.hash) {
+    return { seq: anchor.seq, problem: 'edited', detail: 'the retention anchor differs from the one kept in the keychain' };
+  }
+  return undefined;
 }
 
 /** Writes each new head to the keychain after its append, one write at a time, the latest winning. */
@@ -74,6 +115,8 @@ export interface AuditKeys {
   mac?: RecordMac | undefined;
   /** The head mirrored in the keychain, when there is one. */
   head?: AuditAnchor | undefined;
+  /** How far retention may have moved the anchor, when the keychain holds it. */
+  allowedAnchor?: AuditAnchor | undefined;
 }
 
 /** What only the installation's key and the mirrored head reveal (see the module comment). */
@@ -95,8 +138,10 @@ export function verifyKeyed(db: Database, keys: AuditKeys): AuditProblem[] {
       });
     }
   }
+  const anchor = readAnchor(db);
+  const moved = anchorProblem(anchor, keys.allowedAnchor);
+  if (moved) problems.push(moved);
   if (head) {
-    const anchor = readAnchor(db);
     const found = mirroredHeadProblem(head, newest ?? anchor.seq, head.seq === anchor.seq ? anchor : atHead);
     if (found) problems.push(found);
   }
@@ -123,8 +168,12 @@ export function mirroredHeadProblem(head: AuditAnchor, last: number, at: AuditAn
   return undefined;
 }
 
-/** The record MAC key and the mirrored head from the keychain (never creates either). */
+/** The record MAC key, the mirrored head and the retention allowance from the keychain (never creates any). */
 export async function readAuditKeys(secrets: SecretStore): Promise<AuditKeys> {
-  const [mac, head] = await Promise.all([readRecordMac(secrets), readMirroredHead(secrets)]);
-  return { mac, head };
+  const [mac, head, allowedAnchor] = await Promise.all([
+    readRecordMac(secrets),
+    readMirroredHead(secrets),
+    readRetentionAllowance(secrets),
+  ]);
+  return { mac, head, allowedAnchor };
 }

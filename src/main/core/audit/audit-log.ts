@@ -61,16 +61,22 @@ function keyedInsert(db: Database) {
   );
 }
 
+export interface KeyedLogOptions {
+  /** Hears of a log changed under the running app (see `append`). */
+  onRewritten?: ((problem: AuditProblem) => void) | undefined;
+  /** Records in the keychain how far retention may move the anchor, before it does (see `applyRetention`). */
+  allowRetention?: ((target: AuditAnchor) => Promise<void>) | undefined;
+}
+
 export class AuditLog {
   private readonly times: TimeRecords;
   private readonly statements;
   private keyed:
-    | {
+    | ({
         mac: RecordMac;
         mirror: { record(head: AuditAnchor): void };
         insert: ReturnType<typeof keyedInsert>;
-        onRewritten: ((problem: AuditProblem) => void) | undefined;
-      }
+      } & KeyedLogOptions)
     | undefined;
   /** The head this keyed log last wrote. */
   private lastHead: AuditAnchor | undefined;
@@ -102,10 +108,9 @@ export class AuditLog {
   /**
    * From now on, every appended row carries its MAC under `mac` and its seq and hash go to `mirror`
    * (the keychain's copy of the head, audit-keying.ts). Call it before the first append of a run.
-   * `onRewritten` hears of a log changed under the running app (see `append`).
    */
-  keyWith(mac: RecordMac, mirror: { record(head: AuditAnchor): void }, onRewritten?: (problem: AuditProblem) => void): void {
-    this.keyed = { mac, mirror, insert: keyedInsert(this.db), onRewritten };
+  keyWith(mac: RecordMac, mirror: { record(head: AuditAnchor): void }, options: KeyedLogOptions = {}): void {
+    this.keyed = { mac, mirror, insert: keyedInsert(this.db), ...options };
   }
 
   /**
@@ -163,31 +168,17 @@ export class AuditLog {
     return auditEvents(this.db, options);
   }
 
-  /** Applies retention (see the module comment). Returns how many rows were removed. */
-  prune(retention: AuditRetention): PruneResult {
-    const days = retention.auditRetentionDays;
-    const rows = retention.auditRetentionRows;
-    if (days !== undefined && !(typeof days === 'number' && Number.isFinite(days) && days > 0)) {
-      throw new FieldKeyError('invalid_argument', 'auditRetentionDays must be a positive number.');
-    }
-    if (rows !== undefined && !(Number.isSafeInteger(rows) && rows > 0)) {
-      throw new FieldKeyError('invalid_argument', 'auditRetentionRows must be a positive integer.');
-    }
+  /**
+   * Applies retention (see the module comment). Returns how many rows were removed. `atMost`: never
+   * past this seq (what `applyRetention` was allowed to remove).
+   */
+  prune(retention: AuditRetention, atMost?: number): PruneResult {
+    validateRetention(retention);
     const run = this.db.transaction((): PruneResult => {
       const local = this.clock.now();
       const anchor = readAnchor(this.db);
-      const head = this.statements.head.get();
-      if (!head) return { pruned: 0, anchor };
-      let cut = anchor.seq;
-      if (rows !== undefined) cut = Math.max(cut, head.seq - rows);
-      if (days !== undefined) {
-        const trusted = this.times.trustedNow(local);
-        const reference = Math.min(toMillis(local, 'The current time'), trusted?.getTime() ?? Number.POSITIVE_INFINITY);
-        const firstYoung = this.statements.firstYoung.get(reference - days * DAY_MS)?.seq ?? null;
-        cut = Math.max(cut, firstYoung === null ? head.seq : firstYoung - 1);
-      }
-      if (cut <= anchor.seq) return { pruned: 0, anchor };
-      const last = this.statements.lastAtOrBefore.get(cut)!;
+      const last = this.pruneTarget(retention, local, atMost);
+      if (!last) return { pruned: 0, anchor };
       // Only the rows about to go are checked (and that the first kept row links to them): what
       // retention would erase must verify, while the kept rows stay for a full `audit verify`. So
       // the cost follows the rows pruned, not the length of the log.
@@ -205,6 +196,54 @@ export class AuditLog {
       return { pruned: removed, anchor: { seq: last.seq, hash: last.hash } };
     });
     return run.immediate();
+  }
+
+  /**
+   * Retention as the app applies it. A keyed log first has the row it would move the anchor to
+   * recorded in the keychain (`allowRetention`, audit-keying.ts), and only then removes rows, never
+   * past it: an anchor beyond the keychain's record was moved by someone else (rows removed from
+   * the start of the log). A crash in between leaves the anchor behind the record, which is fine.
+   * If the keychain write fails nothing is removed. Unkeyed, it is `prune`.
+   */
+  async applyRetention(retention: AuditRetention): Promise<PruneResult> {
+    const allow = this.keyed?.allowRetention;
+    if (!allow) return this.prune(retention);
+    validateRetention(retention);
+    const target = this.pruneTarget(retention, this.clock.now());
+    if (!target) return { pruned: 0, anchor: readAnchor(this.db) };
+    await allow(target);
+    return this.prune(retention, target.seq);
+  }
+
+  /** The row retention would move the anchor to now (the last row it would remove), if any. */
+  private pruneTarget(retention: AuditRetention, local: Date, atMost = Number.POSITIVE_INFINITY): AuditAnchor | undefined {
+    const days = retention.auditRetentionDays;
+    const rows = retention.auditRetentionRows;
+    const anchor = readAnchor(this.db);
+    const head = this.statements.head.get();
+    if (!head) return undefined;
+    let cut = anchor.seq;
+    if (rows !== undefined) cut = Math.max(cut, head.seq - rows);
+    if (days !== undefined) {
+      const trusted = this.times.trustedNow(local);
+      const reference = Math.min(toMillis(local, 'The current time'), trusted?.getTime() ?? Number.POSITIVE_INFINITY);
+      const firstYoung = this.statements.firstYoung.get(reference - days * DAY_MS)?.seq ?? null;
+      cut = Math.max(cut, firstYoung === null ? head.seq : firstYoung - 1);
+    }
+    cut = Math.min(cut, atMost);
+    if (cut <= anchor.seq) return undefined;
+    return this.statements.lastAtOrBefore.get(cut);
+  }
+}
+
+function validateRetention(retention: AuditRetention): void {
+  const days = retention.auditRetentionDays;
+  const rows = retention.auditRetentionRows;
+  if (days !== undefined && !(typeof days === 'number' && Number.isFinite(days) && days > 0)) {
+    throw new FieldKeyError('invalid_argument', 'auditRetentionDays must be a positive number.');
+  }
+  if (rows !== undefined && !(Number.isSafeInteger(rows) && rows > 0)) {
+    throw new FieldKeyError('invalid_argument', 'auditRetentionRows must be a positive integer.');
   }
 }
 

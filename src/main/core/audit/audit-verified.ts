@@ -6,7 +6,8 @@
  * The checkpoint is the chain's head (seq and hash) when a start last found the chain intact up to
  * it, with a MAC under the installation's record MAC key (record-mac.ts) over the seq, the hash and
  * the time. Each start checks, stopping at the first problem:
- * - the retention anchor is there and no row sits at or before it;
+ * - the retention anchor is there, not beyond how far the keychain says retention moved it
+ *   (audit-keying.ts), and no row sits at or before it;
  * - the checkpoint still holds: the row at its seq has its hash, or the anchor is that seq and hash;
  *   when retention has moved the anchor past it, the rows in between are gone (retention checked
  *   them before it removed them) and the check starts from the anchor instead;
@@ -24,8 +25,9 @@
  *
  * What it does not see, by design: a change to a row at or before the checkpoint whose hash was not
  * recomputed (the chain up to the checkpoint is not read again; the row at the checkpoint still has
- * its hash). `fieldkey audit verify` and `fieldkey doctor` read the whole chain and report it. Nor
- * can it tell rows removed from the start with the anchor moved, as retention does, from retention.
+ * its hash). `fieldkey audit verify` and `fieldkey doctor` read the whole chain and report it. Rows
+ * removed from the start with the anchor moved, as retention does, are told from retention by the
+ * allowance retention keeps in the keychain (audit-keying.ts), once there is one.
  *
  * The work follows the rows written since the last start, plus a few lookups by seq: a log of any
  * length costs the same to check at start-up, except for the one check from the anchor.
@@ -33,7 +35,7 @@
 import type { Database } from '../../adapters/sqlite/database';
 import type { RecordMac } from '../records/record-mac';
 import { auditHash } from './audit-hash';
-import { auditRowMacValid, mirroredHeadProblem } from './audit-keying';
+import { anchorProblem, auditRowMacValid, mirroredHeadProblem } from './audit-keying';
 import { hasAuditTables, readAnchor, readAnchorRow, type AuditAnchor, type StoredAuditRow } from './audit-rows';
 import type { AuditProblem, AuditProblemKind } from './verify-chain';
 
@@ -77,6 +79,8 @@ export interface StartCheckKeys {
   mac: RecordMac | undefined;
   /** The head mirrored in the keychain, when there is one. */
   head?: AuditAnchor | undefined;
+  /** How far retention may have moved the anchor, as the keychain holds it (audit-keying.ts). */
+  allowedAnchor?: AuditAnchor | undefined;
   /**
    * The key was created at this start: no row can carry a MAC under it, so row MACs are not judged
    * (rows written under a lost key would all fail) and the chain is checked by its hashes alone.
@@ -174,7 +178,7 @@ type Row = StoredAuditRow & { mac: Buffer | null };
 export function verifyIncrementally(
   db: Database,
   from: AuditAnchor | undefined,
-  keys: { mac?: RecordMac | undefined; head?: AuditAnchor | undefined },
+  keys: { mac?: RecordMac | undefined; head?: AuditAnchor | undefined; allowedAnchor?: AuditAnchor | undefined },
 ): IncrementalResult {
   const anchor = readAnchorRow(db);
   if (!anchor)
@@ -186,6 +190,8 @@ export function verifyIncrementally(
     };
   const rowAt = db.prepare<[number], AuditAnchor>(`SELECT seq, hash FROM audit_events WHERE seq = ?`);
   const fail = (start: number, problem: AuditProblem, rowsRead = 0): IncrementalResult => ({ ok: false, rowsRead, from: start, problem });
+  const moved = anchorProblem(anchor, keys.allowedAnchor);
+  if (moved) return fail(from?.seq ?? anchor.seq, moved);
 
   const early = db.prepare<[number], { seq: number }>(`SELECT seq FROM audit_events WHERE seq <= ? ORDER BY seq LIMIT 1`).get(anchor.seq);
   if (early)
@@ -310,6 +316,7 @@ export function checkAtStart(db: Database, keys: StartCheckKeys, now: Date): Sta
     const result = verifyIncrementally(db, checkpoint.kind === 'trusted' ? checkpoint.checkpoint : undefined, {
       mac: keys.newKey ? undefined : mac,
       head: keys.head,
+      allowedAnchor: keys.allowedAnchor,
     });
     if (result.ok) {
       writeCheckpoint(db, mac, result.head, now);

@@ -40,7 +40,7 @@ import { errorCode } from './error-code';
 
 export class AuthAudit {
   constructor(
-    private readonly audit: Pick<AuditLog, 'append' | 'prune'>,
+    private readonly audit: Pick<AuditLog, 'append' | 'applyRetention'>,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -66,11 +66,11 @@ export class AuthAudit {
     return accepted;
   }
 
-  /** Prunes the oldest events beyond the policy's retention; never throws (a failure is logged by code). */
-  applyRetention(policy: Pick<Policy, 'auditRetentionDays' | 'auditRetentionRows'>): void {
+  /** Prunes the oldest events beyond the policy's retention; never rejects (a failure is logged by code). */
+  async applyRetention(policy: Pick<Policy, 'auditRetentionDays' | 'auditRetentionRows'>): Promise<void> {
     const { auditRetentionDays, auditRetentionRows } = policy;
     try {
-      const { pruned } = this.audit.prune({ auditRetentionDays, auditRetentionRows });
+      const { pruned } = await this.audit.applyRetention({ auditRetentionDays, auditRetentionRows });
       this.log(`audit retention (${auditRetentionDays} days, ${auditRetentionRows} events): pruned ${pruned} event(s)`);
     } catch (error) {
       this.log(`audit retention not applied: ${errorCode(error)}`);
@@ -153,8 +153,11 @@ export interface AuditStartParts {
   db: Database;
   /** The installation's record MAC key (and whether it was created at this start); none: not checked. */
   recordKey: { mac: RecordMac; created: boolean } | undefined;
-  /** The head mirrored in the keychain (audit-keying.ts readMirroredHead); a failed read is checked without it. */
-  mirroredHead: Promise<AuditAnchor | undefined>;
+  /**
+   * The head mirrored in the keychain and the retention allowance (audit-keying.ts); a failed read
+   * is checked without them.
+   */
+  mirrored: Promise<{ head: AuditAnchor | undefined; allowedAnchor: AuditAnchor | undefined }>;
   now: Date;
   audit: AuthAudit;
   log: (line: string) => void;
@@ -164,8 +167,9 @@ export interface AuditStartParts {
 export async function verifyAuditAtStart(parts: AuditStartParts): Promise<StartCheck | undefined> {
   const { log, recordKey } = parts;
   let head: AuditAnchor | undefined;
+  let allowedAnchor: AuditAnchor | undefined;
   try {
-    head = await parts.mirroredHead;
+    ({ head, allowedAnchor } = await parts.mirrored);
   } catch (error) {
     log(`audit head not read from the keychain (${errorCode(error)}); the start-up check goes on without it`);
   }
@@ -175,7 +179,7 @@ export async function verifyAuditAtStart(parts: AuditStartParts): Promise<StartC
   }
   let check: StartCheck;
   try {
-    check = checkAtStart(parts.db, { mac: recordKey.mac, head, newKey: recordKey.created }, parts.now);
+    check = checkAtStart(parts.db, { mac: recordKey.mac, head, allowedAnchor, newKey: recordKey.created }, parts.now);
   } catch (error) {
     log(`audit chain not checked at start: ${errorCode(error)}`);
     return undefined;

@@ -27,8 +27,10 @@
  * the service from starting.
  */
 import type { AppState } from '../../../shared/app-state';
-import { AuditHeadMirror, readMirroredHead } from '../audit/audit-keying';
+import { allowRetention, AuditHeadMirror, readMirroredHead, readRetentionAllowance } from '../audit/audit-keying';
 import { AuditLog } from '../audit/audit-log';
+import type { Database } from '../../adapters/sqlite/database';
+import { readAnchor, type AuditAnchor } from '../audit/audit-rows';
 import { openRecordMac, type RecordMac } from '../records/record-mac';
 import { createSessionVault } from '../secrets/create-session-vault';
 import { keychainAccountIds, type SecretStore } from '../secrets/secret-store';
@@ -73,22 +75,25 @@ export const createAuthService: CreateAuthService = (deps) => createAuthServiceW
 
 export async function createAuthServiceWith(deps: AuthServiceDeps, options: AuthServiceOptions): Promise<AuthService> {
   const secrets = options.secrets ?? deps.secrets;
-  // The head mirrored in the keychain, read alongside the key, for the start-up check of the chain.
-  const mirroredHead = readMirroredHead(secrets);
-  mirroredHead.catch(() => undefined); // awaited (and a failure logged) by verifyAuditAtStart
+  // The head and the retention allowance kept in the keychain, read alongside the key, for the start-up check of the chain.
+  const mirrored = Promise.all([readMirroredHead(secrets), readRetentionAllowance(secrets)]).then(([head, allowedAnchor]) => ({
+    head,
+    allowedAnchor,
+  }));
+  mirrored.catch(() => undefined); // awaited (and a failure logged) by verifyAuditAtStart
   // The per-installation key that signs the clock records and the audit chain (records/record-mac.ts).
   const recordKey = await openRecordMac(secrets).catch((error: unknown) => void deps.log(`local records not keyed: ${errorCode(error)}`));
   const auditLog = new AuditLog(deps.db, deps.clock);
   if (recordKey)
-    auditLog.keyWith(
-      recordKey.mac,
-      new AuditHeadMirror(secrets, (error) => deps.log(`audit head not mirrored: ${errorCode(error)}`)),
-      (problem) =>
+    auditLog.keyWith(recordKey.mac, new AuditHeadMirror(secrets, (error) => deps.log(`audit head not mirrored: ${errorCode(error)}`)), {
+      onRewritten: (problem) =>
         deps.log(`audit log changed while FieldKey ran: seq ${problem.seq} ${problem.problem}; recorded as audit_tamper_detected`),
-    );
+      allowRetention: (target) => allowRetention(secrets, target),
+    });
   const audit = new AuthAudit(auditLog, deps.log);
   // Before anything of this run is appended (auth-audit.ts says why it runs here, synchronously).
-  await verifyAuditAtStart({ db: deps.db, recordKey, mirroredHead, now: deps.clock.now(), audit, log: deps.log });
+  await verifyAuditAtStart({ db: deps.db, recordKey, mirrored, now: deps.clock.now(), audit, log: deps.log });
+  if (recordKey) await adoptRetentionAnchor(deps.db, secrets, mirrored, deps.log);
   const configuration = await loadConfiguration(deps.env, deps.platform, options);
   if (!configuration.ok) {
     deps.log(`policy refused (${configuration.code}); FieldKey stays misconfigured until IT fixes it`);
@@ -98,6 +103,27 @@ export async function createAuthServiceWith(deps: AuthServiceDeps, options: Auth
   const service = new ComposedAuthService(deps, configuration, audit, { ...options, secrets }, recordKey);
   await service.start();
   return service;
+}
+
+/**
+ * An anchor retention moved before the keychain kept an allowance (audit-keying.ts): it becomes the
+ * allowance once, so later moves outside FieldKey are seen. Never rejects.
+ */
+async function adoptRetentionAnchor(
+  db: Database,
+  secrets: SecretStore,
+  mirrored: Promise<{ allowedAnchor: AuditAnchor | undefined }>,
+  log: (line: string) => void,
+): Promise<void> {
+  try {
+    const { allowedAnchor } = await mirrored;
+    const anchor = readAnchor(db);
+    if (allowedAnchor || anchor.seq === 0) return;
+    await allowRetention(secrets, anchor);
+    log(`audit retention anchor at seq ${anchor.seq} kept in the keychain`);
+  } catch (error) {
+    log(`audit retention anchor not kept in the keychain: ${errorCode(error)}`);
+  }
 }
 
 class ComposedAuthService implements AuthService {
@@ -139,7 +165,7 @@ class ComposedAuthService implements AuthService {
     const c = this.c;
     const { loaded } = c.configuration;
     c.deps.log(`policy: issuer ${c.policy.issuer} (${loaded.source.kind})`);
-    c.audit.applyRetention(c.policy);
+    await c.audit.applyRetention(c.policy);
     if (loaded.bundledJwksPath) {
       try {
         c.audit.jwks(c.policy.issuer, 'bundled', await c.idp.jwks.importBundledFile(loaded.bundledJwksPath));

@@ -13,7 +13,9 @@ import { isAccountId } from '../accounts/account-id';
  * - `<accountId>/attempts`: the mirror of the failed-unlock counter (a few dozen characters);
  * - `fieldkey/record-mac-key`: one per installation, the key that authenticates the clock-trust
  *   records in the database (storage/record-mac.ts), base64 (44 characters);
- * - `fieldkey/audit-head`: the audit log's newest seq and hash as last written (audit/audit-keying.ts).
+ * - `fieldkey/audit-head`: the audit log's newest seq and hash as last written (audit/audit-keying.ts);
+ * - `fieldkey/audit-retention`: the seq and hash retention last moved (or was about to move) the
+ *   audit log's anchor to (audit/audit-keying.ts).
  * Both stay far below Windows Credential Manager's 2.5 KB limit.
  *
  * Every method rejects with `FieldKeyError('keychain_unavailable')` when no keychain is reachable;
@@ -40,6 +42,7 @@ export function pendingDeviceKeyEntry(accountId: string): string {
 
 export const RECORD_MAC_KEY_ENTRY = 'fieldkey/record-mac-key';
 export const AUDIT_HEAD_ENTRY = 'fieldkey/audit-head';
+export const AUDIT_RETENTION_ENTRY = 'fieldkey/audit-retention';
 
 export function attemptsEntry(accountId: string): string {
   return `${accountId}/attempts`;

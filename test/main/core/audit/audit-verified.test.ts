@@ -278,7 +278,7 @@ describe('the start-up check of the audit chain', () => {
 describe('the log changed while the app runs', () => {
   it('truncated: the next append records audit_tamper_detected first and stores the problem; the next start is clean', () => {
     const heard: unknown[] = [];
-    log.keyWith(mac, { record: (h) => (head = h) }, (problem) => heard.push(problem));
+    log.keyWith(mac, { record: (h) => (head = h) }, { onRewritten: (problem) => heard.push(problem) });
     append(10);
     start();
     append(3);
@@ -312,5 +312,74 @@ describe('the log changed while the app runs', () => {
     append(1);
     expect(t.db.prepare(`SELECT count(*) AS n FROM audit_events WHERE type = 'audit_tamper_detected'`).get()).toEqual({ n: 0 });
     expect(readStartFailure(t.db)).toBeUndefined();
+  });
+});
+
+describe('the start of the log kept in the keychain (the retention allowance)', () => {
+  let allowed: AuditAnchor | undefined;
+  const allowances: AuditAnchor[] = [];
+  beforeEach(() => {
+    allowed = undefined;
+    allowances.length = 0;
+    log.keyWith(
+      mac,
+      { record: (h) => (head = h) },
+      {
+        allowRetention: async (target) => {
+          allowances.push(target);
+          allowed = target;
+        },
+      },
+    );
+  });
+  const startWithAllowance = () => checkAtStart(t.db, { mac, head, allowedAnchor: allowed }, clock.now());
+
+  it('retention records how far it will move the anchor before it does, and never goes past it', async () => {
+    append(20);
+    expect(await log.applyRetention({ auditRetentionRows: 5 })).toMatchObject({ pruned: 15, anchor: { seq: 15 } });
+    expect(allowances).toEqual([{ seq: 15, hash: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(t.db.prepare('SELECT seq, hash FROM audit_anchor').get()).toEqual(allowed);
+    expect(await log.applyRetention({ auditRetentionRows: 5 })).toMatchObject({ pruned: 0 });
+    expect(allowances).toHaveLength(1); // nothing to remove: nothing asked
+    expect(outcome(startWithAllowance())).toMatchObject({ outcome: 'verified' });
+  });
+
+  it('a keychain that refuses the allowance: nothing is removed', async () => {
+    log.keyWith(mac, { record: (h) => (head = h) }, { allowRetention: () => Promise.reject(new Error('keychain_unavailable')) });
+    append(10);
+    await expect(log.applyRetention({ auditRetentionRows: 2 })).rejects.toThrow('keychain_unavailable');
+    expect(t.db.prepare('SELECT count(*) AS n FROM audit_events').get()).toEqual({ n: 10 });
+  });
+
+  it('rows removed from the start and the anchor moved onto the first kept row: deleted, at start and in audit verify', async () => {
+    append(20);
+    await log.applyRetention({ auditRetentionRows: 15 }); // the anchor at 5, allowed
+    start();
+    const keep = row(12);
+    tamper('DELETE FROM audit_events WHERE seq <= 11');
+    tamper('UPDATE audit_anchor SET seq = 11, hash = ?', keep.prev_hash);
+    expect(verifyChain(t.db).ok).toBe(true); // the chain alone cannot see it
+    expect(outcome(startWithAllowance())).toMatchObject({ outcome: 'failed', seq: 11, problem: 'deleted' });
+    expect(verifyChain(t.db, { mac, head, allowedAnchor: allowed })).toMatchObject({
+      ok: false,
+      problems: [expect.objectContaining({ seq: 11, problem: 'deleted', detail: expect.stringMatching(/only removed rows up to seq 5/) })],
+    });
+  });
+
+  it('the whole log removed and the anchor set to the head: deleted', async () => {
+    append(8);
+    await log.applyRetention({ auditRetentionRows: 6 });
+    start();
+    const last = row(8);
+    tamper('DELETE FROM audit_events');
+    tamper('UPDATE audit_anchor SET seq = 8, hash = ?', last.hash);
+    expect(outcome(startWithAllowance())).toMatchObject({ outcome: 'failed', seq: 8, problem: 'deleted' });
+  });
+
+  it('an interrupted retention (allowance written, rows not yet removed) is not a problem', async () => {
+    append(10);
+    allowed = { seq: 6, hash: row(6).hash };
+    expect(outcome(startWithAllowance())).toMatchObject({ outcome: 'verified' });
+    expect(verifyChain(t.db, { mac, head, allowedAnchor: allowed }).ok).toBe(true);
   });
 });

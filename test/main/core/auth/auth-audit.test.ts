@@ -157,20 +157,20 @@ describe('AuthAudit.applyRetention', () => {
   it.each([
     { rows: 3, appended: 5, pruned: 2, kept: [3, 4, 5] },
     { rows: 5, appended: 5, pruned: 0, kept: [1, 2, 3, 4, 5] },
-  ])('keeps the newest $rows of $appended events and logs the count', ({ rows, appended, pruned, kept }) => {
+  ])('keeps the newest $rows of $appended events and logs the count', async ({ rows, appended, pruned, kept }) => {
     appendUnlocks(appended);
-    audit.applyRetention({ auditRetentionDays: 365, auditRetentionRows: rows });
+    await audit.applyRetention({ auditRetentionDays: 365, auditRetentionRows: rows });
     expect([...auditEvents(t.db)].map((e) => e.seq)).toEqual(kept);
     expect(verifyChain(t.db)).toMatchObject({ ok: true, rows: kept.length });
     expect(logLines).toEqual([`audit retention (365 days, ${rows} events): pruned ${pruned} event(s)`]);
   });
 
-  it('leaves a tampered log whole and logs the code, without throwing', () => {
+  it('leaves a tampered log whole and logs the code, without throwing', async () => {
     appendUnlocks(5);
     const raw = new BetterSqlite3(t.file);
     raw.exec(`DROP TRIGGER audit_events_append_only_update; UPDATE audit_events SET details = '{"access":"read-only"}' WHERE seq = 2;`);
     raw.close();
-    expect(() => audit.applyRetention({ auditRetentionDays: 365, auditRetentionRows: 2 })).not.toThrow();
+    await expect(audit.applyRetention({ auditRetentionDays: 365, auditRetentionRows: 2 })).resolves.toBeUndefined();
     expect([...auditEvents(t.db)]).toHaveLength(5);
     expect(logLines).toEqual(['audit retention not applied: audit_tampered']);
   });

@@ -8,7 +8,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditHeadMirror, readAuditKeys } from '../../../../src/main/core/audit/audit-keying';
+import { AuditHeadMirror, readAuditKeys, readRetentionAllowance } from '../../../../src/main/core/audit/audit-keying';
 import { AuditLog } from '../../../../src/main/core/audit/audit-log';
 import { checkAudit } from '../../../../src/main/core/doctor/audit-check';
 import { createKeytarSecretStore } from '../../../../src/main/adapters/keychain/keytar-secret-store';
@@ -45,7 +45,7 @@ async function growLog(n: number): Promise<void> {
 
 function tamper(sql: string): void {
   const raw = new BetterSqlite3(join(h.dir, 'fieldkey.db'));
-  raw.exec('DROP TRIGGER audit_events_append_only_update; DROP TRIGGER audit_events_append_only_delete;');
+  raw.exec('DROP TRIGGER IF EXISTS audit_events_append_only_update; DROP TRIGGER IF EXISTS audit_events_append_only_delete;');
   raw.exec(sql);
   raw.close();
 }
@@ -111,6 +111,24 @@ describe('auth service start-up: the audit chain check', () => {
     const head = headSeq();
     tamper(`DELETE FROM audit_events WHERE seq > ${head - 3}`);
     expect(await restart()).toEqual([expect.stringMatching(new RegExp(`FAILED after seq \\d+: seq ${head} deleted;`))]);
+    expect(tamperEvents()).toHaveLength(1);
+  });
+
+  it('an anchor retention moved before the keychain kept one is adopted once; moved again with SQL, it is reported', async () => {
+    await growLog(12);
+    new AuditLog(h.db, h.clock).prune({ auditRetentionRows: 8 }); // as an earlier FieldKey's retention did
+    const anchor = () => h.db.prepare('SELECT seq, hash FROM audit_anchor').get() as { seq: number; hash: string };
+    const adopted = anchor();
+    expect(adopted.seq).toBeGreaterThan(0);
+    const from = h.logLines.length;
+    await restart();
+    expect(h.logLines.slice(from)).toContain(`audit retention anchor at seq ${adopted.seq} kept in the keychain`);
+    expect(await readRetentionAllowance(secrets())).toEqual(adopted);
+
+    const firstKept = h.auditEvents()[3]!;
+    tamper(`DELETE FROM audit_events WHERE seq < ${firstKept.seq}`);
+    tamper(`UPDATE audit_anchor SET seq = ${firstKept.seq - 1}, hash = '${firstKept.prevHash}'`);
+    expect(await restart()).toEqual([expect.stringMatching(new RegExp(`FAILED .*: seq ${firstKept.seq - 1} deleted;`))]);
     expect(tamperEvents()).toHaveLength(1);
   });
 });
