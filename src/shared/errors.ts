@@ -94,7 +94,9 @@ export const ERROR_CODES = [
   'api_unreachable',
   'keychain_locked',
   'orphaned_keychain_entries',
+  'data_dir_not_a_directory',
   'data_dir_read_only',
+  'database_not_a_file',
   'disk_full',
   'permission_denied',
 ] as const;

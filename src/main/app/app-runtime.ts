@@ -124,14 +124,17 @@ function describe(error: unknown): string {
  */
 function describeStartFailure(error: unknown): string {
   const what = error instanceof FieldKeyError ? `${error.code}: ${error.message}` : describe(error);
-  const code = sqliteCode(error instanceof FieldKeyError ? error.cause : error);
+  const code = systemCode(error instanceof FieldKeyError ? error.cause : error);
   return code ? `${what} (${code})` : what;
 }
 
-/** SQLite's error code (`SQLITE_BUSY`, `SQLITE_IOERR_WRITE`, ...) of an error, if it has one. */
-function sqliteCode(error: unknown): string | undefined {
+/**
+ * The error's code from SQLite (`SQLITE_BUSY`, `SQLITE_IOERR_WRITE`, ...) or the OS (`EROFS`,
+ * `EACCES`, ...), if it has one: a fixed word, never a message (which may quote a path or a value).
+ */
+function systemCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_[A-Z0-9_]+$/.test(code) ? code : undefined;
+  return typeof code === 'string' && /^(SQLITE_[A-Z0-9_]+|E[A-Z0-9]{2,15})$/.test(code) ? code : undefined;
 }
 
 /** Where the start failed, and what the doctor's storage diagnosis found then. */

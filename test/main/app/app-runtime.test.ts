@@ -4,7 +4,7 @@
  * unlocked account and its access, the sign-in page opens through the given port, and a start-up
  * failure becomes a `misconfigured` state.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -208,6 +208,44 @@ describe('app runtime that cannot start', () => {
         ok: false,
         error: { code: 'forbidden_sender' },
       });
+      await runtime.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [
+      'a folder where the database file belongs',
+      (dir: string) => mkdirSync(join(dir, 'fieldkey.db'), { mode: 0o755 }),
+      'database_not_a_file',
+    ],
+    ['a file where the data folder belongs', (dir: string) => writeFileSync(join(dir, 'data'), 'notes'), 'data_dir_not_a_directory'],
+  ])('%s: its own code, and what is there is left as it was', async (_what, prepare, code) => {
+    const dir = mkdtempSync(join(tmpdir(), 'fieldkey-runtime-kind-'));
+    try {
+      prepare(dir);
+      const file = code === 'database_not_a_file' ? join(dir, 'fieldkey.db') : join(dir, 'data', 'fieldkey.db');
+      const occupied = code === 'database_not_a_file' ? file : join(dir, 'data');
+      const before = statSync(occupied).mode;
+      const log: string[] = [];
+      const runtime = await startAppRuntime({
+        env: {},
+        platform: 'linux',
+        clock: fixedClock(new Date()),
+        fetch: async () => new Response(),
+        log: (line) => log.push(line),
+        createAuthService: vi.fn(),
+        openSignInPage: async () => undefined,
+        allowedOrigins: [APP_ORIGIN],
+        databaseFile: file,
+      });
+      expect(runtime.getState()).toMatchObject({
+        status: 'misconfigured',
+        problems: [{ code, message: expect.stringContaining(occupied) }],
+      });
+      expect(log).toEqual([expect.stringMatching(/^FieldKey could not start: /), `Storage diagnosis: ${code}`]);
+      expect(statSync(occupied).mode).toBe(before);
       await runtime.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -36,14 +36,14 @@ export function prepareDatabaseFiles(file: string, platform: NodeJS.Platform = p
 export function ensurePrivateDirectory(dir: string, platform: NodeJS.Platform = process.platform): void {
   mkdirSync(dirname(dir), { recursive: true });
   createIfMissing(() => mkdirSync(dir, { mode: PRIVATE_DIRECTORY_MODE }));
-  if (usesFileModes(platform)) narrow(dir, PRIVATE_DIRECTORY_MODE);
+  if (usesFileModes(platform)) narrow(dir, PRIVATE_DIRECTORY_MODE, 'directory');
 }
 
 /** Narrows the database, `-wal` and `-shm` files that exist to 0600 (no-op on Windows). */
 export function narrowDatabaseFiles(file: string, platform: NodeJS.Platform = process.platform): void {
   if (!usesFileModes(platform)) return;
   for (const path of databaseFiles(file)) {
-    if (exists(path)) narrow(path, PRIVATE_FILE_MODE);
+    if (exists(path)) narrow(path, PRIVATE_FILE_MODE, 'file');
   }
 }
 
@@ -65,8 +65,16 @@ function exists(path: string): boolean {
   }
 }
 
-function narrow(path: string, mode: number): void {
-  if ((statSync(path).mode & 0o777) === mode) return;
+/** Narrows `path` to `mode`; something else than the `kind` expected there is left as it is and refused. */
+function narrow(path: string, mode: number, kind: 'directory' | 'file'): void {
+  const stats = statSync(path);
+  if (kind === 'directory' ? !stats.isDirectory() : !stats.isFile()) {
+    throw new FieldKeyError(
+      'database_unavailable',
+      `${path} is not a ${kind === 'directory' ? 'folder' : 'regular file'}: FieldKey cannot keep its data there.`,
+    );
+  }
+  if ((stats.mode & 0o777) === mode) return;
   try {
     chmodSync(path, mode);
   } catch (cause) {

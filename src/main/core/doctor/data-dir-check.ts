@@ -5,7 +5,7 @@
  * attempt, a rotated refresh token). Each cause has its own code and advice; none of it suggests
  * moving or deleting a file, as the files themselves are fine.
  */
-import { accessSync, constants, statfsSync } from 'node:fs';
+import { accessSync, constants, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { databaseFiles } from '../environment';
 import { problem, type Finding } from './doctor-report';
@@ -23,6 +23,23 @@ const KEEP = 'The files in it are intact: leave them where they are.';
 export function checkDataDir(file: string, exists: (path: string) => boolean): Finding[] {
   const dir = dirname(file);
   if (!exists(dir)) return missingDataDir(dir, exists);
+  if (!isKind(dir, 'directory')) {
+    return [
+      problem(
+        'data_dir_not_a_directory',
+        `${dir}, where FieldKey keeps its data, is not a folder: FieldKey cannot keep its database there. Move what is there aside or point FIELDKEY_DATA_DIR at a folder; it is not a FieldKey file.`,
+      ),
+    ];
+  }
+  const notFiles = databaseFiles(file).filter((path) => exists(path) && !isKind(path, 'file'));
+  if (notFiles.length > 0) {
+    return [
+      problem(
+        'database_not_a_file',
+        `${notFiles.join(', ')} ${notFiles.length === 1 ? 'is' : 'are'} not a regular file (a folder or something else sits where FieldKey keeps its database): FieldKey cannot open its database. Move ${notFiles.length === 1 ? 'it' : 'them'} out of the data directory; ${notFiles.length === 1 ? 'it is' : 'they are'} not a FieldKey database.`,
+      ),
+    ];
+  }
   const denied = errno(() => accessSync(dir, constants.R_OK | constants.X_OK));
   if (denied) return [permissionDenied(dir, 'the data directory')];
 
@@ -99,6 +116,16 @@ function permissionDenied(what: string, noun: string): Finding {
     'permission_denied',
     `This user may not read and write ${what} (permission denied): FieldKey cannot use ${noun}. Give this user back read and write access (it may have been created by another user, or by running FieldKey with sudo). ${KEEP}`,
   );
+}
+
+/** Whether `path` is a directory or a regular file (following symlinks); false when it cannot be read. */
+function isKind(path: string, kind: 'directory' | 'file'): boolean {
+  try {
+    const stats = statSync(path);
+    return kind === 'directory' ? stats.isDirectory() : stats.isFile();
+  } catch {
+    return true; // unreadable: the access checks below say why
+  }
 }
 
 /** The `code` of the error `run` throws (EACCES, EROFS, ...), or undefined when it does not throw. */

@@ -120,7 +120,13 @@ export function checkDatabase(deps: DatabaseCheckDeps): DatabaseCheck {
 }
 
 /** The data-directory problems that explain why SQLite cannot open or read a healthy file. */
-const STORAGE_CAUSES: ReadonlySet<string> = new Set(['permission_denied', 'data_dir_read_only', 'disk_full']);
+const STORAGE_CAUSES: ReadonlySet<string> = new Set([
+  'permission_denied',
+  'data_dir_read_only',
+  'disk_full',
+  'data_dir_not_a_directory',
+  'database_not_a_file',
+]);
 
 /**
  * `findings` without database_unavailable when the storage check already explains it: a file this

@@ -86,4 +86,13 @@ describe('private data files', () => {
     expect(modeOf(dataDir)).toBe(0o755);
     expect(modeOf(file)).toBe(0o644);
   });
+
+  it('a folder where the database file belongs is refused, its mode left as it was', () => {
+    const dir = newDir();
+    const file = join(dir, 'data', 'fieldkey.db');
+    mkdirSync(file, { recursive: true, mode: 0o755 });
+    chmodSync(file, 0o755);
+    expect(() => prepareDatabaseFiles(file, 'linux')).toThrow(expect.objectContaining({ code: 'database_unavailable' }));
+    expect(modeOf(file)).toBe(0o755);
+  });
 });
