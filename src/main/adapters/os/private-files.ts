@@ -69,10 +69,11 @@ function exists(path: string): boolean {
 function narrow(path: string, mode: number, kind: 'directory' | 'file'): void {
   const stats = statSync(path);
   if (kind === 'directory' ? !stats.isDirectory() : !stats.isFile()) {
-    throw new FieldKeyError(
-      'database_unavailable',
-      `${path} is not a ${kind === 'directory' ? 'folder' : 'regular file'}: FieldKey cannot keep its data there.`,
-    );
+    // As the OS says it: ENOTDIR where a folder was expected, EISDIR (or another kind) where a file was.
+    const what = kind === 'directory' ? 'a folder' : 'a regular file';
+    throw Object.assign(new Error(`${path} is not ${what}: FieldKey cannot keep its data there.`), {
+      code: kind === 'directory' ? 'ENOTDIR' : 'EISDIR',
+    });
   }
   if ((stats.mode & 0o777) === mode) return;
   try {

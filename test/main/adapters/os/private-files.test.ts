@@ -92,7 +92,7 @@ describe('private data files', () => {
     const file = join(dir, 'data', 'fieldkey.db');
     mkdirSync(file, { recursive: true, mode: 0o755 });
     chmodSync(file, 0o755);
-    expect(() => prepareDatabaseFiles(file, 'linux')).toThrow(expect.objectContaining({ code: 'database_unavailable' }));
+    expect(() => prepareDatabaseFiles(file, 'linux')).toThrow(expect.objectContaining({ code: 'EISDIR' }));
     expect(modeOf(file)).toBe(0o755);
   });
 });
