@@ -4,7 +4,7 @@
  * Runs the demo Field API in the foreground until Ctrl-C, by default against the demo IdP
  * (`npm run idp`). See field-api/README.md.
  */
-import { runServerCli, stopOnSignal } from '../idp/cli-lifecycle';
+import { failUsage, parseFlagsOrExit, runServerCli, stopOnSignal } from '../idp/cli-lifecycle';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,8 +26,7 @@ const USAGE = `Usage: npm run api -- [options]
 `;
 
 function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}`);
-  process.exit(2);
+  return failUsage(message, USAGE);
 }
 
 function httpUrl(name: string, value: string | undefined): string | undefined {
@@ -43,29 +42,25 @@ function httpUrl(name: string, value: string | undefined): string | undefined {
 }
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: 'string' },
-        issuer: { type: 'string' },
-        audience: { type: 'string' },
-        'jwks-url': { type: 'string' },
-        'data-dir': { type: 'string' },
-        'write-role': { type: 'string' },
-        log: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+  const values = parseFlagsOrExit(
+    () =>
+      parseArgs({
+        options: {
+          port: { type: 'string' },
+          issuer: { type: 'string' },
+          audience: { type: 'string' },
+          'jwks-url': { type: 'string' },
+          'data-dir': { type: 'string' },
+          'write-role': { type: 'string' },
+          log: { type: 'boolean', default: false },
+          help: { type: 'boolean', default: false },
+        },
+        strict: true,
+        allowPositionals: false,
+      }),
+    USAGE,
+  );
+  if (!values) return;
   const portText = values.port ?? String(DEFAULT_PORT);
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) fail('--port must be an integer from 0 to 65535');
   if (values.audience === '') fail('--audience must not be empty');

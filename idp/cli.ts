@@ -5,7 +5,7 @@
  * Runs the demo IdP in the foreground until Ctrl-C. SIGUSR2 rotates the signing key (same as
  * `POST /admin/rotate-keys`). See idp/README.md.
  */
-import { runServerCli, stopOnSignal } from './cli-lifecycle';
+import { failUsage, parseFlagsOrExit, runServerCli, stopOnSignal } from './cli-lifecycle';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -38,8 +38,7 @@ const USAGE = `Usage: npm run idp -- [options]
 `;
 
 function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}`);
-  process.exit(2);
+  return failUsage(message, USAGE);
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number): number {
@@ -49,28 +48,24 @@ function integer(name: string, value: string | undefined, fallback: number, min:
 }
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'access-token-ttl': { type: 'string' },
-        alg: { type: 'string' },
-        'refresh-reuse-grace': { type: 'string' },
-        log: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+  const values = parseFlagsOrExit(
+    () =>
+      parseArgs({
+        options: {
+          port: { type: 'string' },
+          'data-dir': { type: 'string' },
+          'access-token-ttl': { type: 'string' },
+          alg: { type: 'string' },
+          'refresh-reuse-grace': { type: 'string' },
+          log: { type: 'boolean', default: false },
+          help: { type: 'boolean', default: false },
+        },
+        strict: true,
+        allowPositionals: false,
+      }),
+    USAGE,
+  );
+  if (!values) return;
   const port = integer('port', values.port, DEFAULT_PORT, 0);
   if (port > 65535) fail('--port must be at most 65535');
   const accessTokenTtlSeconds = integer('access-token-ttl', values['access-token-ttl'], DEFAULT_ACCESS_TOKEN_TTL_SECONDS, 1);
