@@ -29,7 +29,7 @@ import {
   readDeviceId,
   type AnchorMismatch,
 } from '../core/audit/audit-checkpoints';
-import { readAuditKeys, type AuditKeys } from '../core/audit/audit-keying';
+import { readAuditKeys, unsignedRows, type AuditKeys } from '../core/audit/audit-keying';
 import { auditEvents } from '../core/audit/audit-log';
 import { hasAuditTables } from '../core/audit/audit-rows';
 import { describeStartFailure, readStartFailure, type StartFailure } from '../core/audit/audit-verified';
@@ -290,6 +290,11 @@ function runVerify(db: Database, json: boolean, io: CliIo, keys: AuditKeys, serv
     if (result.anchor.seq > 0)
       lines.push(`rows up to seq ${result.anchor.seq} were removed by retention (anchor hash ${result.anchor.hash}).`);
     if (keys.head) lines.push(`the head kept in the keychain (seq ${keys.head.seq}) matches.`);
+    const unsigned = unsignedRows(db);
+    if (unsigned)
+      lines.push(
+        `${unsigned.rows} row(s) from seq ${unsigned.firstSeq} on carry no MAC (written while the keychain was unavailable, or added outside FieldKey).`,
+      );
     if (server) lines.push(server.line);
     writeLine(io.stdout, lines.join('\n'));
   } else {

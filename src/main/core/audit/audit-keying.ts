@@ -168,6 +168,24 @@ export function mirroredHeadProblem(head: AuditAnchor, last: number, at: AuditAn
   return undefined;
 }
 
+/**
+ * Rows without a MAC after the first row that has one. A run without the keychain writes them (the
+ * key cannot be read then), and so could anyone who appends rows with a SQLite tool: they are not
+ * judged, but counted, so IT sees how many there are (doctor's note, `audit verify`). Undefined when
+ * there are none, or the log predates the MAC column.
+ */
+export function unsignedRows(db: Database): { rows: number; firstSeq: number } | undefined {
+  const hasMacs = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM pragma_table_info('audit_events') WHERE name = 'mac'`).get();
+  if (!hasMacs || hasMacs.n === 0) return undefined;
+  const found = db
+    .prepare<[], { rows: number; firstSeq: number | null }>(
+      `SELECT count(*) AS rows, min(seq) AS firstSeq FROM audit_events
+         WHERE mac IS NULL AND seq > (SELECT min(seq) FROM audit_events WHERE mac IS NOT NULL)`,
+    )
+    .get();
+  return found && found.rows > 0 && found.firstSeq !== null ? { rows: found.rows, firstSeq: found.firstSeq } : undefined;
+}
+
 /** The record MAC key, the mirrored head and the retention allowance from the keychain (never creates any). */
 export async function readAuditKeys(secrets: SecretStore): Promise<AuditKeys> {
   const [mac, head, allowedAnchor] = await Promise.all([

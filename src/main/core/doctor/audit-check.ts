@@ -7,13 +7,13 @@
  * audit-verified.ts): the app records it once and does not check again, so it stays until IT acts.
  */
 import { describeAnchorMismatch, readAnchorMismatch } from '../audit/audit-checkpoints';
-import type { AuditKeys } from '../audit/audit-keying';
+import { unsignedRows, type AuditKeys } from '../audit/audit-keying';
 import { hasAuditTables } from '../audit/audit-rows';
 import { describeStartFailure, readStartFailure } from '../audit/audit-verified';
 import { verifyChain } from '../audit/verify-chain';
 import type { Policy } from '../policy/policy-types';
 import type { Database } from '../../adapters/sqlite/database';
-import { checked, problem, skipped, type AuditRetentionSettings, type AuditSection, type Finding } from './doctor-report';
+import { checked, note, problem, skipped, type AuditRetentionSettings, type AuditSection, type Finding } from './doctor-report';
 
 export type RetentionPolicy = Pick<Policy, 'auditRetentionDays' | 'auditRetentionRows'>;
 
@@ -55,6 +55,15 @@ export function checkAudit(db: Database, policy?: RetentionPolicy, keys?: AuditK
         ]
       : []),
   ];
+  const unsigned = unsignedRows(db);
+  if (unsigned) {
+    anchorFindings.push(
+      note(
+        'audit_rows_unsigned',
+        `${unsigned.rows} row(s) of the audit log from seq ${unsigned.firstSeq} on carry no MAC under this installation's key: FieldKey writes them so while the keychain is unavailable, and so would anyone adding rows with a SQLite tool. They are in the chain but not vouched for by the key.`,
+      ),
+    );
+  }
   if (result.ok) {
     return {
       ...checked(anchorFindings),

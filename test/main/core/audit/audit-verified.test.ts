@@ -9,6 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditHash } from '../../../../src/main/core/audit/audit-hash';
+import { unsignedRows } from '../../../../src/main/core/audit/audit-keying';
 import { AuditLog } from '../../../../src/main/core/audit/audit-log';
 import type { AuditAnchor, StoredAuditRow } from '../../../../src/main/core/audit/audit-rows';
 import { checkAtStart, readStartFailure, type StartCheck } from '../../../../src/main/core/audit/audit-verified';
@@ -381,5 +382,26 @@ describe('the start of the log kept in the keychain (the retention allowance)', 
     allowed = { seq: 6, hash: row(6).hash };
     expect(outcome(startWithAllowance())).toMatchObject({ outcome: 'verified' });
     expect(verifyChain(t.db, { mac, head, allowedAnchor: allowed }).ok).toBe(true);
+  });
+});
+
+describe('rows without a MAC', () => {
+  it('after signed ones they are counted for IT (a doctor note), not judged; a log never keyed has none to count', () => {
+    expect(unsignedRows(t.db)).toBeUndefined();
+    const unkeyed = new AuditLog(t.db, clock);
+    unkeyed.append('sign_out', { details: { reason: 'user', revocationQueued: false } });
+    expect(unsignedRows(t.db)).toBeUndefined(); // written before the log was keyed
+    append(3);
+    unkeyed.append('sign_out', { details: { reason: 'user', revocationQueued: false } });
+    unkeyed.append('sign_out', { details: { reason: 'user', revocationQueued: false } });
+    expect(unsignedRows(t.db)).toEqual({ rows: 2, firstSeq: 5 });
+    const doctor = checkAudit(t.db, undefined, { mac, head });
+    expect(doctor.findings).toContainEqual(
+      expect.objectContaining({
+        severity: 'note',
+        code: 'audit_rows_unsigned',
+        message: expect.stringMatching(/^2 row\(s\) of the audit log from seq 5 on carry no MAC/),
+      }),
+    );
   });
 });
