@@ -3,7 +3,8 @@
  * data directory the app cannot write (a read-only disk, a directory or file of another user) or a
  * full disk would pass the database check while the app fails at its first write (a counted PIN
  * attempt, a rotated refresh token). Each cause has its own code and advice; none of it suggests
- * moving or deleting a file, as the files themselves are fine.
+ * moving or deleting a FieldKey file, as the files themselves are fine. Only something else sitting
+ * where FieldKey's folder or database belongs (a file, a folder) is to be moved out of the way.
  */
 import { accessSync, constants, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -118,13 +119,13 @@ function permissionDenied(what: string, noun: string): Finding {
   );
 }
 
-/** Whether `path` is a directory or a regular file (following symlinks); false when it cannot be read. */
+/** Whether `path` is a directory or a regular file (following symlinks); true when it cannot be read (the access checks then say why). */
 function isKind(path: string, kind: 'directory' | 'file'): boolean {
   try {
     const stats = statSync(path);
     return kind === 'directory' ? stats.isDirectory() : stats.isFile();
   } catch {
-    return true; // unreadable: the access checks below say why
+    return true;
   }
 }
 
