@@ -4,7 +4,7 @@
  * gets the same screen with the doctor's diagnosis of the file, and the file is left as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2eEnvironment } from './helpers/e2e-environment';
@@ -44,13 +44,14 @@ describe('an invalid policy', () => {
 
 describe('a damaged database', () => {
   const damaged = new E2eEnvironment();
+  const garbage = randomBytes(64 * 1024);
 
   beforeAll(async () => {
     await damaged.start();
     await damaged.stopHost();
     // Not a database at all: what a disk error or a half-copied file leaves behind.
     for (const suffix of ['-wal', '-shm']) rmSync(join(damaged.dataDir, `fieldkey.db${suffix}`), { force: true });
-    writeFileSync(join(damaged.dataDir, 'fieldkey.db'), randomBytes(64 * 1024));
+    writeFileSync(join(damaged.dataDir, 'fieldkey.db'), garbage);
     await damaged.startHost();
   }, 180_000);
 
@@ -68,7 +69,7 @@ describe('a damaged database', () => {
     expect(main).toContain('fieldkey doctor');
     expect(await button(page, 'Sign in').count()).toBe(0);
     expect(await callApi(page, 'signIn')).toMatchObject({ ok: false, error: { code: 'app_unavailable' } });
-    expect(statSync(join(damaged.dataDir, 'fieldkey.db')).size).toBe(64 * 1024);
+    expect(readFileSync(join(damaged.dataDir, 'fieldkey.db')).equals(garbage)).toBe(true);
     await screenshot(page, 'misconfigured-storage');
   });
 });
