@@ -10,6 +10,7 @@
  * rewritten since the checkpoint was sent, and that is recorded once and kept.
  */
 import type { Database } from '../../adapters/sqlite/database';
+import { hasTable } from '../records/schema';
 import { readAnchor, type AuditAnchor } from './audit-rows';
 
 /** The Field API's `deviceId` pattern; the stored id (a UUID) always matches it. */
@@ -20,12 +21,6 @@ export interface AnchorMismatch {
   seq: number;
   hash: string;
   seenAt: Date;
-}
-
-function hasTable(db: Database, name: string): boolean {
-  return (
-    db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name)?.n === 1
-  );
 }
 
 /** This installation's device id; undefined on a database from before migration 8. */

@@ -21,6 +21,7 @@
 import { AUDIT_HEAD_ENTRY, AUDIT_RETENTION_ENTRY, type SecretStore } from '../secrets/secret-store';
 import type { Database } from '../../adapters/sqlite/database';
 import { readRecordMac, type RecordMac } from '../records/record-mac';
+import { hasColumn } from '../records/schema';
 import { readAnchor, type AuditAnchor } from './audit-rows';
 import type { AuditProblem } from './verify-chain';
 
@@ -175,8 +176,7 @@ export function mirroredHeadProblem(head: AuditAnchor, last: number, at: AuditAn
  * there are none, or the log predates the MAC column.
  */
 export function unsignedRows(db: Database): { rows: number; firstSeq: number } | undefined {
-  const hasMacs = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM pragma_table_info('audit_events') WHERE name = 'mac'`).get();
-  if (!hasMacs || hasMacs.n === 0) return undefined;
+  if (!hasColumn(db, 'audit_events', 'mac')) return undefined;
   const found = db
     .prepare<[], { rows: number; firstSeq: number | null }>(
       `SELECT count(*) AS rows, min(seq) AS firstSeq FROM audit_events

@@ -34,6 +34,7 @@
  */
 import type { Database } from '../../adapters/sqlite/database';
 import type { RecordMac } from '../records/record-mac';
+import { hasTable } from '../records/schema';
 import { auditHash } from './audit-hash';
 import { anchorProblem, auditRowMacValid, mirroredHeadProblem } from './audit-keying';
 import { hasAuditTables, readAnchor, readAnchorRow, type AuditAnchor, type StoredAuditRow } from './audit-rows';
@@ -86,12 +87,6 @@ export interface StartCheckKeys {
    * (rows written under a lost key would all fail) and the chain is checked by its hashes alone.
    */
   newKey?: boolean;
-}
-
-function hasTable(db: Database, name: string): boolean {
-  return (
-    db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name)?.n === 1
-  );
 }
 
 /** Whether this database has the tables of migration 11. */

@@ -22,6 +22,7 @@ import { JwksStore } from '../records/jwks-store';
 import { migrations } from '../records/migrations';
 import { timeRecordMacsSchema } from '../records/migrations/007-time-record-macs';
 import type { RecordMac } from '../records/record-mac';
+import { hasColumn } from '../records/schema';
 import { TimeRecords } from '../records/time-records';
 import { checkAccount } from './account-check';
 import { checkApi } from './api-check';
@@ -298,7 +299,7 @@ function clockFacts(db: Database, now: Date, policy: Policy | undefined, mac: Re
 
 function jwksFacts(db: Database, clock: Clock, now: Date, policy: Policy, accountCount: number, mac: RecordMac | undefined): JwksCheck {
   const store = new JwksStore(db, clock);
-  const untrustedCount = mac && hasJwksMacs(db) ? store.untrustedKeyCount(policy.issuer, mac) : 0;
+  const untrustedCount = mac && hasColumn(db, 'jwks_keys', 'mac') ? store.untrustedKeyCount(policy.issuer, mac) : 0;
   return checkJwks({
     policy,
     records: store.keyRecords(policy.issuer),
@@ -307,16 +308,6 @@ function jwksFacts(db: Database, clock: Clock, now: Date, policy: Policy, accoun
     accountCount,
     untrustedCount,
   });
-}
-
-/** Whether the database has the key rows' MAC column yet (migration 9). */
-function hasJwksMacs(db: Database): boolean {
-  return hasColumn(db, 'jwks_keys', 'mac');
-}
-
-/** Whether the (possibly older) database has the column: doctor never migrates. */
-function hasColumn(db: Database, table: string, column: string): boolean {
-  return (db.prepare(`SELECT count(*) AS n FROM pragma_table_info(?) WHERE name = ?`).get(table, column) as { n: number }).n > 0;
 }
 
 async function accountsFacts(
