@@ -25,7 +25,7 @@ import { auditHash, canonicalDetails } from './audit-hash';
 import { auditRowMac } from './audit-keying';
 import { validateAccount, validateDetails, type AuditDetails, type AuditDetailsInput, type AuditEventType } from './audit-events';
 import { readAnchor, readAnchorRow, type AuditAnchor, type StoredAuditRow } from './audit-rows';
-import { headRewritten, recordRewrite } from './audit-verified';
+import { headRewritten, recordTamper } from './audit-verified';
 import { chainIntact, type AuditProblem } from './verify-chain';
 
 export interface AuditEvent {
@@ -88,6 +88,7 @@ export class AuditLog {
     this.times = new TimeRecords(db);
     this.statements = {
       head: db.prepare<[], { seq: number; hash: string }>(`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`),
+      rowAt: db.prepare<[number], AuditAnchor>(`SELECT seq, hash FROM audit_events WHERE seq = ?`),
       insert: db.prepare<[number, string, string | null, number, number | null, string, string, string]>(
         `INSERT INTO audit_events (seq, type, account, at_local, at_trusted, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
@@ -130,10 +131,11 @@ export class AuditLog {
     const write = this.db.transaction((): AuditEvent => {
       const local = this.clock.now();
       const keyed = this.keyed;
-      rewritten = keyed && this.lastHead ? headRewritten(this.db, this.lastHead) : undefined;
-      if (keyed && rewritten) {
-        recordRewrite(this.db, keyed.mac, rewritten, this.lastHead!.seq, local);
-        const found = { seq: rewritten.seq, problem: rewritten.problem, fromSeq: this.lastHead!.seq };
+      const last = this.lastHead;
+      rewritten = keyed && last ? headRewritten(last, this.statements.rowAt.get(last.seq), () => readAnchor(this.db)) : undefined;
+      if (keyed && last && rewritten) {
+        recordTamper(this.db, keyed.mac, rewritten, last.seq, local);
+        const found = { seq: rewritten.seq, problem: rewritten.problem, fromSeq: last.seq };
         this.insert(local, 'audit_tamper_detected', null, validateDetails('audit_tamper_detected', found));
       }
       return this.insert(local, type, account, details);

@@ -253,12 +253,12 @@ export function verifyIncrementally(
 }
 
 /**
- * The log as the running app left it: `expected` is the head it last wrote. Undefined while the row
- * at that seq still has that hash (rows appended after it change nothing), or retention moved the
- * anchor onto it; otherwise the row was removed or rewritten under the running app.
+ * The log as the running app left it: `expected` is the head it last wrote, `row` the row now at
+ * its seq (if any), `anchor` reads the retention anchor. Undefined while that row still has that
+ * hash (rows appended after it change nothing), or retention moved the anchor onto it; otherwise the
+ * row was removed or rewritten under the running app.
  */
-export function headRewritten(db: Database, expected: AuditAnchor): AuditProblem | undefined {
-  const row = db.prepare<[number], AuditAnchor>(`SELECT seq, hash FROM audit_events WHERE seq = ?`).get(expected.seq);
+export function headRewritten(expected: AuditAnchor, row: AuditAnchor | undefined, anchor: () => AuditAnchor): AuditProblem | undefined {
   if (row) {
     if (row.hash === expected.hash) return undefined;
     return {
@@ -267,8 +267,8 @@ export function headRewritten(db: Database, expected: AuditAnchor): AuditProblem
       detail: 'while FieldKey ran, the newest row it had written was given another hash: the log was rewritten',
     };
   }
-  const anchor = readAnchor(db);
-  if (anchor.seq === expected.seq && anchor.hash === expected.hash) return undefined;
+  const { seq, hash } = anchor();
+  if (seq === expected.seq && hash === expected.hash) return undefined;
   return {
     seq: expected.seq,
     problem: 'deleted',
@@ -277,19 +277,16 @@ export function headRewritten(db: Database, expected: AuditAnchor): AuditProblem
 }
 
 /**
- * What the running app does when `headRewritten` found a problem: store it as the start-up check
- * stores its own (the first one is kept), and move the checkpoint to the log's newest row, as after
- * a failed start-up check, so the next start does not report it again. No-op before migration 11.
+ * A problem found, by the start-up check or by the running app (`headRewritten`): it is stored
+ * unless an authentic one already is (the first is kept), and the checkpoint moves to the log's
+ * newest row, so the next start does not report it again and checks the rows after it. No-op
+ * before migration 11.
  */
-export function recordRewrite(db: Database, mac: RecordMac, problem: AuditProblem, from: number, now: Date): void {
+export function recordTamper(db: Database, mac: RecordMac, problem: AuditProblem, from: number, now: Date): void {
   if (!hasVerifiedTables(db)) return;
-  keepFirstFailure(db, mac, problem, from, now);
-  writeCheckpoint(db, mac, newestRow(db) ?? readAnchor(db), now);
-}
-
-function keepFirstFailure(db: Database, mac: RecordMac, problem: AuditProblem, from: number, now: Date): void {
   const stored = readFailureRow(db);
   if (!stored || !mac.verify(FAILURE_LABEL, failureFields(stored), stored.mac)) writeFailure(db, mac, problem, from, now);
+  writeCheckpoint(db, mac, newestRow(db) ?? readAnchor(db), now);
 }
 
 function newestRow(db: Database): AuditAnchor | undefined {
@@ -313,12 +310,8 @@ export function checkAtStart(db: Database, keys: StartCheckKeys, now: Date): Sta
       head: keys.head,
       allowedAnchor: keys.allowedAnchor,
     });
-    if (result.ok) {
-      writeCheckpoint(db, mac, result.head, now);
-    } else {
-      keepFirstFailure(db, mac, result.problem, result.from, now);
-      writeCheckpoint(db, mac, newestRow(db) ?? readAnchor(db), now);
-    }
+    if (result.ok) writeCheckpoint(db, mac, result.head, now);
+    else recordTamper(db, mac, result.problem, result.from, now);
     return { outcome: result.ok ? 'verified' : 'failed', start, result };
   });
   return run.immediate();
