@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { allowRetention, AuditHeadMirror, readMirroredHead, readRetentionAllowance } from '../src/main/core/audit/audit-keying';
+import { allowRetention, AuditHeadMirror, readMirroredAudit } from '../src/main/core/audit/audit-keying';
 import { AuditLog } from '../src/main/core/audit/audit-log';
 import { AuthAudit, verifyAuditAtStart } from '../src/main/core/auth/auth-audit';
 import { systemClock } from '../src/main/core/clock';
@@ -107,10 +107,7 @@ async function startCheck(s: Start): Promise<number> {
   const check = await verifyAuditAtStart({
     db: s.db,
     recordKey: { mac: s.keys.mac, created: false },
-    mirrored: Promise.all([readMirroredHead(s.keys.secrets), readRetentionAllowance(s.keys.secrets)]).then(([head, allowedAnchor]) => ({
-      head,
-      allowedAnchor,
-    })),
+    mirrored: readMirroredAudit(s.keys.secrets),
     now: new Date(),
     audit: s.audit,
     log: () => undefined,

@@ -188,10 +188,14 @@ export function unsignedRows(db: Database): { rows: number; firstSeq: number } |
 
 /** The record MAC key, the mirrored head and the retention allowance from the keychain (never creates any). */
 export async function readAuditKeys(secrets: SecretStore): Promise<AuditKeys> {
-  const [mac, head, allowedAnchor] = await Promise.all([
-    readRecordMac(secrets),
-    readMirroredHead(secrets),
-    readRetentionAllowance(secrets),
-  ]);
-  return { mac, head, allowedAnchor };
+  const [mac, mirrored] = await Promise.all([readRecordMac(secrets), readMirroredAudit(secrets)]);
+  return { mac, ...mirrored };
+}
+
+/** What the keychain keeps of the log itself: the mirrored head and the retention allowance. */
+export async function readMirroredAudit(
+  secrets: SecretStore,
+): Promise<{ head: AuditAnchor | undefined; allowedAnchor: AuditAnchor | undefined }> {
+  const [head, allowedAnchor] = await Promise.all([readMirroredHead(secrets), readRetentionAllowance(secrets)]);
+  return { head, allowedAnchor };
 }

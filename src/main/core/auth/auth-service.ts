@@ -27,7 +27,7 @@
  * the service from starting.
  */
 import type { AppState } from '../../../shared/app-state';
-import { allowRetention, AuditHeadMirror, readMirroredHead, readRetentionAllowance } from '../audit/audit-keying';
+import { allowRetention, AuditHeadMirror, readMirroredAudit } from '../audit/audit-keying';
 import { AuditLog } from '../audit/audit-log';
 import type { Database } from '../../adapters/sqlite/database';
 import { readAnchor, type AuditAnchor } from '../audit/audit-rows';
@@ -76,10 +76,7 @@ export const createAuthService: CreateAuthService = (deps) => createAuthServiceW
 export async function createAuthServiceWith(deps: AuthServiceDeps, options: AuthServiceOptions): Promise<AuthService> {
   const secrets = options.secrets ?? deps.secrets;
   // The head and the retention allowance kept in the keychain, read alongside the key, for the start-up check of the chain.
-  const mirrored = Promise.all([readMirroredHead(secrets), readRetentionAllowance(secrets)]).then(([head, allowedAnchor]) => ({
-    head,
-    allowedAnchor,
-  }));
+  const mirrored = readMirroredAudit(secrets);
   mirrored.catch(() => undefined); // awaited (and a failure logged) by verifyAuditAtStart
   // The per-installation key that signs the clock records and the audit chain (records/record-mac.ts).
   const recordKey = await openRecordMac(secrets).catch((error: unknown) => void deps.log(`local records not keyed: ${errorCode(error)}`));
